@@ -1,0 +1,164 @@
+"""Instance v1/v2, NodeInfo and the well-known documents that point to it.
+
+Article 6: the node's permit number is part of how it presents itself,
+so it is in both instance documents and NodeInfo `metadata`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from node import routing
+from node.config import Config
+from node.keys import CONFIG, DB
+from node.version import MASTODON_API_VERSION, MASTODON_COMPAT, SOFTWARE, VERSION
+from storage import stats
+
+STATUS_MAX_CHARS = 500
+
+
+def version_string() -> str:
+    return f"{MASTODON_COMPAT} (compatible; {SOFTWARE} {VERSION})"
+
+
+def _registrations(config: Config) -> dict[str, Any]:
+    mode = config.registrations.mode
+    return {
+        "enabled": mode != "closed",
+        "approval_required": mode == "approval",
+        "message": None if mode != "closed" else "Registrations are closed on this node.",
+        "url": None,
+        "min_age": None,
+        "reason_required": mode == "approval",
+    }
+
+
+def _configuration(config: Config) -> dict[str, Any]:
+    return {
+        "urls": {"streaming": config.node.base_url.replace("http", "ws", 1), "status": None},
+        "vapid": {"public_key": ""},
+        "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5, "max_profile_fields": 4,
+                     "max_display_name_length": 30, "max_note_length": 500},
+        "statuses": {"max_characters": STATUS_MAX_CHARS, "max_media_attachments": 4,
+                     "characters_reserved_per_url": 23},
+        "media_attachments": {"supported_mime_types": [], "image_size_limit": 0,
+                              "image_matrix_limit": 0, "video_size_limit": 0,
+                              "video_frame_rate_limit": 0, "video_matrix_limit": 0,
+                              "description_limit": 1500},
+        "polls": {"max_options": 4, "max_characters_per_option": 50,
+                  "min_expiration": 300, "max_expiration": 2629746},
+        "translation": {"enabled": False},
+    }
+
+
+def _permit(config: Config) -> dict[str, Any]:
+    return {"permit": config.node.permit or None, "federation": config.federation_on}
+
+
+async def instance_v2(request: web.Request) -> web.Response:
+    config = request.app[CONFIG]
+    active = await stats.active_users(request.app[DB], days=28)
+    body = {
+        "domain": config.node.domain,
+        "title": config.node.name,
+        "version": version_string(),
+        "source_url": "https://example.invalid/permitted-node",
+        "description": config.node.description,
+        "usage": {"users": {"active_month": active}},
+        "thumbnail": {"url": f"{config.node.base_url}/static/thumbnail.png", "blurhash": None, "versions": {}},
+        "icon": [],
+        "languages": ["zh", "en"],
+        "configuration": _configuration(config),
+        "registrations": _registrations(config),
+        "api_versions": {"mastodon": MASTODON_API_VERSION},
+        "contact": {"email": config.node.contact_email, "account": None},
+        "rules": [],
+        # Article 6: the permit/filing number this node operates under.
+        "permit": _permit(config),
+    }
+    return web.json_response(body)
+
+
+async def instance_v1(request: web.Request) -> web.Response:
+    config = request.app[CONFIG]
+    db = request.app[DB]
+    counts = await stats.node_counts(db)
+    reg = _registrations(config)
+    body = {
+        "uri": config.node.domain,
+        "title": config.node.name,
+        "short_description": config.node.description,
+        "description": config.node.description,
+        "email": config.node.contact_email,
+        "version": version_string(),
+        "urls": {"streaming_api": _configuration(config)["urls"]["streaming"]},
+        "stats": counts,
+        "thumbnail": f"{config.node.base_url}/static/thumbnail.png",
+        "languages": ["zh", "en"],
+        "registrations": reg["enabled"],
+        "approval_required": reg["approval_required"],
+        "invites_enabled": False,
+        "configuration": _configuration(config),
+        "contact_account": None,
+        "rules": [],
+        "permit": _permit(config),
+    }
+    return web.json_response(body)
+
+
+async def nodeinfo_links(request: web.Request) -> web.Response:
+    base = request.app[CONFIG].node.base_url
+    return web.json_response({"links": [
+        {"rel": "http://nodeinfo.diaspora.software/ns/schema/2.0", "href": f"{base}/nodeinfo/2.0"},
+        {"rel": "http://nodeinfo.diaspora.software/ns/schema/2.1", "href": f"{base}/nodeinfo/2.1"},
+    ]})
+
+
+async def _nodeinfo(request: web.Request, version: str) -> web.Response:
+    config = request.app[CONFIG]
+    db = request.app[DB]
+    counts = await stats.node_counts(db)
+    software: dict[str, Any] = {"name": SOFTWARE, "version": VERSION}
+    if version == "2.1":
+        software["repository"] = "https://example.invalid/permitted-node"
+    body = {
+        "version": version,
+        "software": software,
+        "protocols": ["activitypub"],
+        "services": {"outbound": [], "inbound": []},
+        "usage": {
+            "users": {"total": counts["user_count"],
+                      "activeMonth": await stats.active_users(db, days=28),
+                      "activeHalfyear": await stats.active_users(db, days=182)},
+            "localPosts": counts["status_count"],
+        },
+        "openRegistrations": config.registrations.mode == "open",
+        "metadata": {
+            "nodeName": config.node.name,
+            "nodeDescription": config.node.description,
+            "permit": config.node.permit or None,
+            "policy": {"federation": "permitted-peers-only", "identity": "verified-to-publish",
+                       "screening": "enabled"},
+        },
+    }
+    return web.json_response(body)
+
+
+async def nodeinfo_20(request: web.Request) -> web.Response:
+    return await _nodeinfo(request, "2.0")
+
+
+async def nodeinfo_21(request: web.Request) -> web.Response:
+    return await _nodeinfo(request, "2.1")
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        routing.get("/api/v1/instance", instance_v1),
+        routing.get("/api/v2/instance", instance_v2),
+        routing.get("/.well-known/nodeinfo", nodeinfo_links),
+        routing.get("/nodeinfo/2.0", nodeinfo_20),
+        routing.get("/nodeinfo/2.1", nodeinfo_21),
+    ]

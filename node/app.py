@@ -1,0 +1,49 @@
+"""The composition root: `create_app(config)` wires everything together."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from node import keys, middleware
+from node.api import routes as api_routes
+from node.config import Config
+from storage.database import Database
+from storage.ids import IdGenerator
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(config: Config) -> web.Application:
+    app = web.Application(
+        client_max_size=config.http.max_body_bytes,
+        middlewares=[middleware.headers_middleware, middleware.cors_middleware, middleware.errors_middleware],
+    )
+    app[keys.CONFIG] = config
+    app[keys.IDS] = IdGenerator()
+    app.cleanup_ctx.append(_database)
+    app.router.add_routes(api_routes.all_routes())
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    config = app[keys.CONFIG]
+    db = Database(config.storage.path)
+    await db.open()
+    app[keys.DB] = db
+    if not config.federation_on:
+        logger.warning(
+            "federation is off: %s; serving local only",
+            "the node's own permit ([node] permit) is not set" if not config.node.permit
+            else "[federation] enabled = false",
+        )
+    try:
+        yield
+    finally:
+        await db.close()
+
+
+database_context = contextlib.asynccontextmanager(_database)

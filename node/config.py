@@ -1,0 +1,246 @@
+"""config.toml, read once into frozen dataclasses.
+
+Every key is declared here with its type; an unknown, missing or mistyped
+key raises ConfigError naming the key and the file, which the command line
+turns into one line and exit status 2. Relative paths are resolved against
+the directory of the config file, so a node can be moved as a folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from policy.permit_numbers import PermitNumberError, parse_permit_number
+
+
+class ConfigError(Exception):
+    def __init__(self, path: Path, key: str, message: str) -> None:
+        super().__init__(f"{path}: {key}: {message}")
+        self.path, self.key, self.message = path, key, message
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSection:
+    domain: str
+    base_url: str
+    name: str = "Permitted Node"
+    description: str = ""
+    contact_email: str = ""
+    permit: str = ""
+    data_dir: Path = Path("data")
+    official_account: str = "official"
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSection:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 1_048_576
+    trust_forwarded: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StorageSection:
+    path: Path = Path("data/node.sqlite3")
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationsSection:
+    mode: str = "open"
+    min_password_length: int = 8
+
+
+@dataclass(frozen=True, slots=True)
+class FederationSection:
+    enabled: bool = True
+    allow_private_addresses: bool = False
+    require_declared_permit: bool = False
+    secure_mode: bool = True
+    permit_cache_seconds: int = 3600
+    delivery_give_up_hours: int = 48
+    links: str = "unlink"
+    link_allow_hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AuthoritySection:
+    id: str
+    public_key: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IdentitySection:
+    required: bool = True
+    key_file: Path = Path("data/identity.key")
+    dev_authority_key: Path = Path("data/dev-authority.pem")
+    enforcement_started: dt.datetime | None = None
+    grace_until: dt.datetime | None = None
+    accounts_per_identity: int = 3
+    authorities: tuple[AuthoritySection, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningSection:
+    fold_traditional: bool = True
+    engine: str = ""
+    categories: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: Path
+    node: NodeSection
+    http: HttpSection = field(default_factory=HttpSection)
+    storage: StorageSection = field(default_factory=StorageSection)
+    registrations: RegistrationsSection = field(default_factory=RegistrationsSection)
+    federation: FederationSection = field(default_factory=FederationSection)
+    identity: IdentitySection = field(default_factory=IdentitySection)
+    screening: ScreeningSection = field(default_factory=ScreeningSection)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def federation_on(self) -> bool:
+        """Article 6: no federation until the node's own permit is set."""
+        return self.federation.enabled and bool(self.node.permit)
+
+
+_SECTIONS = {f.name: f.type for f in dataclasses.fields(Config) if f.name != "path"}
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a config file; raises ConfigError."""
+    path = Path(path).resolve()
+    try:
+        raw = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(path, "(file)", "no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, "(file)", f"cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "(syntax)", str(exc)) from None
+    hints = typing.get_type_hints(Config)
+    sections: dict[str, Any] = {}
+    for key in raw:
+        if key not in _SECTIONS:
+            raise ConfigError(path, key, f"unknown section (known: {', '.join(_SECTIONS)})")
+    if "node" not in raw:
+        raise ConfigError(path, "node", "missing section")
+    for name in _SECTIONS:
+        table = raw.get(name, {})
+        if not isinstance(table, dict):
+            raise ConfigError(path, name, "must be a table")
+        sections[name] = _build(hints[name], table, name, path)
+    config = Config(path=path, **sections)
+    _check(config)
+    return config
+
+
+def _build(cls: type, table: dict[str, Any], prefix: str, path: Path) -> Any:
+    hints = typing.get_type_hints(cls)
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    for key in table:
+        if key not in known:
+            raise ConfigError(path, f"{prefix}.{key}", "unknown key")
+    values = {}
+    for name, fld in known.items():
+        key = f"{prefix}.{name}"
+        if name not in table:
+            if fld.default is dataclasses.MISSING and fld.default_factory is dataclasses.MISSING:
+                raise ConfigError(path, key, "missing")
+            continue
+        values[name] = _coerce(hints[name], table[name], key, path)
+    return cls(**values)
+
+
+def _coerce(hint: Any, value: Any, key: str, path: Path) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(hint) if a is not type(None)]
+        return _coerce(inner[0], value, key, path)
+    if origin is tuple:
+        item = typing.get_args(hint)[0]
+        if not isinstance(value, list):
+            raise ConfigError(path, key, "must be a list")
+        return tuple(_coerce(item, v, f"{key}[{i}]", path) for i, v in enumerate(value))
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(value, dict):
+            raise ConfigError(path, key, "must be a table")
+        return _build(hint, value, key, path)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ConfigError(path, key, "must be a table")
+        return value
+    return _scalar(hint, value, key, path)
+
+
+def _scalar(hint: Any, value: Any, key: str, path: Path) -> Any:
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(path, key, f"must be true or false, not {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(path, key, f"must be an integer, not {value!r}")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(path, key, f"must be a string, not {value!r}")
+        return value
+    if hint is Path:
+        if not isinstance(value, str) or not value:
+            raise ConfigError(path, key, "must be a path string")
+        p = Path(value)
+        return p if p.is_absolute() else (path.parent / p).resolve()
+    if hint is dt.datetime:
+        return _datetime(value, key, path)
+    raise ConfigError(path, key, f"unsupported type {hint}")
+
+
+def _datetime(value: Any, key: str, path: Path) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        stamp = value
+    elif isinstance(value, dt.date):
+        stamp = dt.datetime.combine(value, dt.time())
+    elif isinstance(value, str):
+        try:
+            stamp = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ConfigError(path, key, f"not a date or time: {value!r}") from None
+    else:
+        raise ConfigError(path, key, "must be a date or date-time")
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.timezone.utc)
+
+
+def _check(config: Config) -> None:
+    p = config.path
+    node = config.node
+    if not node.domain or "/" in node.domain or " " in node.domain:
+        raise ConfigError(p, "node.domain", f"not a host name: {node.domain!r}")
+    url = urlsplit(node.base_url)
+    if url.scheme not in ("http", "https") or not url.netloc or url.path not in ("", "/"):
+        raise ConfigError(p, "node.base_url", "must be an http(s) origin such as https://example.cn")
+    if node.permit:
+        try:
+            parse_permit_number(node.permit)
+        except PermitNumberError as exc:
+            raise ConfigError(p, "node.permit", str(exc)) from None
+    if config.registrations.mode not in ("open", "approval", "closed"):
+        raise ConfigError(p, "registrations.mode", "must be open, approval or closed")
+    if not 1 <= config.http.port <= 65535:
+        raise ConfigError(p, "http.port", "must be between 1 and 65535")
+    if config.http.max_body_bytes < 1024:
+        raise ConfigError(p, "http.max_body_bytes", "must be at least 1024")
+    if config.federation.links not in ("unlink", "review", "reject"):
+        raise ConfigError(p, "federation.links", "must be unlink, review or reject")

@@ -1,0 +1,178 @@
+"""Accounts (local and remote) and the local users behind them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.clock import now_iso
+from storage.database import Database, Writer
+from storage.rows import placeholders, to_row, to_rows
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    id: int
+    username: str
+    domain: str | None
+    display_name: str
+    note: str
+    note_source: str
+    fields_json: str
+    locked: int
+    bot: int
+    discoverable: int
+    indexable: int
+    avatar_url: str
+    header_url: str
+    uri: str
+    url: str
+    inbox_url: str
+    shared_inbox_url: str
+    outbox_url: str
+    followers_url: str
+    following_url: str
+    featured_url: str
+    public_key_pem: str
+    public_key_id: str
+    followers_count: int
+    following_count: int
+    statuses_count: int
+    last_status_at: str | None
+    created_at: str
+    updated_at: str
+    moved_to_id: int | None
+    suspended_at: str | None
+    silenced_at: str | None
+    sensitized_at: str | None
+
+    @property
+    def local(self) -> bool:
+        return self.domain is None
+
+    def acct(self) -> str:
+        return self.username if self.domain is None else f"{self.username}@{self.domain}"
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    account_id: int
+    email: str
+    password_hash: str
+    role: str
+    approved: int
+    disabled: int
+    locale: str
+    default_visibility: str
+    default_sensitive: int
+    default_language: str | None
+    created_at: str
+    last_sign_in_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewLocalAccount:
+    id: int
+    username: str
+    email: str
+    password_hash: str
+    uri: str
+    url: str
+    inbox_url: str
+    shared_inbox_url: str
+    outbox_url: str
+    followers_url: str
+    following_url: str
+    featured_url: str
+    public_key_pem: str
+    public_key_id: str
+    private_key_pem: str
+    role: str = "user"
+    approved: bool = True
+    display_name: str = ""
+    locale: str = "en"
+    signup_reason: str = ""
+
+
+async def insert_local_account(w: Writer, new: NewLocalAccount) -> None:
+    now = now_iso()
+    await w.execute(
+        "INSERT INTO accounts (id, username, domain, display_name, uri, url, inbox_url,"
+        " shared_inbox_url, outbox_url, followers_url, following_url, featured_url,"
+        " public_key_pem, public_key_id, private_key_pem, created_at, updated_at)"
+        " VALUES (?,?,NULL,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (new.id, new.username, new.display_name, new.uri, new.url, new.inbox_url,
+         new.shared_inbox_url, new.outbox_url, new.followers_url, new.following_url,
+         new.featured_url, new.public_key_pem, new.public_key_id, new.private_key_pem, now, now),
+    )
+    await w.execute(
+        "INSERT INTO users (account_id, email, password_hash, role, approved, locale,"
+        " signup_reason, created_at) VALUES (?,?,?,?,?,?,?,?)",
+        (new.id, new.email, new.password_hash, new.role, int(new.approved), new.locale,
+         new.signup_reason, now),
+    )
+
+
+async def get_account(db: Database, account_id: int) -> AccountRow | None:
+    return to_row(AccountRow, await db.fetchone("SELECT * FROM accounts WHERE id = ?", (account_id,)))
+
+
+async def get_accounts(db: Database, ids: list[int]) -> dict[int, AccountRow]:
+    if not ids:
+        return {}
+    unique = list(set(ids))
+    rows = await db.fetchall(f"SELECT * FROM accounts WHERE id IN ({placeholders(unique)})", unique)
+    return {r.id: r for r in to_rows(AccountRow, rows)}
+
+
+async def find_local_account(db: Database, username: str) -> AccountRow | None:
+    row = await db.fetchone(
+        "SELECT * FROM accounts WHERE lower(username) = lower(?) AND domain IS NULL", (username,)
+    )
+    return to_row(AccountRow, row)
+
+
+async def find_account_by_acct(db: Database, username: str, domain: str | None) -> AccountRow | None:
+    if domain is None:
+        return await find_local_account(db, username)
+    row = await db.fetchone(
+        "SELECT * FROM accounts WHERE lower(username) = lower(?) AND lower(domain) = lower(?)",
+        (username, domain),
+    )
+    return to_row(AccountRow, row)
+
+
+async def find_account_by_uri(db: Database, uri: str) -> AccountRow | None:
+    return to_row(AccountRow, await db.fetchone("SELECT * FROM accounts WHERE uri = ?", (uri,)))
+
+
+async def get_private_key(db: Database, account_id: int) -> str | None:
+    return await db.fetchval("SELECT private_key_pem FROM accounts WHERE id = ?", (account_id,))
+
+
+async def get_user(db: Database, account_id: int) -> UserRow | None:
+    return to_row(UserRow, await db.fetchone("SELECT * FROM users WHERE account_id = ?", (account_id,)))
+
+
+async def find_user_by_login(db: Database, login: str) -> UserRow | None:
+    """A user by e-mail or by local username, as the sign-in form accepts both."""
+    row = await db.fetchone(
+        "SELECT u.* FROM users u JOIN accounts a ON a.id = u.account_id"
+        " WHERE lower(u.email) = lower(?) OR (lower(a.username) = lower(?) AND a.domain IS NULL)",
+        (login, login),
+    )
+    return to_row(UserRow, row)
+
+
+async def email_taken(db: Database, email: str) -> bool:
+    return await db.fetchval("SELECT 1 FROM users WHERE lower(email) = lower(?)", (email,)) is not None
+
+
+async def list_local_accounts(db: Database) -> list[tuple[AccountRow, UserRow]]:
+    accounts = to_rows(AccountRow, await db.fetchall(
+        "SELECT a.* FROM accounts a JOIN users u ON u.account_id = a.id ORDER BY a.id"))
+    users = {u.account_id: u for u in to_rows(UserRow, await db.fetchall("SELECT * FROM users"))}
+    return [(a, users[a.id]) for a in accounts if a.id in users]
+
+
+async def touch_sign_in(db: Database, account_id: int) -> None:
+    await db.execute("UPDATE users SET last_sign_in_at = ? WHERE account_id = ?", (now_iso(), account_id))

@@ -1,0 +1,166 @@
+"""Shared fixtures: real config files, real SQLite files, real HTTP servers.
+
+`node` is an async fixture (pytest-aiohttp) serving a fresh node on a
+loopback port; `live_node` runs one in a background thread for sync
+clients such as Mastodon.py, which would otherwise block the event loop
+that serves them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import threading
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import unused_port
+
+from node.app import create_app
+from node.bootstrap import init_node
+from node.config import Config, load_config
+from node.keys import DB, IDS
+from node.registration import SignUp, create_local_account
+from storage import oauth
+from storage.accounts import AccountRow
+
+CONFIG_TEMPLATE = """
+[node]
+domain = "{host}"
+base_url = "http://{host}"
+name = "Test Node {port}"
+description = "a node under test"
+contact_email = "admin@{hostname}.test"
+permit = "{permit}"
+
+[http]
+host = "127.0.0.1"
+port = {port}
+max_body_bytes = {max_body}
+
+[storage]
+path = "data/node.sqlite3"
+
+[registrations]
+mode = "{registrations}"
+
+[federation]
+enabled = true
+allow_private_addresses = true
+{extra}
+"""
+
+
+def write_config(root: Path, port: int | None = None, *, permit: str = "京ICP备12345678号-1",
+                 registrations: str = "open", max_body: int = 1048576, extra: str = "") -> Path:
+    port = port or unused_port()
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / "config.toml"
+    path.write_text(CONFIG_TEMPLATE.format(
+        host=f"127.0.0.1:{port}", hostname=f"node{port}", port=port, permit=permit,
+        registrations=registrations, max_body=max_body, extra=extra,
+    ), "utf-8")
+    return path
+
+
+@dataclass
+class Session:
+    account: AccountRow
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@dataclass
+class Node:
+    config: Config
+    app: web.Application
+    base_url: str
+
+    async def account(self, username: str, *, role: str = "user", password: str = "correct horse",
+                      scopes: str = "read write follow push admin:read admin:write") -> Session:
+        """A local account and a user token, made the fast way (no OAuth dance)."""
+        db, ids = self.app[DB], self.app[IDS]
+        account = await create_local_account(db, ids, self.config, SignUp(
+            username=username, email=f"{username}@example.test", password=password, role=role,
+            allow_reserved=True))
+        token = secrets.token_urlsafe(32)
+        await oauth.insert_token(db, ids.next_id(), token, None, None, account.id, scopes)
+        return Session(account, token)
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+
+async def start_node(root: Path, **kwargs: Any) -> tuple[Node, web.AppRunner]:
+    port = unused_port()
+    config = load_config(write_config(root, port, **kwargs))
+    await init_node(config)
+    app = create_app(config)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    return Node(config, app, config.node.base_url), runner
+
+
+@pytest.fixture
+async def node(tmp_path: Path) -> AsyncIterator[Node]:
+    n, runner = await start_node(tmp_path / "node")
+    yield n
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+class NodeThread:
+    """A node served from its own event loop in a thread (for sync clients)."""
+
+    def __init__(self, root: Path, **kwargs: Any) -> None:
+        self.root, self.kwargs = root, kwargs
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.node: Node | None = None
+        self.runner: web.AppRunner | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.node, self.runner = self.loop.run_until_complete(start_node(self.root, **self.kwargs))
+        self.ready.set()
+        self.loop.run_forever()
+
+    def __enter__(self) -> Node:
+        self.thread.start()
+        self.ready.wait(30)
+        assert self.node is not None
+        return self.node
+
+    def call(self, coro: Any) -> Any:
+        """Run a coroutine on the node's loop (e.g. node.account(...))."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(30)
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.runner is not None
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()
+
+
+@pytest.fixture
+def live_node(tmp_path: Path) -> Iterator[NodeThread]:
+    thread = NodeThread(tmp_path / "live")
+    with thread:
+        yield thread
