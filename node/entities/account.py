@@ -1,0 +1,85 @@
+"""Mastodon's Account entity (and CredentialAccount with `source`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from node.config import Config
+from storage.accounts import AccountRow, UserRow
+
+DEFAULT_AVATAR = "/static/avatar.png"
+DEFAULT_HEADER = "/static/header.png"
+
+
+def _date_only(stamp: str) -> str:
+    # Mastodon reports last_status_at as a date, not a time.
+    return stamp[:10]
+
+
+def _day_start(stamp: str) -> str:
+    # created_at is midnight of the creation day in Mastodon's Account.
+    return stamp[:10] + "T00:00:00.000Z"
+
+
+def serialize_account(account: AccountRow, config: Config) -> dict[str, Any]:
+    base = config.node.base_url
+    avatar = account.avatar_url or base + DEFAULT_AVATAR
+    header = account.header_url or base + DEFAULT_HEADER
+    fields = json.loads(account.fields_json or "[]")
+    return {
+        "id": str(account.id),
+        "username": account.username,
+        "acct": account.acct(),
+        "display_name": account.display_name,
+        "locked": bool(account.locked),
+        "bot": bool(account.bot),
+        "discoverable": bool(account.discoverable),
+        "indexable": bool(account.indexable),
+        "group": False,
+        "created_at": _day_start(account.created_at),
+        "note": account.note,
+        "url": account.url or account.uri,
+        "uri": account.uri,
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": header,
+        "header_static": header,
+        "followers_count": account.followers_count,
+        "following_count": account.following_count,
+        "statuses_count": account.statuses_count,
+        "last_status_at": _date_only(account.last_status_at) if account.last_status_at else None,
+        "hide_collections": False,
+        "noindex": not account.indexable,
+        "emojis": [],
+        "roles": [],
+        "fields": [{"name": f.get("name", ""), "value": f.get("value", ""),
+                    "verified_at": f.get("verified_at")} for f in fields],
+        **({"moved": None} if account.moved_to_id is None else {}),
+        **({"suspended": True} if account.suspended_at else {}),
+        **({"limited": True} if account.silenced_at else {}),
+    }
+
+
+def serialize_credential_account(account: AccountRow, user: UserRow, config: Config,
+                                 follow_requests_count: int = 0) -> dict[str, Any]:
+    """verify_credentials: the Account plus `source` and `role`."""
+    body = serialize_account(account, config)
+    fields = json.loads(account.fields_json or "[]")
+    body["source"] = {
+        "note": account.note_source,
+        "fields": [{"name": f.get("name", ""), "value": f.get("source", f.get("value", "")),
+                    "verified_at": f.get("verified_at")} for f in fields],
+        "privacy": user.default_visibility,
+        "sensitive": bool(user.default_sensitive),
+        "language": user.default_language,
+        "follow_requests_count": follow_requests_count,
+        "hide_collections": False,
+        "discoverable": bool(account.discoverable),
+        "indexable": bool(account.indexable),
+    }
+    body["role"] = {"id": {"user": "-99", "moderator": "2", "admin": "3"}[user.role],
+                    "name": "" if user.role == "user" else user.role.capitalize(),
+                    "permissions": "0" if user.role == "user" else "1",
+                    "color": "", "highlighted": user.role != "user"}
+    return body
