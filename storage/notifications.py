@@ -1,30 +1,76 @@
-"""Notifications: one row per event; grouping happens when reading v2."""
+"""Notifications, the write side: one row per event.
+
+Grouping follows Mastodon: favourites and reblogs of one status, follows
+and admin sign-ups share a `group_key` of the form `{type}[-{status}]-{hour}`
+where `hour` is the hour the group started; a group spans at most twelve
+hours, then the next event starts a new one. Every other notification has
+`ungrouped-{id}`. Reads (and v2 grouping of a page) are in
+`storage.notification_queries`.
+"""
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from storage.clock import now_iso
-from storage.database import Writer
+from storage.database import Database, Writer
 from storage.ids import IdGenerator
 
-# Mastodon groups favourites, reblogs and follows; others stand alone.
-GROUPED = {"favourite", "reblog", "follow"}
+GROUPABLE = frozenset({"favourite", "reblog", "follow", "admin.sign_up"})
+MAX_GROUP_SPAN_HOURS = 12
 
 
-def group_key(kind: str, notification_id: int, status_id: int | None) -> str:
-    if kind in ("favourite", "reblog") and status_id is not None:
+def group_prefix(kind: str, status_id: int | None) -> str:
+    if kind in ("favourite", "reblog"):
         return f"{kind}-{status_id}"
-    if kind == "follow":
-        return "follow"
-    return f"ungrouped-{notification_id}"
+    return kind
+
+
+async def _group_key(w: Writer, account_id: int, kind: str, status_id: int | None,
+                     hour: int) -> str:
+    """Join the latest group of this kind unless it started 12+ hours ago."""
+    prefix = group_prefix(kind, status_id)
+    row = await w.fetchone(
+        "SELECT group_key FROM notifications WHERE account_id = ? AND type = ?"
+        " AND group_key LIKE ? ESCAPE '\\' ORDER BY id DESC LIMIT 1",
+        (account_id, kind, prefix.replace("_", "\\_").replace("%", "\\%") + "-%"),
+    )
+    if row is not None:
+        previous = row["group_key"].rpartition("-")[2]
+        if previous.isdigit() and hour < int(previous) + MAX_GROUP_SPAN_HOURS:
+            return f"{prefix}-{previous}"
+    return f"{prefix}-{hour}"
+
+
+async def _target_status(w: Writer, status_id: int | None) -> int | None:
+    """The status a notification is about: for a boost, the boosted one.
+
+    A reblog notification keeps the boost's own id as status_id (deleting
+    the boost deletes the notification, as in Mastodon), but groups and
+    shows the original."""
+    if status_id is None:
+        return None
+    row = await w.fetchone("SELECT coalesce(reblog_of_id, id) FROM statuses WHERE id = ?", (status_id,))
+    return status_id if row is None else int(row[0])
+
+
+async def _next_id(w: Writer) -> int:
+    row = await w.fetchone(
+        "UPDATE id_sequences SET value = value + 1 WHERE name = 'notifications' RETURNING value")
+    assert row is not None, "migration 0012 seeds the notifications counter"
+    return int(row[0])
 
 
 async def notify(w: Writer, ids: IdGenerator, account_id: int, from_account_id: int, kind: str,
                  status_id: int | None = None, extra: dict[str, Any] | None = None) -> int | None:
     """Record a notification for a local account; skips self-notifications
-    and notifications from accounts the recipient blocks or mutes."""
+    and notifications from accounts the recipient blocks or mutes.
+
+    `ids` is accepted for the callers' sake; notification ids come from
+    their own counter (see migration 0012)."""
+    del ids
     if account_id == from_account_id:
         return None
     local = await w.fetchone("SELECT 1 FROM users WHERE account_id = ?", (account_id,))
@@ -37,11 +83,41 @@ async def notify(w: Writer, ids: IdGenerator, account_id: int, from_account_id: 
     )
     if hidden is not None:
         return None
-    nid = ids.next_id()
+    nid = await _next_id(w)
+    if kind in GROUPABLE:
+        target = await _target_status(w, status_id)
+        key = await _group_key(w, account_id, kind, target, int(time.time()) // 3600)
+    else:
+        key = f"ungrouped-{nid}"
     await w.execute(
         "INSERT INTO notifications (id, account_id, from_account_id, type, status_id, group_key,"
         " extra_json, created_at) VALUES (?,?,?,?,?,?,?,?)",
-        (nid, account_id, from_account_id, kind, status_id, group_key(kind, nid, status_id),
-         json.dumps(extra) if extra else None, now_iso()),
+        (nid, account_id, from_account_id, kind, status_id, key,
+         json.dumps(extra, ensure_ascii=False) if extra else None, now_iso()),
     )
     return nid
+
+
+async def dismiss_notification(db: Database, account_id: int, notification_id: int) -> bool:
+    """Delete one notification (Mastodon destroys it); False if not theirs."""
+    async with db.write() as w:
+        count = await w.rowcount(
+            "DELETE FROM notifications WHERE id = ? AND account_id = ?", (notification_id, account_id))
+    return count > 0
+
+
+async def dismiss_group(db: Database, account_id: int, group_key: str) -> int:
+    """Delete a group; `ungrouped-{id}` also names one notification shown
+    alone although its type groups (a client's grouped_types)."""
+    single = group_key.removeprefix("ungrouped-")
+    by_id = int(single) if single != group_key and single.isdigit() else None
+    async with db.write() as w:
+        return await w.rowcount(
+            "DELETE FROM notifications WHERE account_id = ? AND (group_key = ? OR id = ?)",
+            (account_id, group_key, by_id))
+
+
+async def clear_notifications(db: Database, account_id: int) -> int:
+    async with db.write() as w:
+        return await w.rowcount("DELETE FROM notifications WHERE account_id = ?", (account_id,))
+

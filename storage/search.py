@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 
 import jieba
 
+from storage.clock import now_iso
 from storage.database import Database, Writer
 
 logger = logging.getLogger(__name__)
@@ -20,6 +22,7 @@ jieba.setLogLevel(logging.WARNING)
 
 _WORD = re.compile(r"\w", re.UNICODE)
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def tokens(text: str) -> list[str]:
@@ -83,3 +86,126 @@ async def search_status_ids(db: Database, query: str, limit: int, offset: int = 
         (match, limit, offset),
     )
     return [r[0] for r in rows]
+
+
+# ---- what a viewer may find --------------------------------------------------
+
+_BLOCKED = (
+    "SELECT target_id FROM blocks WHERE account_id = :viewer"
+    " UNION SELECT account_id FROM blocks WHERE target_id = :viewer"
+)
+# Statuses of muted accounts are hidden too; the accounts stay findable
+# (to be unmuted).
+_HIDDEN = (
+    f"{_BLOCKED} UNION SELECT target_id FROM mutes WHERE account_id = :viewer"
+    " AND (expires_at IS NULL OR expires_at > :now)"
+)
+# Own statuses; others' when published and (public or unlisted by an
+# indexable account, followers-only from someone the viewer follows, or
+# mentioning the viewer).
+_VISIBLE = (
+    "(s.account_id = :viewer OR (s.state = 'published' AND a.suspended_at IS NULL"
+    f" AND s.account_id NOT IN ({_HIDDEN}) AND ("
+    " (s.visibility IN ('public', 'unlisted') AND a.indexable = 1)"
+    " OR (s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows fo WHERE fo.account_id = :viewer"
+    "     AND fo.target_id = s.account_id AND fo.frozen = 0))"
+    " OR EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = :viewer))))"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusQuery:
+    text: str
+    viewer_id: int
+    account_id: int | None = None
+    max_id: int | None = None
+    min_id: int | None = None
+    limit: int = 20
+    offset: int = 0
+
+
+async def search_visible_status_ids(db: Database, q: StatusQuery) -> list[int]:
+    """Ids of statuses matching `q.text` that the viewer may see, newest first."""
+    match = fts_query(q.text)
+    if match is None:
+        return []
+    where = ["statuses_fts MATCH :match", "s.deleted_at IS NULL", "s.reblog_of_id IS NULL", _VISIBLE]
+    args: dict[str, object] = {"match": match, "viewer": q.viewer_id, "now": now_iso(),
+                               "limit": q.limit, "offset": q.offset}
+    for column, op, value in (("s.account_id", "=", q.account_id), ("s.id", "<", q.max_id),
+                              ("s.id", ">", q.min_id)):
+        if value is not None:
+            name = f"p{len(args)}"
+            where.append(f"{column} {op} :{name}")
+            args[name] = value
+    rows = await db.fetchall(
+        "SELECT s.id FROM statuses_fts JOIN statuses s ON s.id = statuses_fts.rowid"
+        " JOIN accounts a ON a.id = s.account_id"
+        f" WHERE {' AND '.join(where)} ORDER BY s.id DESC LIMIT :limit OFFSET :offset", args)
+    return [r[0] for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountQuery:
+    text: str
+    viewer_id: int | None
+    following_only: bool = False
+    limit: int = 20
+    offset: int = 0
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def search_account_ids(db: Database, q: AccountQuery) -> list[int]:
+    """Accounts whose username or display name starts with the text (any
+    word of the display name; anywhere in it for Chinese, which has no
+    spaces), case-insensitively: exact username first, then accounts the
+    viewer follows, local before remote, most followed first."""
+    text = q.text.lower()
+    if not text:
+        return []
+    name_match = f"%{_like(text)}%" if _CJK_CHAR.search(text) else f"{_like(text)}%"
+    args: dict[str, object] = {"exact": text, "prefix": f"{_like(text)}%", "name": name_match,
+                               "word": f"% {_like(text)}%", "viewer": q.viewer_id or 0,
+                               "limit": q.limit, "offset": q.offset}
+    followed = "SELECT target_id FROM follows WHERE account_id = :viewer"
+    where = [
+        "a.suspended_at IS NULL",
+        "(lower(a.username) LIKE :prefix ESCAPE '\\' OR lower(a.display_name) LIKE :name ESCAPE '\\'"
+        " OR lower(a.display_name) LIKE :word ESCAPE '\\')",
+        f"a.id NOT IN ({_BLOCKED})",
+    ]
+    if q.following_only:
+        where.append(f"a.id IN ({followed})")
+    rows = await db.fetchall(
+        f"SELECT a.id FROM accounts a WHERE {' AND '.join(where)}"
+        f" ORDER BY lower(a.username) = :exact DESC, a.id IN ({followed}) DESC, a.domain IS NULL DESC,"
+        " a.followers_count DESC, a.id LIMIT :limit OFFSET :offset", args)
+    return [r[0] for r in rows]
+
+
+async def visible_account_ids(db: Database, ids: list[int], viewer_id: int | None,
+                              following_only: bool = False) -> list[int]:
+    """Of `ids` (in order), those not suspended nor hidden from the viewer."""
+    if not ids:
+        return []
+    names = [f"id{n}" for n in range(len(ids))]
+    args: dict[str, object] = {**dict(zip(names, ids)), "viewer": viewer_id or 0}
+    extra = " AND id IN (SELECT target_id FROM follows WHERE account_id = :viewer)" if following_only else ""
+    rows = await db.fetchall(
+        f"SELECT id FROM accounts WHERE id IN ({','.join(':' + n for n in names)})"
+        f" AND suspended_at IS NULL AND id NOT IN ({_BLOCKED}){extra}", args)
+    found = {r[0] for r in rows}
+    return [i for i in ids if i in found]
+
+
+async def ids_at_url(db: Database, url: str) -> tuple[list[int], list[int]]:
+    """(account ids, status ids) whose ActivityPub id or web address is `url`."""
+    found_accounts = await db.fetchall(
+        "SELECT id FROM accounts WHERE uri = ? OR url = ? ORDER BY id LIMIT 1", (url, url))
+    found_statuses = await db.fetchall(
+        "SELECT id FROM statuses WHERE (uri = ? OR url = ?) AND reblog_of_id IS NULL ORDER BY id LIMIT 1",
+        (url, url))
+    return [r[0] for r in found_accounts], [r[0] for r in found_statuses]

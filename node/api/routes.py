@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.api import instance
+from node.api import admin_permits
+from node.api import instance, pages
+from node.api import status_actions, statuses, timelines
+from node.api import client_misc, filters, filters_v1, lists, notifications, notifications_v2, search, tags
 
 
-def all_routes() -> list[web.RouteDef]:
+def all_routes() -> list[web.AbstractRouteDef]:
     return [
         *instance.routes(),
+        *admin_permits.routes(),
+        *pages.routes(),
+        *statuses.routes(), *status_actions.routes(), *timelines.routes(),
+        *notifications.routes(), *notifications_v2.routes(), *search.routes(), *tags.routes(),
+        *lists.routes(), *filters.routes(), *filters_v1.routes(), *client_misc.routes(),
     ]

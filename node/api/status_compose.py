@@ -1,0 +1,284 @@
+"""Writing a status: POST /api/v1/statuses and PUT /api/v1/statuses/:id.
+
+Flow (DESIGN.md, "a local post"): read and validate the parameters, ask
+the publication gate (identity, screening) with every text field, apply
+its Vetting (publish, mark sensitive, or hold for review), render the
+text to HTML, then store the status with its mentions, tags, counters,
+notifications and search index in one write transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from aiohttp import web
+
+from federation.urls import Urls
+from node import gate, text
+from node.api.path_ids import id_param, path_id
+from node.auth import Auth, authenticated
+from node.entities.status import render_status, tag_url
+from node.errors import json_error, not_found, unprocessable
+from node.keys import CONFIG, DB, IDS
+from node.params import Params, read_params
+from storage import accounts, search, status_writes, statuses
+from storage.accounts import AccountRow, UserRow
+from storage.clock import iso, now
+from storage.status_writes import NewStatus, StatusText
+from storage.statuses import StatusRow
+
+MAX_CHARS = 500
+VISIBILITIES = ("public", "unlisted", "private", "direct")
+POLL_MAX_OPTIONS, POLL_MAX_CHARS = 4, 50
+POLL_MIN_EXPIRY, POLL_MAX_EXPIRY = 300, 2_629_746
+IDEMPOTENCY_HOURS = 1
+SENSITIVE_SPOILER = "Sensitive content"
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
+
+# Article 7(6): the permit-based link policy plugs in here; an app may hold
+# a callable host -> "link" | "unlink". Without one every link is kept.
+LINK_POLICY = web.AppKey("link_policy", Callable[[str], str])
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    text: str
+    spoiler_text: str
+    sensitive: bool
+    visibility: str
+    language: str | None
+    poll_options: tuple[str, ...] = ()
+
+    def fields(self) -> list[tuple[str, str]]:
+        """(name, text) pairs for the gate: everything a reader will see."""
+        pairs = [("status", self.text), ("spoiler_text", self.spoiler_text)]
+        pairs += [(f"poll_option[{i}]", o) for i, o in enumerate(self.poll_options)]
+        return pairs
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    content: str
+    mention_ids: list[int]
+    tags: list[str]
+
+
+def _check_text(draft: Draft) -> None:
+    if not draft.text.strip():
+        raise unprocessable("Validation failed: Text can't be blank")
+    if text.countable_length(draft.text) + len(draft.spoiler_text) > MAX_CHARS:
+        raise unprocessable(f"Validation failed: Text character limit of {MAX_CHARS} exceeded")
+    if draft.language is not None and not _LANGUAGE.match(draft.language):
+        raise unprocessable("Validation failed: Language is invalid")
+
+
+def _poll_options(params: Params) -> tuple[str, ...] | None:
+    """The poll's options if a poll was sent (form `poll[options][]` or JSON)."""
+    poll = params.raw("poll")
+    if isinstance(poll, dict):
+        options = poll.get("options")
+        expires = poll.get("expires_in")
+    elif "poll[options][]" in params or "poll[options]" in params or "poll[expires_in]" in params:
+        options, expires = params.list("poll[options]"), params.raw("poll[expires_in]")
+    else:
+        return None
+    if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+        raise unprocessable("Validation failed: Poll options must be a list of strings")
+    _check_poll(options, expires)
+    return tuple(options)
+
+
+def _check_poll(options: list[str], expires: Any) -> None:
+    if len(options) < 2:
+        raise unprocessable("Validation failed: Poll options must have more than one item")
+    if len(options) > POLL_MAX_OPTIONS:
+        raise unprocessable(f"Validation failed: Poll options can't contain more than {POLL_MAX_OPTIONS} items")
+    if any(len(o) > POLL_MAX_CHARS for o in options):
+        raise unprocessable(f"Validation failed: Poll options cannot be longer than {POLL_MAX_CHARS} characters each")
+    if len({o.strip() for o in options}) != len(options):
+        raise unprocessable("Validation failed: Poll options contain duplicate items")
+    seconds = id_param(expires) or 0
+    if seconds < POLL_MIN_EXPIRY:
+        raise unprocessable("Validation failed: Poll expires at is too soon")
+    if seconds > POLL_MAX_EXPIRY:
+        raise unprocessable("Validation failed: Poll expires at is too far into the future")
+
+
+def read_draft(params: Params, user: UserRow) -> Draft:
+    visibility = params.str("visibility") or user.default_visibility
+    if visibility not in VISIBILITIES:
+        raise unprocessable("Validation failed: Visibility is not included in the list")
+    spoiler = (params.str("spoiler_text") or "").strip()
+    sensitive = params.bool("sensitive", bool(user.default_sensitive)) or bool(spoiler)
+    draft = Draft(text=(params.str("status") or "").strip(), spoiler_text=spoiler, sensitive=bool(sensitive),
+                  visibility=visibility, language=params.str("language") or user.default_language)
+    _check_text(draft)
+    media = [m for m in params.list("media_ids") if str(m).strip()]
+    if media:
+        raise unprocessable(f"Media {', '.join(map(str, media))} not found or already attached to another post")
+    poll = _poll_options(params)
+    if poll is not None:
+        draft = replace(draft, poll_options=poll)
+    return draft
+
+
+def apply_vetting(draft: Draft, vetting: gate.Vetting) -> Draft:
+    """"sensitive" puts the status behind a content warning; "review" and
+    "flag" leave the text as it is (the caller holds or publishes)."""
+    if vetting.sensitive:
+        return replace(draft, sensitive=True, spoiler_text=draft.spoiler_text or SENSITIVE_SPOILER)
+    return draft
+
+
+async def _mention_targets(db: Any, config: Any, entities: text.Entities) -> dict[str, AccountRow]:
+    found: dict[str, AccountRow] = {}
+    for username, domain in entities.mentions:
+        local = domain is None or domain.lower() == config.node.domain.lower()
+        account = await accounts.find_account_by_acct(db, username, None if local else domain)
+        if account is not None:
+            found[f"{username}@{domain}".lower() if domain else username.lower()] = account
+    return found
+
+
+async def render_text(app: web.Application, source: str) -> Rendered:
+    config = app[CONFIG]
+    entities = text.extract(source)
+    targets = await _mention_targets(app[DB], config, entities)
+    html = text.render_html(
+        source, mentions={k: text.MentionTarget(a.url or a.uri, a.username) for k, a in targets.items()},
+        tag_url=lambda name: tag_url(config, name), link_policy=app.get(LINK_POLICY, text.link_all))
+    return Rendered(html, list(dict.fromkeys(a.id for a in targets.values())), list(entities.tags))
+
+
+def plain_text(draft_text: str, spoiler: str) -> str:
+    return f"{spoiler}\n{draft_text}" if spoiler else draft_text
+
+
+async def _reply_target(db: Any, raw: Any, author_id: int) -> StatusRow | None:
+    if raw is None or str(raw).strip() == "":
+        return None
+    parent_id = id_param(raw)
+    parent = await statuses.status_for_viewer(db, parent_id, author_id) if parent_id else None
+    if parent is None or parent.reblog_of_id is not None:
+        raise json_error(404, "The post you are trying to reply to does not appear to exist.")
+    return parent
+
+
+async def _replay(request: web.Request, auth: Auth, key: str | None) -> web.Response | None:
+    """Mastodon's Idempotency-Key: the same key within an hour gives the same status."""
+    if not key:
+        return None
+    since = iso(now() - dt.timedelta(hours=IDEMPOTENCY_HOURS))
+    status_id = await statuses.idempotent_status_id(request.app[DB], auth.account_id, key, since)
+    row = await statuses.get_status(request.app[DB], status_id) if status_id else None
+    if row is None:
+        return None
+    return web.json_response(await render_status(request.app, row, auth.account_id))
+
+
+def _new_status(app: web.Application, auth: Auth, draft: Draft, rendered: Rendered,
+                parent: StatusRow | None, held: bool) -> NewStatus:
+    status_id = app[IDS].next_id()
+    urls = Urls.of(app[CONFIG].node.base_url)
+    username = auth.account.username if auth.account else ""
+    return NewStatus(
+        id=status_id, account_id=auth.account_id, uri=urls.status(username, status_id),
+        url=urls.status_page(username, status_id), text=draft.text, content=rendered.content,
+        spoiler_text=draft.spoiler_text, sensitive=draft.sensitive, visibility=draft.visibility,
+        language=draft.language, in_reply_to_id=parent.id if parent else None,
+        in_reply_to_account_id=parent.account_id if parent else None,
+        conversation_id=parent.conversation_id if parent else None,
+        application_id=auth.app_id, state="pending" if held else "published")
+
+
+async def _store(app: web.Application, new: NewStatus, rendered: Rendered, key: str | None) -> StatusRow:
+    ids = app[IDS]
+    async with app[DB].write() as w:
+        await status_writes.insert_status(w, new)
+        await status_writes.record_mentions(w, new.id, rendered.mention_ids)
+        await status_writes.record_tags(w, ids, new.id, rendered.tags)
+        if key:
+            await status_writes.remember_idempotency(w, new.account_id, key, new.id)
+        row = await status_writes.read_status(w, new.id)
+        assert row is not None
+        if row.published:
+            await status_writes.publish_effects(w, ids, row, plain_text(new.text, new.spoiler_text))
+    return row
+
+
+@authenticated("write", "write:statuses")
+async def create_status(request: web.Request, auth: Auth) -> web.Response:
+    key = request.headers.get("Idempotency-Key", "").strip()[:256] or None
+    replayed = await _replay(request, auth, key)
+    if replayed is not None:
+        return replayed
+    params = await read_params(request)
+    assert auth.user is not None and auth.account is not None
+    draft = read_draft(params, auth.user)
+    if draft.poll_options:
+        raise unprocessable("Validation failed: Polls are not supported on this node yet")
+    parent = await _reply_target(request.app[DB], params.raw("in_reply_to_id"), auth.account_id)
+    vetting = await gate.vet_publication(request.app, auth.account, draft.fields(), kind="status")
+    draft = apply_vetting(draft, vetting)
+    rendered = await render_text(request.app, draft.text)
+    new = _new_status(request.app, auth, draft, rendered, parent, vetting.held)
+    row = await _store(request.app, new, rendered, key)
+    return web.json_response(await render_status(request.app, row, auth.account_id))
+
+
+def _edited_draft(params: Params, row: StatusRow) -> Draft:
+    """Mastodon's UpdateStatusService: an absent spoiler clears it; sensitive
+    follows the spoiler unless given; absent text or language keep theirs."""
+    spoiler = (params.str("spoiler_text") or "").strip()
+    draft = Draft(text=(params.str("status") or row.text).strip(), spoiler_text=spoiler,
+                  sensitive=bool(params.bool("sensitive", False)) or bool(spoiler),
+                  visibility=row.visibility, language=params.str("language") or row.language)
+    _check_text(draft)
+    return draft
+
+
+async def _save_edit(app: web.Application, row: StatusRow, draft: Draft, rendered: Rendered, held: bool) -> None:
+    ids = app[IDS]
+    async with app[DB].write() as w:
+        await status_writes.save_edit(w, ids, row, StatusText(
+            draft.text, rendered.content, draft.spoiler_text, draft.sensitive, draft.language))
+        added = await status_writes.replace_entities(w, ids, row.id, rendered.mention_ids, rendered.tags)
+        if not row.published:
+            return
+        if held:
+            await status_writes.unpublish_effects(w, row)
+            await status_writes.set_state(w, row.id, "pending")
+            return
+        await search.index_status(w, row.id, plain_text(draft.text, draft.spoiler_text))
+        for account_id in added:
+            await status_writes.notify_about(w, ids, account_id, row.account_id, "mention", row)
+        for account_id in await status_writes.reblogger_ids(w, row.id):
+            await status_writes.notify_about(w, ids, account_id, row.account_id, "update", row)
+
+
+def _unchanged(row: StatusRow, draft: Draft) -> bool:
+    return (row.text, row.spoiler_text, bool(row.sensitive), row.language) == (
+        draft.text, draft.spoiler_text, draft.sensitive, draft.language)
+
+
+@authenticated("write", "write:statuses")
+async def edit_status(request: web.Request, auth: Auth) -> web.Response:
+    db = request.app[DB]
+    row = await statuses.get_status(db, path_id(request))
+    if row is None or row.account_id != auth.account_id or row.reblog_of_id is not None:
+        raise not_found()
+    params = await read_params(request)
+    draft = _edited_draft(params, row)
+    assert auth.account is not None
+    vetting = await gate.vet_publication(request.app, auth.account, draft.fields(), kind="edit")
+    draft = apply_vetting(draft, vetting)
+    if not _unchanged(row, draft):
+        rendered = await render_text(request.app, draft.text)
+        await _save_edit(request.app, row, draft, rendered, vetting.held)
+    updated = await statuses.get_status(db, row.id)
+    assert updated is not None
+    return web.json_response(await render_status(request.app, updated, auth.account_id))

@@ -1,0 +1,134 @@
+"""Mastodon's Notification (v1) and grouped notifications (v2), in batches.
+
+One query for the accounts and one render of the statuses per page,
+whatever its length.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from aiohttp import web
+
+from node.entities.account import serialize_account
+from node.entities.status import render_statuses
+from node.keys import CONFIG, DB
+from storage import accounts
+from storage.accounts import AccountRow
+from storage.notification_queries import GroupData, NotificationRow, effective_key
+from storage.statuses import get_statuses, visible_statuses
+
+STATUS_TYPES = frozenset({"mention", "status", "reblog", "favourite", "poll", "update", "quote",
+                          "quoted_update"})
+# Extra payloads some types carry, stored in extra_json by their producers.
+_EXTRA = {"admin.report": "report", "severed_relationships": "event",
+          "moderation_warning": "moderation_warning"}
+
+
+async def _statuses_by_id(app: web.Application, ids: Iterable[int | None],
+                          viewer_id: int) -> dict[int, dict[str, Any]]:
+    wanted = list(dict.fromkeys(i for i in ids if i is not None))
+    if not wanted:
+        return {}
+    rows = await visible_statuses(app[DB], await get_statuses(app[DB], wanted), viewer_id)
+    rendered = await render_statuses(app, rows, viewer_id)
+    return {int(s["id"]): s for s in rendered}
+
+
+async def _accounts_by_id(app: web.Application, ids: Iterable[int]) -> dict[int, AccountRow]:
+    return await accounts.get_accounts(app[DB], list(dict.fromkeys(ids)))
+
+
+def _extra(row: NotificationRow) -> dict[str, Any]:
+    key = _EXTRA.get(row.type)
+    if key is None or not row.extra_json:
+        return {}
+    value = json.loads(row.extra_json).get(key)
+    return {} if value is None else {key: value}
+
+
+async def render_notifications(app: web.Application, rows: Sequence[NotificationRow],
+                               viewer_id: int) -> list[dict[str, Any]]:
+    """Notification entities; a notification whose status the viewer can
+    no longer see is left out, as Mastodon does."""
+    config = app[CONFIG]
+    senders = await _accounts_by_id(app, (r.from_account_id for r in rows))
+    statuses = await _statuses_by_id(app, (r.status_id for r in rows if r.type in STATUS_TYPES), viewer_id)
+    out = []
+    for row in rows:
+        sender = senders.get(row.from_account_id)
+        if sender is None:
+            continue
+        body: dict[str, Any] = {
+            "id": str(row.id), "type": row.type, "created_at": row.created_at,
+            "group_key": row.group_key, "account": serialize_account(sender, config),
+        }
+        if row.type in STATUS_TYPES:
+            status = statuses.get(row.status_id) if row.status_id is not None else None
+            if status is None:
+                continue
+            body["status"] = status
+        body.update(_extra(row))
+        out.append(body)
+    return out
+
+
+def _group(row: NotificationRow, key: str, data: GroupData | None, paginated: bool) -> dict[str, Any]:
+    if data is None:  # shown alone: ungrouped type, or grouping not wanted
+        data = GroupData(key, row.id, (row.from_account_id,), 1, row.id, row.created_at)
+    group: dict[str, Any] = {
+        "group_key": key, "notifications_count": data.count, "type": row.type,
+        "most_recent_notification_id": data.most_recent_id,
+        "sample_account_ids": [str(i) for i in data.sample_account_ids],
+    }
+    if paginated:
+        group["page_min_id"] = str(data.page_min_id if data.page_min_id is not None else row.id)
+        group["page_max_id"] = str(data.most_recent_id)
+        group["latest_page_notification_at"] = data.latest_at or row.created_at
+    if row.type in STATUS_TYPES and row.status_id is not None:
+        group["status_id"] = str(row.status_id)
+    group.update(_extra(row))
+    return group
+
+
+def _partial_account(account: AccountRow, full: dict[str, Any]) -> dict[str, Any]:
+    return {"id": full["id"], "acct": account.acct(), "locked": full["locked"], "bot": full["bot"],
+            "url": full["url"], "avatar": full["avatar"], "avatar_static": full["avatar_static"],
+            "avatar_description": ""}
+
+
+async def render_grouped(app: web.Application, heads: Sequence[NotificationRow], groups: dict[str, GroupData],
+                         viewer_id: int, *, grouped_types: Sequence[str] | None = None, paginated: bool = True,
+                         partial_avatars: bool = False) -> dict[str, Any]:
+    """GroupedNotificationsResults: each group once, its accounts and
+    statuses listed beside the groups rather than inside them."""
+    statuses = await _statuses_by_id(app, (h.status_id for h in heads if h.type in STATUS_TYPES), viewer_id)
+    out_groups = []
+    for head in heads:
+        if head.type in STATUS_TYPES and statuses.get(head.status_id or 0) is None:
+            continue
+        key = effective_key(head, grouped_types)
+        out_groups.append(_group(head, key, groups.get(key) if key == head.group_key else None, paginated))
+    body = await _group_accounts(app, out_groups, partial_avatars)
+    used = {g["status_id"] for g in out_groups if "status_id" in g}
+    body["statuses"] = [s for s in statuses.values() if s["id"] in used]
+    body["notification_groups"] = out_groups
+    return body
+
+
+async def _group_accounts(app: web.Application, groups: list[dict[str, Any]],
+                          partial_avatars: bool) -> dict[str, Any]:
+    config = app[CONFIG]
+    firsts = [int(g["sample_account_ids"][0]) for g in groups if g["sample_account_ids"]]
+    others = [int(i) for g in groups for i in g["sample_account_ids"][1:]]
+    rows = await _accounts_by_id(app, [*firsts, *others])
+    every = [int(i) for g in groups for i in g["sample_account_ids"]]
+    full_ids = list(dict.fromkeys(firsts if partial_avatars else every))
+    full = {i: serialize_account(rows[i], config) for i in full_ids if i in rows}
+    body: dict[str, Any] = {"accounts": list(full.values())}
+    if partial_avatars:
+        rest = [i for i in dict.fromkeys(others) if i not in full and i in rows]
+        body["partial_accounts"] = [_partial_account(rows[i], serialize_account(rows[i], config)) for i in rest]
+    return body

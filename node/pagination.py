@@ -1,0 +1,83 @@
+"""Mastodon's paging for every list endpoint.
+
+In: `max_id`, `since_id`, `min_id`, `limit` from the query string
+(`read_page`). Out: a `Link` header (`paginate`) whose `next` asks for
+items older than the last one shown (`max_id`) and whose `prev` asks for
+items newer than the first one shown (`min_id`); no header for an empty
+page. Other query parameters (`limit`, `local`, `any[]`...) are kept.
+
+The ids in the header are whatever the list pages by: status ids for
+timelines, bookmark or favourite row ids for those lists, notification
+ids, follow row ids. Usage:
+
+    page = read_page(request)
+    rows = await storage_query(db, page)          # newest first
+    return web.json_response(body, headers=paginate(request, [r.id for r in rows]))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from node.errors import unprocessable
+from node.keys import CONFIG
+from storage.timelines import Page, newest_first, page_sql
+
+__all__ = ["Page", "newest_first", "page_sql", "read_page", "paginate", "link_header"]
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 40
+_PAGING = frozenset({"max_id", "since_id", "min_id"})
+
+
+def _id_param(request: web.Request, name: str) -> int | None:
+    value = request.query.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise unprocessable(f"Validation failed: {name} must be an id") from None
+
+
+def read_limit(request: web.Request, default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> int:
+    """Mastodon's limit_param: absent -> default, else |limit| clamped to [1, maximum]."""
+    raw = request.query.get("limit", "").strip()
+    if not raw:
+        return default
+    try:
+        value = abs(int(raw))
+    except ValueError:
+        return default
+    return max(1, min(value, maximum))
+
+
+def read_page(request: web.Request, *, default_limit: int = DEFAULT_LIMIT, max_limit: int = MAX_LIMIT) -> Page:
+    return Page(limit=read_limit(request, default_limit, max_limit),
+                max_id=_id_param(request, "max_id"),
+                since_id=_id_param(request, "since_id"),
+                min_id=_id_param(request, "min_id"))
+
+
+def _page_url(request: web.Request, name: str, value: int | str) -> str:
+    kept = [(k, v) for k, v in request.query.items() if k not in _PAGING]
+    query = urlencode([*kept, (name, str(value))])
+    return f"{request.app[CONFIG].node.base_url}{request.path}?{query}"
+
+
+def link_header(request: web.Request, ids: Sequence[int | str]) -> str | None:
+    """`<...max_id=oldest>; rel="next", <...min_id=newest>; rel="prev"`; None when empty."""
+    if not ids:
+        return None
+    next_url = _page_url(request, "max_id", ids[-1])
+    prev_url = _page_url(request, "min_id", ids[0])
+    return f'<{next_url}>; rel="next", <{prev_url}>; rel="prev"'
+
+
+def paginate(request: web.Request, ids: Sequence[int | str]) -> dict[str, str]:
+    """Headers for a page whose items have `ids`, newest first: {} when empty."""
+    link = link_header(request, ids)
+    return {"Link": link} if link else {}

@@ -1,0 +1,188 @@
+"""Writing statuses: create, publish or hold, edit, delete.
+
+Every function takes the `Writer` of a transaction the caller opened, so a
+status, its mentions, tags, counters, notifications and search index
+change together or not at all.
+
+Counters (statuses_count, replies_count) and the search index only ever
+include published statuses: `publish_effects` and `unpublish_effects` are
+the two places that move a status in or out of public view, and the
+moderation queue calls them when it releases or holds a status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from storage import notifications, search
+from storage.clock import now_iso
+from storage.database import Writer
+from storage.ids import IdGenerator
+from storage.rows import to_row
+from storage.statuses import StatusRow
+
+
+@dataclass(frozen=True, slots=True)
+class NewStatus:
+    id: int
+    account_id: int
+    uri: str
+    url: str
+    text: str
+    content: str
+    spoiler_text: str = ""
+    sensitive: bool = False
+    visibility: str = "public"
+    language: str | None = None
+    in_reply_to_id: int | None = None
+    in_reply_to_account_id: int | None = None
+    reblog_of_id: int | None = None
+    conversation_id: int | None = None
+    application_id: int | None = None
+    state: str = "published"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusText:
+    """The editable part of a status."""
+
+    text: str
+    content: str
+    spoiler_text: str
+    sensitive: bool
+    language: str | None
+
+
+async def insert_status(w: Writer, new: NewStatus) -> None:
+    await w.execute(
+        "INSERT INTO statuses (id, account_id, uri, url, text, content, spoiler_text, sensitive,"
+        " visibility, language, in_reply_to_id, in_reply_to_account_id, reblog_of_id,"
+        " conversation_id, application_id, local, state, created_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?)",
+        (new.id, new.account_id, new.uri, new.url, new.text, new.content, new.spoiler_text,
+         int(new.sensitive), new.visibility, new.language, new.in_reply_to_id,
+         new.in_reply_to_account_id, new.reblog_of_id, new.conversation_id or new.id,
+         new.application_id, new.state, now_iso()))
+
+
+async def read_status(w: Writer, status_id: int) -> StatusRow | None:
+    return to_row(StatusRow, await w.fetchone("SELECT * FROM statuses WHERE id = ?", (status_id,)))
+
+
+async def record_mentions(w: Writer, status_id: int, account_ids: Sequence[int]) -> None:
+    await w.executemany("INSERT OR IGNORE INTO mentions (status_id, account_id) VALUES (?, ?)",
+                        [(status_id, a) for a in dict.fromkeys(account_ids)])
+
+
+async def record_tags(w: Writer, ids: IdGenerator, status_id: int, names: Sequence[str]) -> None:
+    """Find or create each tag (case-insensitively) and link it to the status."""
+    if not names:
+        return
+    now = now_iso()
+    await w.executemany(
+        "INSERT INTO tags (id, name, created_at) SELECT ?, ?, ?"
+        " WHERE NOT EXISTS (SELECT 1 FROM tags WHERE lower(name) = lower(?))",
+        [(ids.next_id(), n, now, n) for n in names])
+    await w.executemany(
+        "INSERT OR IGNORE INTO status_tags (status_id, tag_id) SELECT ?, id FROM tags WHERE lower(name) = lower(?)",
+        [(status_id, n) for n in names])
+
+
+async def replace_entities(w: Writer, ids: IdGenerator, status_id: int,
+                           mention_ids: Sequence[int], tags: Sequence[str]) -> list[int]:
+    """After an edit: the status's mentions and tags become these. Returns
+    the accounts mentioned now that were not before."""
+    before = {r[0] for r in await w.fetchall("SELECT account_id FROM mentions WHERE status_id = ?", (status_id,))}
+    await w.execute("DELETE FROM mentions WHERE status_id = ?", (status_id,))
+    await w.execute("DELETE FROM status_tags WHERE status_id = ?", (status_id,))
+    await record_mentions(w, status_id, mention_ids)
+    await record_tags(w, ids, status_id, tags)
+    return [a for a in dict.fromkeys(mention_ids) if a not in before]
+
+
+async def notify_about(w: Writer, ids: IdGenerator, recipient_id: int, from_id: int, kind: str,
+                       status: StatusRow) -> None:
+    """A notification about a status, unless the recipient muted its thread."""
+    if status.conversation_id is not None and await w.fetchone(
+            "SELECT 1 FROM conversation_mutes WHERE account_id = ? AND conversation_id = ?",
+            (recipient_id, status.conversation_id)):
+        return
+    await notifications.notify(w, ids, recipient_id, from_id, kind, status.id)
+
+
+async def publish_effects(w: Writer, ids: IdGenerator, status: StatusRow, plain_text: str) -> None:
+    """A status became visible: count it, index it, notify who it mentions."""
+    await _count(w, status, +1)
+    await w.execute("UPDATE accounts SET last_status_at = ? WHERE id = ?", (now_iso(), status.account_id))
+    if status.reblog_of_id is not None:
+        return
+    await search.index_status(w, status.id, plain_text)
+    already = {r[0] for r in await w.fetchall(
+        "SELECT account_id FROM notifications WHERE status_id = ? AND type = 'mention'", (status.id,))}
+    for (account_id,) in await w.fetchall("SELECT account_id FROM mentions WHERE status_id = ?", (status.id,)):
+        if account_id not in already:
+            await notify_about(w, ids, account_id, status.account_id, "mention", status)
+
+
+async def unpublish_effects(w: Writer, status: StatusRow) -> None:
+    """A published status left public view (deleted or held)."""
+    await _count(w, status, -1)
+    await search.unindex_status(w, status.id)
+
+
+async def _count(w: Writer, status: StatusRow, delta: int) -> None:
+    await w.execute("UPDATE accounts SET statuses_count = max(0, statuses_count + ?) WHERE id = ?",
+                    (delta, status.account_id))
+    if status.in_reply_to_id is not None:
+        await w.execute("UPDATE statuses SET replies_count = max(0, replies_count + ?) WHERE id = ?",
+                        (delta, status.in_reply_to_id))
+    if status.reblog_of_id is not None:
+        await w.execute("UPDATE statuses SET reblogs_count = max(0, reblogs_count + ?) WHERE id = ?",
+                        (delta, status.reblog_of_id))
+
+
+async def set_state(w: Writer, status_id: int, state: str) -> None:
+    await w.execute("UPDATE statuses SET state = ? WHERE id = ?", (state, status_id))
+
+
+async def save_edit(w: Writer, ids: IdGenerator, status: StatusRow, new: StatusText) -> None:
+    """Keep the current version in status_edits, then overwrite it."""
+    await w.execute(
+        "INSERT INTO status_edits (id, status_id, text, content, spoiler_text, sensitive, created_at)"
+        " VALUES (?,?,?,?,?,?,?)",
+        (ids.next_id(), status.id, status.text, status.content, status.spoiler_text,
+         status.sensitive, status.edited_at or status.created_at))
+    await w.execute(
+        "UPDATE statuses SET text = ?, content = ?, spoiler_text = ?, sensitive = ?, language = ?,"
+        " edited_at = ? WHERE id = ?",
+        (new.text, new.content, new.spoiler_text, int(new.sensitive), new.language, now_iso(), status.id))
+
+
+async def delete_status(w: Writer, status: StatusRow) -> None:
+    """Remove a status and its boosts (their mentions, tags, favourites,
+    bookmarks and notifications go with them by foreign key)."""
+    boosts = await w.fetchall(
+        "SELECT account_id FROM statuses WHERE reblog_of_id = ? AND state = 'published'", (status.id,))
+    for (account_id,) in boosts:
+        await w.execute("UPDATE accounts SET statuses_count = max(0, statuses_count - 1) WHERE id = ?",
+                        (account_id,))
+    if status.published:
+        await unpublish_effects(w, status)
+    await w.execute("DELETE FROM statuses WHERE id = ?", (status.id,))
+
+
+async def remember_idempotency(w: Writer, account_id: int, key: str, status_id: int) -> None:
+    await w.execute(
+        "INSERT OR REPLACE INTO idempotency_keys (account_id, key, status_id, created_at) VALUES (?,?,?,?)",
+        (account_id, key, status_id, now_iso()))
+
+
+async def forget_idempotency_before(w: Writer, cutoff: str) -> None:
+    await w.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (cutoff,))
+
+
+async def reblogger_ids(w: Writer, status_id: int) -> list[int]:
+    rows = await w.fetchall("SELECT DISTINCT account_id FROM statuses WHERE reblog_of_id = ?", (status_id,))
+    return [r[0] for r in rows]
+
