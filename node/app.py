@@ -11,6 +11,7 @@ from aiohttp import web
 from node import keys, middleware
 from node.api import routes as api_routes
 from node.config import Config
+from node.identity_runtime import load_identity_keys
 from storage.database import Database
 from storage.ids import IdGenerator
 
@@ -34,6 +35,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     db = Database(config.storage.path)
     await db.open()
     app[keys.DB] = db
+    app[keys.IDENTITY] = await load_identity_keys(config, db)
     if not config.federation_on:
         logger.warning(
             "federation is off: %s; serving local only",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from node.config import Config
+from node.identity_runtime import init_identity_files
 from storage.database import Database
 
 InitStep = Callable[[Config, Database], Awaitable[list[str]]]
@@ -19,8 +20,8 @@ class AlreadyInitialisedError(Exception):
 
 
 def init_steps() -> list[InitStep]:
-    """Steps after the database exists; later subsystems append theirs here."""
-    return []
+    """Steps after the database exists, each making the files it owns."""
+    return [init_identity_files]
 
 
 async def init_node(config: Config) -> list[str]:

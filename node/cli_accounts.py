@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 
+import time
+
 from node.cli import CommandError, add_config, run_async
+from node.cli_identity import verify_account
 from node.config import Config
+from node.identity_runtime import load_identity_keys
 from node.registration import RegistrationError, SignUp, create_local_account
+from policy.identity import AttestationError, verify_attestation
 from storage import accounts
 from storage.database import open_database
 from storage.ids import IdGenerator
@@ -23,7 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--password", required=True)
     c.add_argument("--admin", action="store_true", help="give the account the admin role")
     c.add_argument("--moderator", action="store_true", help="give the account the moderator role")
+    c.add_argument("--attestation", help="verify the account's identity with this attestation")
     c.set_defaults(func=cmd_create)
+    v = acc.add_parser("verify", help="verify an account's identity with an attestation")
+    add_config(v)
+    v.add_argument("username")
+    v.add_argument("--attestation", required=True)
+    v.set_defaults(func=cmd_verify)
     ls = acc.add_parser("list", help="list local accounts")
     add_config(ls)
     ls.set_defaults(func=cmd_list)
@@ -35,10 +46,19 @@ def cmd_create(config: Config, args: argparse.Namespace) -> int:
                     allow_reserved=True)
 
     async def go() -> int:
-        async with open_database(config.storage.path, migrate=False) as db:
+        async with open_database(config.storage.path) as db:
+            if args.attestation:
+                # Check the token before creating anything: a refused
+                # attestation must leave no half-made account behind.
+                keys = await load_identity_keys(config, db)
+                verify_attestation(args.attestation.strip(), keys.authorities, keys.audience, time.time())
             account = await create_local_account(db, IdGenerator(), config, signup)
-            for hook in after_create_hooks():
-                await hook(config, db, account, args)
+            if args.attestation:
+                try:
+                    await verify_account(config, db, account.id, args.attestation)
+                except CommandError:
+                    await accounts.delete_account(db, account.id)
+                    raise
             return account.id
 
     if not config.storage.path.exists():
@@ -47,18 +67,29 @@ def cmd_create(config: Config, args: argparse.Namespace) -> int:
         account_id = run_async(go())
     except RegistrationError as exc:
         raise CommandError(f"{exc.field} {exc.description}") from None
-    print(f"created {args.username} (id {account_id}, role {role})")
+    except AttestationError as exc:
+        raise CommandError(f"attestation refused ({exc.code}): {exc.message}") from None
+    verified = ", identity verified" if args.attestation else ""
+    print(f"created {args.username} (id {account_id}, role {role}{verified})")
     return 0
 
 
-def after_create_hooks() -> list:
-    """Steps after `accounts create` (the identity issue adds --attestation)."""
-    return []
+def cmd_verify(config: Config, args: argparse.Namespace) -> int:
+    async def go() -> None:
+        async with open_database(config.storage.path) as db:
+            account = await accounts.find_local_account(db, args.username)
+            if account is None:
+                raise CommandError(f"no local account {args.username!r}")
+            await verify_account(config, db, account.id, args.attestation)
+
+    run_async(go())
+    print(f"identity verified for {args.username}")
+    return 0
 
 
 def cmd_list(config: Config, args: argparse.Namespace) -> int:
     async def go() -> list:
-        async with open_database(config.storage.path, migrate=False) as db:
+        async with open_database(config.storage.path) as db:
             return await accounts.list_local_accounts(db)
 
     rows = run_async(go())

@@ -92,7 +92,7 @@ def _runner(action: Action) -> Command:
 async def _registry(config: Config) -> AsyncIterator[Database]:
     if not config.storage.path.exists():
         raise CommandError(f"no node at {config.storage.path}; run `python -m node init` first")
-    async with open_database(config.storage.path, migrate=False) as db:
+    async with open_database(config.storage.path) as db:
         yield db
 
 

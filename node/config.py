@@ -82,6 +82,7 @@ class IdentitySection:
     required: bool = True
     key_file: Path = Path("data/identity.key")
     dev_authority_key: Path = Path("data/dev-authority.pem")
+    trust_dev_authority: bool = False
     enforcement_started: dt.datetime | None = None
     grace_until: dt.datetime | None = None
     accounts_per_identity: int = 3
@@ -159,6 +160,9 @@ def _build(cls: type, table: dict[str, Any], prefix: str, path: Path) -> Any:
         if name not in table:
             if fld.default is dataclasses.MISSING and fld.default_factory is dataclasses.MISSING:
                 raise ConfigError(path, key, "missing")
+            if isinstance(fld.default, Path):
+                # Default paths, like given ones, live beside the config file.
+                values[name] = (path.parent / fld.default).resolve()
             continue
         values[name] = _coerce(hints[name], table[name], key, path)
     return cls(**values)

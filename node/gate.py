@@ -1,37 +1,38 @@
-"""The one place the node asks policy whether content may be published.
+"""The node's door to `policy.publication.vet`: app state in, HTTP errors out.
 
-Every publishing path (status create and edit, boosts, profile text, and
-inbound federation once it lands) calls `vet_publication` before anything
-is stored. It combines the identity gate (article 9) and screening
-(articles 8 and 10) and turns a refusal into the client's error.
+Every client publishing path (status create and edit, boosts, profile
+text) calls `vet_publication` before anything is stored. A refusal
+becomes the client's error: 403 when the author may not publish (identity,
+with where to verify), 422 when the content may not (naming the category).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from aiohttp import web
 
+from node.config import Config
+from node.errors import json_error
+from node.keys import CONFIG, DB, SCREENING
+from policy.identity.gate import VERIFY_URL
+from policy.publication import Author, IdentityRules, Vetting, vet
+from storage import accounts
 from storage.accounts import AccountRow
+from storage.clock import now
+
+__all__ = ["Vetting", "vet_publication", "identity_rules"]
 
 
-@dataclass(frozen=True, slots=True)
-class Vetting:
-    """What the caller applies: publish, mark sensitive, hold, or flag."""
+def identity_rules(config: Config) -> IdentityRules:
+    ident = config.identity
+    return IdentityRules(ident.required, ident.enforcement_started, ident.grace_until)
 
-    action: str = "accept"  # accept | flag | sensitive | review
-    reason: str = ""
-    decision: Any = None  # the screening Decision, for the audit trail
 
-    @property
-    def held(self) -> bool:
-        return self.action == "review"
-
-    @property
-    def sensitive(self) -> bool:
-        return self.action == "sensitive"
+async def author_of(app: web.Application, account: AccountRow) -> Author:
+    user = await accounts.get_user(app[DB], account.id) if account.local else None
+    revoked = bool(user is not None and user.posting_revoked_at)
+    return Author(account.id, account.local, account.created_at, revoked)
 
 
 async def vet_publication(app: web.Application, account: AccountRow,
@@ -42,4 +43,13 @@ async def vet_publication(app: web.Application, account: AccountRow,
     ("poll_option[0]", ...), ("display_name", ...), ("note", ...).
     `kind` is status, edit, reblog or profile.
     """
-    return Vetting()
+    config = app[CONFIG]
+    holder = app.get(SCREENING)
+    vetting = await vet(app[DB], identity_rules(config), await author_of(app, account), fields,
+                        kind=kind, now=now(), screen=holder.screener(kind) if holder else None)
+    if vetting.refusal == "identity":
+        raise json_error(403, vetting.message, reason=vetting.reason,
+                         verify_url=config.node.base_url + VERIFY_URL)
+    if vetting.refusal == "screening":
+        raise json_error(422, vetting.message, category=vetting.reason)
+    return vetting

@@ -44,6 +44,7 @@ class AccountRow:
     suspended_at: str | None
     silenced_at: str | None
     sensitized_at: str | None
+    identity_badge_at: str | None = None
 
     @property
     def local(self) -> bool:
@@ -67,6 +68,7 @@ class UserRow:
     default_language: str | None
     created_at: str
     last_sign_in_at: str | None
+    posting_revoked_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,3 +178,52 @@ async def list_local_accounts(db: Database) -> list[tuple[AccountRow, UserRow]]:
 
 async def touch_sign_in(db: Database, account_id: int) -> None:
     await db.execute("UPDATE users SET last_sign_in_at = ? WHERE account_id = ?", (now_iso(), account_id))
+
+
+PROFILE_COLUMNS = frozenset({"display_name", "note", "note_source", "fields_json", "locked", "bot",
+                             "discoverable", "indexable"})
+USER_SETTING_COLUMNS = frozenset({"default_visibility", "default_sensitive", "default_language"})
+
+
+async def update_profile(db: Database, account_id: int, changes: dict[str, object],
+                         settings: dict[str, object]) -> None:
+    """Set profile columns of `accounts` and settings of `users` at once.
+
+    Only the column names in PROFILE_COLUMNS and USER_SETTING_COLUMNS are
+    accepted; the values are parameters."""
+    assert set(changes) <= PROFILE_COLUMNS and set(settings) <= USER_SETTING_COLUMNS
+    async with db.write() as w:
+        if changes:
+            sets = ", ".join(f"{name} = ?" for name in changes)
+            await w.execute(f"UPDATE accounts SET {sets}, updated_at = ? WHERE id = ?",
+                            (*changes.values(), now_iso(), account_id))
+        if settings:
+            sets = ", ".join(f"{name} = ?" for name in settings)
+            await w.execute(f"UPDATE users SET {sets} WHERE account_id = ?", (*settings.values(), account_id))
+
+
+_LISTED = ("SELECT a.* FROM accounts a LEFT JOIN users u ON u.account_id = a.id"
+           " WHERE coalesce(u.approved, 1) = 1")
+
+
+async def get_listed_account(db: Database, account_id: int) -> AccountRow | None:
+    """An account others may see: not a local sign-up still awaiting approval."""
+    return to_row(AccountRow, await db.fetchone(f"{_LISTED} AND a.id = ?", (account_id,)))
+
+
+async def get_listed_accounts(db: Database, ids: list[int]) -> dict[int, AccountRow]:
+    if not ids:
+        return {}
+    unique = list(set(ids))
+    rows = await db.fetchall(f"{_LISTED} AND a.id IN ({placeholders(unique)})", unique)
+    return {r.id: r for r in to_rows(AccountRow, rows)}
+
+
+async def set_identity_badge(db: Database, account_id: int, verified_at: str | None) -> None:
+    await db.execute("UPDATE accounts SET identity_badge_at = ?, updated_at = ? WHERE id = ?",
+                     (verified_at, now_iso(), account_id))
+
+
+async def delete_account(db: Database, account_id: int) -> None:
+    """Remove an account and, by cascade, everything that hangs off it."""
+    await db.execute("DELETE FROM accounts WHERE id = ?", (account_id,))

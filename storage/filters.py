@@ -189,14 +189,26 @@ async def delete_filter_status(db: Database, row_id: int) -> None:
     await db.execute("DELETE FROM filter_statuses WHERE id = ?", (row_id,))
 
 
-async def filters_in_context(db: Database, account_id: int, context: str) -> list[FilterRow]:
-    """Unexpired filters that apply in `context`, for whoever renders statuses."""
-    rows = await db.fetchall(
-        "SELECT * FROM filters WHERE account_id = ? AND (expires_at IS NULL OR expires_at > ?)"
-        " AND (' ' || context || ' ') LIKE ? ORDER BY id", (account_id, now_iso(), f"% {context} %"))
-    return to_rows(FilterRow, rows)
-
-
 async def status_exists(db: Database, status_id: int) -> bool:
     return await db.fetchval(
         "SELECT 1 FROM statuses WHERE id = ? AND deleted_at IS NULL", (status_id,)) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveFilter:
+    """An unexpired filter with what it matches, for marking statuses."""
+
+    row: FilterRow
+    keywords: tuple[KeywordRow, ...]
+    status_ids: frozenset[int]
+
+
+async def active_filters(db: Database, account_id: int) -> list[ActiveFilter]:
+    rows = to_rows(FilterRow, await db.fetchall(
+        "SELECT * FROM filters WHERE account_id = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY id",
+        (account_id, now_iso())))
+    ids = [r.id for r in rows]
+    keywords = await keywords_of(db, ids)
+    statuses = await statuses_of(db, ids)
+    return [ActiveFilter(r, tuple(keywords[r.id]), frozenset(s.status_id for s in statuses[r.id]))
+            for r in rows]

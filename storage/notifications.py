@@ -78,8 +78,9 @@ async def notify(w: Writer, ids: IdGenerator, account_id: int, from_account_id: 
         return None
     hidden = await w.fetchone(
         "SELECT 1 FROM blocks WHERE account_id = ? AND target_id = ?"
-        " UNION SELECT 1 FROM mutes WHERE account_id = ? AND target_id = ? AND hide_notifications = 1",
-        (account_id, from_account_id, account_id, from_account_id),
+        " UNION SELECT 1 FROM mutes WHERE account_id = ? AND target_id = ? AND hide_notifications = 1"
+        " AND (expires_at IS NULL OR expires_at > ?)",
+        (account_id, from_account_id, account_id, from_account_id, now_iso()),
     )
     if hidden is not None:
         return None

@@ -127,3 +127,35 @@ async def take_code(db: Database, code: str) -> CodeRow | None:
             return None
         await w.execute("UPDATE oauth_codes SET used_at = ? WHERE code_hash = ?", (now_iso(), token_hash(code)))
     return to_row(CodeRow, row)
+
+
+async def find_any_token(db: Database, value: str) -> TokenRow | None:
+    """A token not yet revoked whose access or refresh value is `value` (RFC 7009)."""
+    row = await db.fetchone(
+        "SELECT * FROM oauth_tokens WHERE (token_hash = ? OR refresh_hash = ?) AND revoked_at IS NULL",
+        (token_hash(value), token_hash(value)))
+    return to_row(TokenRow, row)
+
+
+async def rotate_token(db: Database, old_id: int, token_id: int, token: str, refresh: str,
+                       scopes: str) -> bool:
+    """Refresh: revoke `old_id` and issue its successor in one transaction.
+
+    False (and nothing written) if the old token was revoked meanwhile, so
+    one refresh token is used once even when two requests race."""
+    now = now_iso()
+    async with db.write() as w:
+        old = await w.fetchone("SELECT app_id, account_id FROM oauth_tokens WHERE id = ? AND revoked_at IS NULL",
+                               (old_id,))
+        if old is None:
+            return False
+        await w.execute("UPDATE oauth_tokens SET revoked_at = ? WHERE id = ?", (now, old_id))
+        await w.execute(
+            "INSERT INTO oauth_tokens (id, token_hash, refresh_hash, app_id, account_id, scopes, created_at)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (token_id, token_hash(token), token_hash(refresh), old["app_id"], old["account_id"], scopes, now))
+    return True
+
+
+async def delete_expired_codes(db: Database) -> None:
+    await db.execute("DELETE FROM oauth_codes WHERE expires_at < ?", (now_iso(),))

@@ -13,14 +13,13 @@ moderation queue calls them when it releases or holds a status.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from storage import notifications, search
 from storage.clock import now_iso
 from storage.database import Writer
 from storage.ids import IdGenerator
-from storage.rows import to_row
-from storage.statuses import StatusRow
+from storage.statuses import STATUS_COLUMNS, StatusRow, status_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +40,18 @@ class NewStatus:
     conversation_id: int | None = None
     application_id: int | None = None
     state: str = "published"
+    created_at: str = field(default_factory=now_iso)
+
+    def row(self) -> StatusRow:
+        """The row as stored, without reading it back."""
+        return StatusRow(
+            id=self.id, account_id=self.account_id, uri=self.uri, url=self.url, text=self.text,
+            content=self.content, spoiler_text=self.spoiler_text, sensitive=int(self.sensitive),
+            visibility=self.visibility, language=self.language, in_reply_to_id=self.in_reply_to_id,
+            in_reply_to_account_id=self.in_reply_to_account_id, in_reply_to_uri=None,
+            reblog_of_id=self.reblog_of_id, conversation_id=self.conversation_id or self.id,
+            application_id=self.application_id, local=1, state=self.state, replies_count=0,
+            reblogs_count=0, favourites_count=0, created_at=self.created_at, edited_at=None, deleted_at=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,23 +65,26 @@ class StatusText:
     language: str | None
 
 
-async def insert_status(w: Writer, new: NewStatus) -> None:
+async def insert_status(w: Writer, new: NewStatus) -> StatusRow:
+    row = new.row()
     await w.execute(
         "INSERT INTO statuses (id, account_id, uri, url, text, content, spoiler_text, sensitive,"
         " visibility, language, in_reply_to_id, in_reply_to_account_id, reblog_of_id,"
         " conversation_id, application_id, local, state, created_at)"
         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1,?,?)",
-        (new.id, new.account_id, new.uri, new.url, new.text, new.content, new.spoiler_text,
-         int(new.sensitive), new.visibility, new.language, new.in_reply_to_id,
-         new.in_reply_to_account_id, new.reblog_of_id, new.conversation_id or new.id,
-         new.application_id, new.state, now_iso()))
+        (row.id, row.account_id, row.uri, row.url, row.text, row.content, row.spoiler_text,
+         row.sensitive, row.visibility, row.language, row.in_reply_to_id, row.in_reply_to_account_id,
+         row.reblog_of_id, row.conversation_id, row.application_id, row.state, row.created_at))
+    return row
 
 
 async def read_status(w: Writer, status_id: int) -> StatusRow | None:
-    return to_row(StatusRow, await w.fetchone("SELECT * FROM statuses WHERE id = ?", (status_id,)))
+    return status_row(await w.fetchone(f"SELECT {STATUS_COLUMNS} FROM statuses WHERE id = ?", (status_id,)))
 
 
 async def record_mentions(w: Writer, status_id: int, account_ids: Sequence[int]) -> None:
+    if not account_ids:
+        return
     await w.executemany("INSERT OR IGNORE INTO mentions (status_id, account_id) VALUES (?, ?)",
                         [(status_id, a) for a in dict.fromkeys(account_ids)])
 
@@ -111,18 +125,22 @@ async def notify_about(w: Writer, ids: IdGenerator, recipient_id: int, from_id: 
     await notifications.notify(w, ids, recipient_id, from_id, kind, status.id)
 
 
-async def publish_effects(w: Writer, ids: IdGenerator, status: StatusRow, plain_text: str) -> None:
-    """A status became visible: count it, index it, notify who it mentions."""
+async def publish_effects(w: Writer, ids: IdGenerator, status: StatusRow, plain_text: str,
+                          mention_ids: Sequence[int] | None = None) -> None:
+    """A status became visible: count it, index it, notify who it mentions.
+
+    `mention_ids` are given for a status just created; when None (a held
+    status released) they are read, skipping anyone already notified."""
     await _count(w, status, +1)
-    await w.execute("UPDATE accounts SET last_status_at = ? WHERE id = ?", (now_iso(), status.account_id))
     if status.reblog_of_id is not None:
         return
     await search.index_status(w, status.id, plain_text)
-    already = {r[0] for r in await w.fetchall(
-        "SELECT account_id FROM notifications WHERE status_id = ? AND type = 'mention'", (status.id,))}
-    for (account_id,) in await w.fetchall("SELECT account_id FROM mentions WHERE status_id = ?", (status.id,)):
-        if account_id not in already:
-            await notify_about(w, ids, account_id, status.account_id, "mention", status)
+    if mention_ids is None:
+        mention_ids = [r[0] for r in await w.fetchall(
+            "SELECT account_id FROM mentions WHERE status_id = ? AND account_id NOT IN (SELECT account_id"
+            " FROM notifications WHERE status_id = ? AND type = 'mention')", (status.id, status.id))]
+    for account_id in mention_ids:
+        await notify_about(w, ids, account_id, status.account_id, "mention", status)
 
 
 async def unpublish_effects(w: Writer, status: StatusRow) -> None:
@@ -132,8 +150,9 @@ async def unpublish_effects(w: Writer, status: StatusRow) -> None:
 
 
 async def _count(w: Writer, status: StatusRow, delta: int) -> None:
-    await w.execute("UPDATE accounts SET statuses_count = max(0, statuses_count + ?) WHERE id = ?",
-                    (delta, status.account_id))
+    await w.execute("UPDATE accounts SET statuses_count = max(0, statuses_count + ?),"
+                    " last_status_at = coalesce(?, last_status_at) WHERE id = ?",
+                    (delta, now_iso() if delta > 0 else None, status.account_id))
     if status.in_reply_to_id is not None:
         await w.execute("UPDATE statuses SET replies_count = max(0, replies_count + ?) WHERE id = ?",
                         (delta, status.in_reply_to_id))

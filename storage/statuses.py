@@ -6,11 +6,12 @@ Writes (create, edit, delete, publication side effects) live in
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from storage.database import Database
-from storage.rows import placeholders, to_row, to_rows
+from storage.rows import placeholders, to_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,16 @@ class StatusRow:
         return self.state == "published" and self.deleted_at is None
 
 
+# Statuses are read by the page: naming the columns lets rows be built
+# positionally, several times faster than by name, and keeps working when
+# a later migration appends a column.
+STATUS_COLUMNS = ", ".join(f.name for f in fields(StatusRow))
+
+
+def status_row(row: sqlite3.Row | None) -> StatusRow | None:
+    return None if row is None else StatusRow(*row)
+
+
 @dataclass(frozen=True, slots=True)
 class MentionRow:
     status_id: int
@@ -77,7 +88,7 @@ class AppInfo:
 
 
 async def get_status(db: Database, status_id: int) -> StatusRow | None:
-    return to_row(StatusRow, await db.fetchone("SELECT * FROM statuses WHERE id = ?", (status_id,)))
+    return status_row(await db.fetchone(f"SELECT {STATUS_COLUMNS} FROM statuses WHERE id = ?", (status_id,)))
 
 
 async def get_statuses(db: Database, ids: Sequence[int]) -> list[StatusRow]:
@@ -87,15 +98,15 @@ async def get_statuses(db: Database, ids: Sequence[int]) -> list[StatusRow]:
     unique = list(dict.fromkeys(ids))
     if not unique:
         return []
-    rows = to_rows(StatusRow, await db.fetchall(
-        f"SELECT * FROM statuses WHERE id IN ({placeholders(unique)})", unique))
+    rows = [StatusRow(*r) for r in await db.fetchall(
+        f"SELECT {STATUS_COLUMNS} FROM statuses WHERE id IN ({placeholders(unique)})", unique)]
     by_id = {r.id: r for r in rows}
     return [by_id[i] for i in unique if i in by_id]
 
 
 async def find_reblog(db: Database, account_id: int, status_id: int) -> StatusRow | None:
-    return to_row(StatusRow, await db.fetchone(
-        "SELECT * FROM statuses WHERE account_id = ? AND reblog_of_id = ?", (account_id, status_id)))
+    return status_row(await db.fetchone(
+        f"SELECT {STATUS_COLUMNS} FROM statuses WHERE account_id = ? AND reblog_of_id = ?", (account_id, status_id)))
 
 
 # ---- who may see a status ------------------------------------------------
@@ -178,7 +189,7 @@ async def mentions_of(db: Database, status_ids: Sequence[int]) -> dict[int, list
         " FROM mentions m JOIN accounts a ON a.id = m.account_id"
         f" WHERE m.status_id IN ({placeholders(status_ids)}) ORDER BY m.rowid", list(status_ids))
     out: dict[int, list[MentionRow]] = {}
-    for mention in to_rows(MentionRow, rows):
+    for mention in (MentionRow(*r) for r in rows):
         out.setdefault(mention.status_id, []).append(mention)
     return out
 

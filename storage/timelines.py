@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 
 from storage.clock import now_iso
 from storage.database import Database
+from storage.statuses import STATUS_COLUMNS, StatusRow
 
 T = TypeVar("T")
 
@@ -79,6 +80,14 @@ def newest_first(page: Page, items: Sequence[T]) -> list[T]:
     return list(reversed(items)) if page.ascending else list(items)
 
 
+async def _rows(db: Database, page: Page, head: str, id_sql: str, params: dict[str, Any]) -> list[StatusRow]:
+    """The statuses an id query (already paged) picks, newest first, in one query."""
+    direction = "ASC" if page.ascending else "DESC"
+    rows = await db.fetchall(
+        f"{head}SELECT {STATUS_COLUMNS} FROM statuses WHERE id IN ({id_sql}) ORDER BY id {direction}", params)
+    return newest_first(page, [StatusRow(*r) for r in rows])
+
+
 def _feed_filter(reply_sources: str) -> str:
     return (
         f"{_PUBLISHED}"
@@ -90,26 +99,27 @@ def _feed_filter(reply_sources: str) -> str:
         f" AND {_NOT_HIDDEN}")
 
 
-async def _feed(db: Database, sources: str, reply_sources: str, page: Page, params: dict[str, Any]) -> list[int]:
+async def _feed(db: Database, sources: str, reply_sources: str, page: Page,
+                params: dict[str, Any]) -> list[StatusRow]:
     """Statuses by `sources` authors passing the home filter, windowed then exact."""
     head = f"WITH sources(id) AS ({sources}), {_HIDDEN} "
     filt = _feed_filter(reply_sources)
     where, order, paging = page_sql(page, "id")
     where_s, order_s, _ = page_sql(page, "s.id")
     args = {**params, **paging, "now": now_iso(), "window": HOME_WINDOW}
-    window = (f"{head}SELECT s.id FROM (SELECT id, account_id, visibility, state, deleted_at,"
+    window = ("SELECT s.id FROM (SELECT id, account_id, visibility, state, deleted_at,"
               f" in_reply_to_account_id, reblog_of_id FROM statuses WHERE {where}"
               f" {order.replace(':limit', ':window')}) s"
               f" WHERE s.account_id IN (SELECT id FROM sources) AND {filt} {order_s}")
-    ids = [r[0] for r in await db.fetchall(window, args)]
-    if len(ids) < page.limit:
-        exact = (f"{head}SELECT s.id FROM statuses s WHERE s.account_id IN (SELECT id FROM sources)"
+    rows = await _rows(db, page, head, window, args)
+    if len(rows) < page.limit:
+        exact = ("SELECT s.id FROM statuses s WHERE s.account_id IN (SELECT id FROM sources)"
                  f" AND {where_s} AND {filt} {order_s}")
-        ids = [r[0] for r in await db.fetchall(exact, args)]
-    return newest_first(page, ids)
+        rows = await _rows(db, page, head, exact, args)
+    return rows
 
 
-async def home_ids(db: Database, viewer_id: int, page: Page) -> list[int]:
+async def home_statuses(db: Database, viewer_id: int, page: Page) -> list[StatusRow]:
     """Own statuses and those of followed accounts (frozen follows excluded)."""
     sources = "SELECT target_id FROM follows WHERE account_id = :viewer AND frozen = 0 UNION ALL SELECT :viewer"
     return await _feed(db, sources, "SELECT id FROM sources", page, {"viewer": viewer_id})
@@ -119,7 +129,8 @@ async def list_replies_policy(db: Database, list_id: int, owner_id: int) -> str 
     return await db.fetchval("SELECT replies_policy FROM lists WHERE id = ? AND account_id = ?", (list_id, owner_id))
 
 
-async def list_ids(db: Database, viewer_id: int, list_id: int, replies_policy: str, page: Page) -> list[int]:
+async def list_statuses(db: Database, viewer_id: int, list_id: int, replies_policy: str,
+                        page: Page) -> list[StatusRow]:
     sources = "SELECT account_id FROM list_accounts WHERE list_id = :list"
     replies = {"list": "SELECT id FROM sources UNION ALL SELECT :viewer",
                "followed": "SELECT target_id FROM follows WHERE account_id = :viewer UNION ALL SELECT :viewer",
@@ -135,15 +146,14 @@ def _locality(local: bool, remote: bool) -> str:
     return ""
 
 
-async def public_ids(db: Database, viewer_id: int | None, page: Page, *, local: bool = False,
-                     remote: bool = False) -> list[int]:
+async def public_statuses(db: Database, viewer_id: int | None, page: Page, *, local: bool = False,
+                          remote: bool = False) -> list[StatusRow]:
     """Public, published, not boosts, no replies to others (Mastodon's PublicFeed)."""
     where, order, paging = page_sql(page, "s.id")
-    sql = (f"WITH {_HIDDEN} SELECT s.id FROM statuses s WHERE s.visibility = 'public' AND {_PUBLISHED}"
+    sql = (f"SELECT s.id FROM statuses s WHERE s.visibility = 'public' AND {_PUBLISHED}"
            " AND s.reblog_of_id IS NULL AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)"
            f"{_locality(local, remote)} AND {_NOT_HIDDEN} AND {where} {order}")
-    rows = await db.fetchall(sql, {**paging, "viewer": viewer_id, "now": now_iso()})
-    return newest_first(page, [r[0] for r in rows])
+    return await _rows(db, page, f"WITH {_HIDDEN} ", sql, {**paging, "viewer": viewer_id, "now": now_iso()})
 
 
 def _in(name: str, values: Sequence[int], params: dict[str, Any]) -> str:
@@ -154,9 +164,9 @@ def _in(name: str, values: Sequence[int], params: dict[str, Any]) -> str:
     return ",".join(keys) or "NULL"
 
 
-async def tag_ids(db: Database, viewer_id: int | None, page: Page, *, any_tags: Sequence[int],
-                  all_tags: Sequence[int] = (), none_tags: Sequence[int] = (), local: bool = False,
-                  remote: bool = False) -> list[int]:
+async def tag_statuses(db: Database, viewer_id: int | None, page: Page, *, any_tags: Sequence[int],
+                       all_tags: Sequence[int] = (), none_tags: Sequence[int] = (), local: bool = False,
+                       remote: bool = False) -> list[StatusRow]:
     """Public statuses carrying any of `any_tags`, all of `all_tags`, none of `none_tags`."""
     where, order, paging = page_sql(page, "s.id")
     params: dict[str, Any] = {**paging, "viewer": viewer_id, "now": now_iso()}
@@ -167,10 +177,10 @@ async def tag_ids(db: Database, viewer_id: int | None, page: Page, *, any_tags: 
     if none_tags:
         clauses.append("NOT EXISTS (SELECT 1 FROM status_tags x WHERE x.status_id = s.id"
                        f" AND x.tag_id IN ({_in('none', none_tags, params)}))")
-    sql = (f"WITH {_HIDDEN} SELECT s.id FROM statuses s WHERE {' AND '.join(clauses)}"
+    sql = (f"SELECT s.id FROM statuses s WHERE {' AND '.join(clauses)}"
            f" AND s.visibility = 'public' AND {_PUBLISHED} AND s.reblog_of_id IS NULL"
            f"{_locality(local, remote)} AND {_NOT_HIDDEN} AND {where} {order}")
-    return newest_first(page, [r[0] for r in await db.fetchall(sql, params)])
+    return await _rows(db, page, f"WITH {_HIDDEN} ", sql, params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,8 +190,8 @@ class AccountFilter:
     tagged: tuple[int, ...] | None = None  # tag ids; () means an unknown tag: nothing matches
 
 
-async def account_ids(db: Database, author_id: int, viewer_id: int | None, page: Page,
-                      flt: AccountFilter) -> list[int]:
+async def account_statuses(db: Database, author_id: int, viewer_id: int | None, page: Page,
+                           flt: AccountFilter) -> list[StatusRow]:
     """An account's statuses as `viewer_id` may see them (AccountStatusesFilter)."""
     where, order, paging = page_sql(page, "s.id")
     params: dict[str, Any] = {**paging, "author": author_id, "viewer": viewer_id}
@@ -198,7 +208,7 @@ async def account_ids(db: Database, author_id: int, viewer_id: int | None, page:
     if flt.tagged is not None:
         clauses.append(f"s.id IN (SELECT status_id FROM status_tags WHERE tag_id IN ({_in('tag', flt.tagged, params)}))")
     sql = f"SELECT s.id FROM statuses s WHERE {' AND '.join(clauses)} {order}"
-    return newest_first(page, [r[0] for r in await db.fetchall(sql, params)])
+    return await _rows(db, page, "", sql, params)
 
 
 async def blocks(db: Database, account_id: int, target_id: int) -> bool:

@@ -24,9 +24,12 @@ from aiohttp.test_utils import unused_port
 from node.app import create_app
 from node.bootstrap import init_node
 from node.config import Config, load_config
-from node.keys import DB, IDS
+from node.identity_runtime import DEV_AUTHORITY_ID, dev_authority
+from node.keys import DB, IDENTITY, IDS
 from node.registration import SignUp, create_local_account
-from storage import oauth
+from policy.identity import issue_attestation
+from policy.identity.enrolment import enrol
+from storage import clock, oauth
 from storage.accounts import AccountRow
 
 CONFIG_TEMPLATE = """
@@ -49,6 +52,10 @@ path = "data/node.sqlite3"
 [registrations]
 mode = "{registrations}"
 
+[identity]
+trust_dev_authority = true
+{identity}
+
 [federation]
 enabled = true
 allow_private_addresses = true
@@ -57,13 +64,14 @@ allow_private_addresses = true
 
 
 def write_config(root: Path, port: int | None = None, *, permit: str = "京ICP备12345678号-1",
-                 registrations: str = "open", max_body: int = 1048576, extra: str = "") -> Path:
+                 registrations: str = "open", max_body: int = 1048576, extra: str = "",
+                 identity: str = "") -> Path:
     port = port or unused_port()
     root.mkdir(parents=True, exist_ok=True)
     path = root / "config.toml"
     path.write_text(CONFIG_TEMPLATE.format(
         host=f"127.0.0.1:{port}", hostname=f"node{port}", port=port, permit=permit,
-        registrations=registrations, max_body=max_body, extra=extra,
+        registrations=registrations, max_body=max_body, extra=extra, identity=identity,
     ), "utf-8")
     return path
 
@@ -85,15 +93,30 @@ class Node:
     base_url: str
 
     async def account(self, username: str, *, role: str = "user", password: str = "correct horse",
-                      scopes: str = "read write follow push admin:read admin:write") -> Session:
-        """A local account and a user token, made the fast way (no OAuth dance)."""
+                      scopes: str = "read write follow push admin:read admin:write",
+                      verified: bool = True) -> Session:
+        """A local account and a user token, made the fast way (no OAuth dance).
+
+        Verified by the development authority unless `verified=False`:
+        most tests are about what a person who may post sees.
+        """
         db, ids = self.app[DB], self.app[IDS]
         account = await create_local_account(db, ids, self.config, SignUp(
             username=username, email=f"{username}@example.test", password=password, role=role,
             allow_reserved=True))
         token = secrets.token_urlsafe(32)
         await oauth.insert_token(db, ids.next_id(), token, None, None, account.id, scopes)
+        if verified:
+            await enrol(db, self.app[IDENTITY], account.id, self.attestation(f"subject-{username}"),
+                        now=clock.now())
         return Session(account, token)
+
+    def attestation(self, subject: str, **claims: Any) -> str:
+        """A token from this node's development identity authority."""
+        key = dev_authority(self.config)
+        assert key is not None
+        return issue_attestation(key, issuer=DEV_AUTHORITY_ID, subject=subject,
+                                 kind=claims.pop("kind", "person"), audience=self.config.node.domain, **claims)
 
     def url(self, path: str) -> str:
         return self.base_url + path

@@ -23,7 +23,7 @@ from node.keys import CONFIG, DB
 from node.pagination import paginate, read_limit, read_page
 from node.params import Params, read_params
 from storage import accounts, markers, notification_queries, notifications
-from storage.notification_queries import Selection, effective_key
+from storage.notification_queries import effective_key
 from storage.timelines import Page
 
 COUNT_LIMIT, MAX_COUNT_LIMIT = 100, 1000

@@ -129,9 +129,7 @@ async def _store_reblog(app: web.Application, new: NewStatus, original: StatusRo
                                     (new.account_id, original.id))
         if existing is not None:
             return int(existing[0])
-        await status_writes.insert_status(w, new)
-        row = await status_writes.read_status(w, new.id)
-        assert row is not None
+        row = await status_writes.insert_status(w, new)
         if row.published:
             await status_writes.publish_effects(w, app[IDS], row, "")
             await status_writes.notify_about(w, app[IDS], original.account_id, new.account_id, "reblog", row)

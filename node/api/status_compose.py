@@ -21,7 +21,7 @@ from federation.urls import Urls
 from node import gate, text
 from node.api.path_ids import id_param, path_id
 from node.auth import Auth, authenticated
-from node.entities.status import render_status, tag_url
+from node.entities.status import render_new_status, render_status, tag_url
 from node.errors import json_error, not_found, unprocessable
 from node.keys import CONFIG, DB, IDS
 from node.params import Params, read_params
@@ -198,15 +198,14 @@ def _new_status(app: web.Application, auth: Auth, draft: Draft, rendered: Render
 async def _store(app: web.Application, new: NewStatus, rendered: Rendered, key: str | None) -> StatusRow:
     ids = app[IDS]
     async with app[DB].write() as w:
-        await status_writes.insert_status(w, new)
+        row = await status_writes.insert_status(w, new)
         await status_writes.record_mentions(w, new.id, rendered.mention_ids)
         await status_writes.record_tags(w, ids, new.id, rendered.tags)
         if key:
             await status_writes.remember_idempotency(w, new.account_id, key, new.id)
-        row = await status_writes.read_status(w, new.id)
-        assert row is not None
         if row.published:
-            await status_writes.publish_effects(w, ids, row, plain_text(new.text, new.spoiler_text))
+            await status_writes.publish_effects(w, ids, row, plain_text(new.text, new.spoiler_text),
+                                                rendered.mention_ids)
     return row
 
 
@@ -227,7 +226,8 @@ async def create_status(request: web.Request, auth: Auth) -> web.Response:
     rendered = await render_text(request.app, draft.text)
     new = _new_status(request.app, auth, draft, rendered, parent, vetting.held)
     row = await _store(request.app, new, rendered, key)
-    return web.json_response(await render_status(request.app, row, auth.account_id))
+    return web.json_response(await render_new_status(
+        request.app, row, mentions=bool(rendered.mention_ids), tags=bool(rendered.tags)))
 
 
 def _edited_draft(params: Params, row: StatusRow) -> Draft:

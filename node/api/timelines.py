@@ -25,17 +25,20 @@ def _viewer(auth: Auth | None) -> int | None:
     return auth.account_id if auth is not None and auth.account is not None else None
 
 
-async def _statuses_page(request: web.Request, ids: Sequence[int], viewer: int | None,
+async def _statuses_page(request: web.Request, rows: Sequence[StatusRow], viewer: int | None,
                          page_ids: Sequence[int] | None = None, *, check: bool = False) -> web.Response:
-    """Render the statuses `ids` (newest first); Link pages by `page_ids` (default the status ids).
+    """Render `rows` (newest first); Link pages by `page_ids` (default the status ids).
 
     `check` re-applies the visibility rules for lists whose query does not."""
-    db = request.app[DB]
-    rows: list[StatusRow] = await statuses.get_statuses(db, ids)
     if check:
-        rows = await statuses.visible_statuses(db, rows, viewer)
+        rows = await statuses.visible_statuses(request.app[DB], rows, viewer)
     body = await render_statuses(request.app, rows, viewer)
-    return web.json_response(body, headers=paginate(request, list(page_ids if page_ids is not None else ids)))
+    ids = page_ids if page_ids is not None else [r.id for r in rows]
+    return web.json_response(body, headers=paginate(request, list(ids)))
+
+
+async def _by_ids(request: web.Request, ids: Sequence[int]) -> list[StatusRow]:
+    return await statuses.get_statuses(request.app[DB], ids)
 
 
 def _flag(params: Params, name: str) -> bool:
@@ -44,8 +47,8 @@ def _flag(params: Params, name: str) -> bool:
 
 @authenticated("read", "read:statuses")
 async def home(request: web.Request, auth: Auth) -> web.Response:
-    ids = await timelines.home_ids(request.app[DB], auth.account_id, read_page(request))
-    return await _statuses_page(request, ids, auth.account_id)
+    rows = await timelines.home_statuses(request.app[DB], auth.account_id, read_page(request))
+    return await _statuses_page(request, rows, auth.account_id)
 
 
 @optional_auth("read", "read:statuses")
@@ -54,9 +57,9 @@ async def public(request: web.Request, auth: Auth | None) -> web.Response:
     viewer = _viewer(auth)
     if _flag(params, "only_media"):  # this node stores no media yet
         return web.json_response([])
-    ids = await timelines.public_ids(request.app[DB], viewer, read_page(request),
-                                     local=_flag(params, "local"), remote=_flag(params, "remote"))
-    return await _statuses_page(request, ids, viewer)
+    rows = await timelines.public_statuses(request.app[DB], viewer, read_page(request),
+                                           local=_flag(params, "local"), remote=_flag(params, "remote"))
+    return await _statuses_page(request, rows, viewer)
 
 
 @optional_auth("read", "read:statuses")
@@ -71,9 +74,10 @@ async def tag(request: web.Request, auth: Auth | None) -> web.Response:
     if not main or len(all_tags) < len(set(t.lower() for t in wanted_all)) or _flag(params, "only_media"):
         return web.json_response([])
     none_tags = await statuses.find_tag_ids(db, [str(t) for t in params.list("none")])
-    ids = await timelines.tag_ids(db, viewer, read_page(request), any_tags=any_tags, all_tags=all_tags,
-                                  none_tags=none_tags, local=_flag(params, "local"), remote=_flag(params, "remote"))
-    return await _statuses_page(request, ids, viewer)
+    rows = await timelines.tag_statuses(
+        db, viewer, read_page(request), any_tags=any_tags, all_tags=all_tags, none_tags=none_tags,
+        local=_flag(params, "local"), remote=_flag(params, "remote"))
+    return await _statuses_page(request, rows, viewer)
 
 
 @authenticated("read", "read:lists")
@@ -83,20 +87,22 @@ async def list_timeline(request: web.Request, auth: Auth) -> web.Response:
     policy = await timelines.list_replies_policy(db, list_id, auth.account_id)
     if policy is None:
         raise not_found()
-    ids = await timelines.list_ids(db, auth.account_id, list_id, policy, read_page(request))
-    return await _statuses_page(request, ids, auth.account_id)
+    rows = await timelines.list_statuses(db, auth.account_id, list_id, policy, read_page(request))
+    return await _statuses_page(request, rows, auth.account_id)
 
 
 @authenticated("read", "read:bookmarks")
 async def bookmarks(request: web.Request, auth: Auth) -> web.Response:
     pairs = await timelines.bookmark_pairs(request.app[DB], auth.account_id, read_page(request))
-    return await _statuses_page(request, [s for _, s in pairs], auth.account_id, [p for p, _ in pairs], check=True)
+    rows = await _by_ids(request, [s for _, s in pairs])
+    return await _statuses_page(request, rows, auth.account_id, [p for p, _ in pairs], check=True)
 
 
 @authenticated("read", "read:favourites")
 async def favourites(request: web.Request, auth: Auth) -> web.Response:
     pairs = await timelines.favourite_pairs(request.app[DB], auth.account_id, read_page(request))
-    return await _statuses_page(request, [s for _, s in pairs], auth.account_id, [p for p, _ in pairs], check=True)
+    rows = await _by_ids(request, [s for _, s in pairs])
+    return await _statuses_page(request, rows, auth.account_id, [p for p, _ in pairs], check=True)
 
 
 async def _account_filter(request: web.Request, params: Params) -> AccountFilter:
@@ -118,10 +124,11 @@ async def account_statuses(request: web.Request, auth: Auth | None) -> web.Respo
     if blocked or author.suspended_at or _flag(params, "only_media"):
         return web.json_response([])
     if _flag(params, "pinned"):
-        return await _statuses_page(request, await timelines.pinned_ids(db, author.id), viewer, [], check=True)
-    ids = await timelines.account_ids(db, author.id, viewer, read_page(request),
-                                      await _account_filter(request, params))
-    return await _statuses_page(request, ids, viewer)
+        pinned = await _by_ids(request, await timelines.pinned_ids(db, author.id))
+        return await _statuses_page(request, pinned, viewer, [], check=True)
+    rows = await timelines.account_statuses(db, author.id, viewer, read_page(request),
+                                            await _account_filter(request, params))
+    return await _statuses_page(request, rows, viewer)
 
 
 def routes() -> list[web.RouteDef]:

@@ -9,6 +9,8 @@ from node.config import Config
 from storage.accounts import AccountRow, UserRow
 
 DEFAULT_AVATAR = "/static/avatar.png"
+# The opt-in profile field that shows an identity is verified, never whose.
+IDENTITY_FIELD_NAME = "实名认证 Verified identity"
 DEFAULT_HEADER = "/static/header.png"
 
 
@@ -20,6 +22,12 @@ def _date_only(stamp: str) -> str:
 def _day_start(stamp: str) -> str:
     # created_at is midnight of the creation day in Mastodon's Account.
     return stamp[:10] + "T00:00:00.000Z"
+
+
+def _identity_field(account: AccountRow) -> list[dict[str, Any]]:
+    if not account.identity_badge_at:
+        return []
+    return [{"name": IDENTITY_FIELD_NAME, "value": "✓", "verified_at": account.identity_badge_at}]
 
 
 def serialize_account(account: AccountRow, config: Config) -> dict[str, Any]:
@@ -54,7 +62,7 @@ def serialize_account(account: AccountRow, config: Config) -> dict[str, Any]:
         "emojis": [],
         "roles": [],
         "fields": [{"name": f.get("name", ""), "value": f.get("value", ""),
-                    "verified_at": f.get("verified_at")} for f in fields],
+                    "verified_at": f.get("verified_at")} for f in fields] + _identity_field(account),
         **({"moved": None} if account.moved_to_id is None else {}),
         **({"suspended": True} if account.suspended_at else {}),
         **({"limited": True} if account.silenced_at else {}),

@@ -1,11 +1,19 @@
-"""Mastodon's Filter (v2), FilterKeyword, FilterStatus and V1 Filter."""
+"""Mastodon's Filter (v2), FilterKeyword, FilterStatus, V1 Filter, and the
+FilterResults that mark a status a viewer's filters match."""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 from typing import Any
 
-from storage.filters import FilterRow, FilterStatusRow, KeywordRow
+from aiohttp import web
+
+from node.keys import DB
+from storage import filters
+from storage.filters import ActiveFilter, FilterRow, FilterStatusRow, KeywordRow
+from storage.statuses import StatusRow, get_statuses
 
 
 def serialize_keyword(row: KeywordRow) -> dict[str, Any]:
@@ -38,3 +46,58 @@ def serialize_v1_filter(row: FilterRow, keyword: KeywordRow) -> dict[str, Any]:
         "whole_word": bool(keyword.whole_word), "expires_at": row.expires_at,
         "irreversible": row.filter_action == "hide",
     }
+
+
+# ---- which of a viewer's filters a status matches (Status.filtered) ---------
+
+_TAG = re.compile(r"<[^>]*>")
+_BREAK = re.compile(r"<br\s*/?>|</p>\s*<p[^>]*>", re.IGNORECASE)
+
+
+def keyword_pattern(keyword: KeywordRow) -> re.Pattern[str]:
+    """Mastodon's rule: case-insensitive; a whole-word keyword needs a word
+    boundary at each end that is a word character."""
+    text = re.escape(keyword.keyword)
+    if keyword.whole_word:
+        start = r"\b" if re.match(r"\w", keyword.keyword) else ""
+        end = r"\b" if re.search(r"\w\Z", keyword.keyword) else ""
+        text = f"{start}{text}{end}"
+    return re.compile(text, re.IGNORECASE)
+
+
+def searchable_text(row: StatusRow) -> str:
+    """Content warning and text, as filters see them (HTML made plain)."""
+    body = row.text if row.local and row.text else html.unescape(_TAG.sub("", _BREAK.sub("\n", row.content)))
+    return "\n\n".join(part for part in (row.spoiler_text, body) if part)
+
+
+def _result(active: ActiveFilter, row: StatusRow, proper: StatusRow) -> dict[str, Any] | None:
+    text = searchable_text(proper)
+    words = [m.group(0) for k in active.keywords if (m := keyword_pattern(k).search(text))]
+    ids = [str(i) for i in dict.fromkeys((row.id, proper.id)) if i in active.status_ids]
+    if not words and not ids:
+        return None
+    return {"filter": serialize_filter(active.row), "keyword_matches": words or None,
+            "status_matches": ids or None}
+
+
+async def filter_results(app: web.Application, rows: Sequence[StatusRow],
+                         viewer_id: int | None) -> dict[int, list[dict[str, Any]]]:
+    """FilterResults per status id for the viewer's unexpired filters, in
+    every context (clients apply the filter's `context`), as Mastodon's
+    `filtered`. A boost is matched by what it boosts."""
+    if viewer_id is None or not rows:
+        return {}
+    active = await filters.active_filters(app[DB], viewer_id)
+    if not active:
+        return {}
+    given = {r.id: r for r in rows}
+    missing = [r.reblog_of_id for r in rows if r.reblog_of_id and r.reblog_of_id not in given]
+    given.update({r.id: r for r in await get_statuses(app[DB], missing)})
+    out: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        proper = given.get(row.reblog_of_id, row) if row.reblog_of_id else row
+        results = [r for f in active if (r := _result(f, row, proper)) is not None]
+        if results:
+            out[row.id] = results
+    return out

@@ -27,14 +27,18 @@ _EXTRA = {"admin.report": "report", "severed_relationships": "event",
           "moderation_warning": "moderation_warning"}
 
 
-async def _statuses_by_id(app: web.Application, ids: Iterable[int | None],
-                          viewer_id: int) -> dict[int, dict[str, Any]]:
-    wanted = list(dict.fromkeys(i for i in ids if i is not None))
-    if not wanted:
-        return {}
-    rows = await visible_statuses(app[DB], await get_statuses(app[DB], wanted), viewer_id)
-    rendered = await render_statuses(app, rows, viewer_id)
-    return {int(s["id"]): s for s in rendered}
+async def _target_statuses(app: web.Application, rows: Sequence[NotificationRow],
+                           viewer_id: int) -> dict[int, dict[str, Any]]:
+    """Per notification id, the status it is about as the viewer sees it:
+    for a boost, the boosted status (Mastodon's target_status)."""
+    db = app[DB]
+    about = [r for r in rows if r.type in STATUS_TYPES and r.status_id is not None]
+    own = {s.id: s for s in await get_statuses(db, [r.status_id for r in about if r.status_id])}
+    target = {r.id: own[r.status_id].reblog_of_id or r.status_id
+              for r in about if r.status_id is not None and r.status_id in own}
+    visible = await visible_statuses(db, await get_statuses(db, list(target.values())), viewer_id)
+    rendered = {int(s["id"]): s for s in await render_statuses(app, visible, viewer_id)}
+    return {nid: rendered[sid] for nid, sid in target.items() if sid in rendered}
 
 
 async def _accounts_by_id(app: web.Application, ids: Iterable[int]) -> dict[int, AccountRow]:
@@ -55,7 +59,7 @@ async def render_notifications(app: web.Application, rows: Sequence[Notification
     no longer see is left out, as Mastodon does."""
     config = app[CONFIG]
     senders = await _accounts_by_id(app, (r.from_account_id for r in rows))
-    statuses = await _statuses_by_id(app, (r.status_id for r in rows if r.type in STATUS_TYPES), viewer_id)
+    statuses = await _target_statuses(app, rows, viewer_id)
     out = []
     for row in rows:
         sender = senders.get(row.from_account_id)
@@ -66,16 +70,16 @@ async def render_notifications(app: web.Application, rows: Sequence[Notification
             "group_key": row.group_key, "account": serialize_account(sender, config),
         }
         if row.type in STATUS_TYPES:
-            status = statuses.get(row.status_id) if row.status_id is not None else None
-            if status is None:
+            if row.id not in statuses:
                 continue
-            body["status"] = status
+            body["status"] = statuses[row.id]
         body.update(_extra(row))
         out.append(body)
     return out
 
 
-def _group(row: NotificationRow, key: str, data: GroupData | None, paginated: bool) -> dict[str, Any]:
+def _group(row: NotificationRow, key: str, data: GroupData | None, status_id: str | None,
+           paginated: bool) -> dict[str, Any]:
     if data is None:  # shown alone: ungrouped type, or grouping not wanted
         data = GroupData(key, row.id, (row.from_account_id,), 1, row.id, row.created_at)
     group: dict[str, Any] = {
@@ -87,8 +91,8 @@ def _group(row: NotificationRow, key: str, data: GroupData | None, paginated: bo
         group["page_min_id"] = str(data.page_min_id if data.page_min_id is not None else row.id)
         group["page_max_id"] = str(data.most_recent_id)
         group["latest_page_notification_at"] = data.latest_at or row.created_at
-    if row.type in STATUS_TYPES and row.status_id is not None:
-        group["status_id"] = str(row.status_id)
+    if status_id is not None:
+        group["status_id"] = status_id
     group.update(_extra(row))
     return group
 
@@ -104,16 +108,17 @@ async def render_grouped(app: web.Application, heads: Sequence[NotificationRow],
                          partial_avatars: bool = False) -> dict[str, Any]:
     """GroupedNotificationsResults: each group once, its accounts and
     statuses listed beside the groups rather than inside them."""
-    statuses = await _statuses_by_id(app, (h.status_id for h in heads if h.type in STATUS_TYPES), viewer_id)
+    statuses = await _target_statuses(app, heads, viewer_id)
     out_groups = []
     for head in heads:
-        if head.type in STATUS_TYPES and statuses.get(head.status_id or 0) is None:
+        status = statuses.get(head.id)
+        if head.type in STATUS_TYPES and status is None:
             continue
         key = effective_key(head, grouped_types)
-        out_groups.append(_group(head, key, groups.get(key) if key == head.group_key else None, paginated))
+        data = groups.get(key) if key == head.group_key else None
+        out_groups.append(_group(head, key, data, status["id"] if status else None, paginated))
     body = await _group_accounts(app, out_groups, partial_avatars)
-    used = {g["status_id"] for g in out_groups if "status_id" in g}
-    body["statuses"] = [s for s in statuses.values() if s["id"] in used]
+    body["statuses"] = list({s["id"]: s for s in statuses.values()}.values())
     body["notification_groups"] = out_groups
     return body
 

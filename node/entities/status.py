@@ -8,6 +8,7 @@ per status, then builds the dicts in memory.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -52,24 +53,45 @@ class _Batch:
     filters: dict[int, list[dict[str, Any]]]
 
 
-async def _load(app: web.Application, rows: Sequence[StatusRow], viewer_id: int | None) -> _Batch:
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What the caller already knows is empty, so `_load` need not ask."""
+
+    mentions: bool = True
+    tags: bool = True
+    viewer_marks: bool = True
+
+
+async def _nothing() -> dict[Any, Any]:
+    return {}
+
+
+async def _load(app: web.Application, rows: Sequence[StatusRow], viewer_id: int | None,
+                known: Known = Known()) -> _Batch:
+    """Everything the rows need, the independent lookups run side by side
+    (the database has a pool of readers)."""
     db, config = app[DB], app[CONFIG]
     originals = {r.id: r for r in await statuses.get_statuses(db, [r.reblog_of_id for r in rows if r.reblog_of_id])}
     every = [*rows, *originals.values()]
     ids = [r.id for r in every]
-    account_rows = await accounts.get_accounts(db, [r.account_id for r in every])
     own_apps = [r.application_id for r in every if r.application_id and r.account_id == viewer_id]
+    conversations = [r.conversation_id for r in every if r.conversation_id]
+    account_rows, mentions, tags, apps, state, filters = await asyncio.gather(
+        accounts.get_accounts(db, [r.account_id for r in every]),
+        statuses.mentions_of(db, ids) if known.mentions else _nothing(),
+        statuses.tags_of(db, ids) if known.tags else _nothing(),
+        statuses.apps_by_id(db, own_apps),
+        interactions.viewer_state(db, viewer_id, ids, conversations) if known.viewer_marks else _no_marks(),
+        status_filters(app, every, viewer_id))
     return _Batch(
         config=config, viewer_id=viewer_id, originals=originals,
         accounts={i: serialize_account(a, config) for i, a in account_rows.items()},
         sensitized=frozenset(i for i, a in account_rows.items() if a.sensitized_at),
-        mentions=await statuses.mentions_of(db, ids),
-        tags=await statuses.tags_of(db, ids),
-        apps=await statuses.apps_by_id(db, own_apps),
-        state=await interactions.viewer_state(db, viewer_id, ids,
-                                              [r.conversation_id for r in every if r.conversation_id]),
-        filters=await status_filters(app, every, viewer_id),
-    )
+        mentions=mentions, tags=tags, apps=apps, state=state, filters=filters)
+
+
+async def _no_marks() -> ViewerState:
+    return ViewerState()
 
 
 def _mention(m: MentionRow) -> dict[str, str]:
@@ -148,6 +170,15 @@ async def render_statuses(app: web.Application, rows: Sequence[StatusRow], viewe
 async def render_status(app: web.Application, row: StatusRow, viewer_id: int | None,
                         *, source: bool = False) -> dict[str, Any]:
     return (await render_statuses(app, [row], viewer_id, source=source))[0]
+
+
+async def render_new_status(app: web.Application, row: StatusRow, *, mentions: bool, tags: bool) -> dict[str, Any]:
+    """A status this request just created, for its author: skips the lookups
+    that must come back empty (nobody has favourited or bookmarked it yet;
+    only a reply can be in a thread the author muted)."""
+    known = Known(mentions=mentions, tags=tags, viewer_marks=row.in_reply_to_id is not None)
+    batch = await _load(app, [row], row.account_id, known)
+    return _status(row, batch, False)
 
 
 def render_source(row: StatusRow) -> dict[str, str]:

@@ -30,3 +30,10 @@ CREATE TABLE identity_reveals (
     reason      TEXT NOT NULL,
     created_at  TEXT NOT NULL
 );
+
+-- Article 14 sanction: posting revoked until the identity is verified again.
+ALTER TABLE users ADD COLUMN posting_revoked_at TEXT;
+
+-- Set while the account opts in to show that it is verified (never who):
+-- a public badge, so it lives with the public account row.
+ALTER TABLE accounts ADD COLUMN identity_badge_at TEXT;

@@ -1,0 +1,181 @@
+"""Verifying identity: the JSON endpoints, the settings page, the admin reveal.
+
+Articles 7(4) and 9: a person brings an attestation from a trusted
+identity authority; the node verifies it and keeps the legal data
+encrypted. Nothing here returns or logs a name or an identity number,
+except the admin reveal, which requires a reason and is recorded first.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from node import html, routing, sessions
+from node.auth import Auth, authenticated
+from node.errors import forbidden, not_found, unprocessable
+from node.gate import identity_rules
+from node.html import Markup, escape
+from node.keys import CONFIG, DB, IDENTITY, IDS
+from node.params import read_params
+from policy.identity import AttestationError, IdentityState, identity_summary
+from policy.identity.enrolment import enrol, reveal
+from storage import accounts, identities
+from storage.accounts import AccountRow
+from storage.clock import now, parse
+
+
+async def summary_for(app: web.Application, account: AccountRow) -> dict[str, Any]:
+    """The account's own identity state (verify_credentials shows it too)."""
+    db, rules = app[DB], identity_rules(app[CONFIG])
+    row = await identities.get_identity(db, account.id)
+    user = await accounts.get_user(db, account.id)
+    state = IdentityState(verified=row is not None or not rules.required,
+                          created_at=parse(account.created_at),
+                          revoked_posting=bool(user and user.posting_revoked_at))
+    body = identity_summary(state, now=now(), enforcement_started=rules.enforcement_started,
+                            grace_until=rules.grace_until)
+    body["show_verified"] = bool(account.identity_badge_at)
+    body["verified_at"] = row.verified_at if row else None
+    body["kind"] = row.kind if row else None
+    return body
+
+
+async def verify_token(app: web.Application, account: AccountRow, token: str) -> None:
+    """Verify and store; an AttestationError becomes a 422 with its code."""
+    if not token.strip():
+        raise unprocessable("An identity attestation is required", code="malformed")
+    try:
+        await enrol(app[DB], app[IDENTITY], account.id, token, now=now())
+    except AttestationError as exc:
+        raise unprocessable(exc.message, code=exc.code) from None
+
+
+@authenticated("read", "read:accounts", "profile")
+async def get_identity(request: web.Request, auth: Auth) -> web.Response:
+    """GET /api/v1/identity"""
+    assert auth.account is not None
+    return web.json_response(await summary_for(request.app, auth.account))
+
+
+@authenticated("write", "write:accounts")
+async def post_verify(request: web.Request, auth: Auth) -> web.Response:
+    """POST /api/v1/identity/verify {attestation}"""
+    assert auth.account is not None
+    params = await read_params(request)
+    await verify_token(request.app, auth.account, params.str("attestation") or "")
+    account = await accounts.get_account(request.app[DB], auth.account_id)
+    assert account is not None
+    return web.json_response(await summary_for(request.app, account))
+
+
+@authenticated("write", "write:accounts")
+async def patch_identity(request: web.Request, auth: Auth) -> web.Response:
+    """PATCH /api/v1/identity {show_verified}: opt in to the public badge."""
+    params = await read_params(request)
+    show = params.bool("show_verified")
+    if show is None:
+        raise unprocessable("Validation failed: show_verified is required")
+    account = await set_badge(request.app, auth.account_id, show)
+    return web.json_response(await summary_for(request.app, account))
+
+
+async def set_badge(app: web.Application, account_id: int, show: bool) -> AccountRow:
+    db = app[DB]
+    row = await identities.get_identity(db, account_id)
+    if show and row is None:
+        raise unprocessable("Only a verified account can show that it is verified")
+    await accounts.set_identity_badge(db, account_id, row.verified_at if show and row else None)
+    account = await accounts.get_account(db, account_id)
+    assert account is not None
+    return account
+
+
+@authenticated("admin:read", "admin:read:accounts", staff=True)
+async def admin_reveal(request: web.Request, auth: Auth) -> web.Response:
+    """POST /api/v1/admin/accounts/:id/identity/reveal {reason}: audited."""
+    if not auth.is_admin:
+        raise forbidden("Only admins may reveal an identity")
+    params = await read_params(request)
+    reason = (params.str("reason") or "").strip()
+    if not reason:
+        raise unprocessable("Validation failed: a reason is required to reveal an identity")
+    try:
+        account_id = int(request.match_info["id"])
+    except ValueError:
+        raise not_found() from None
+    assert auth.account is not None
+    found = await reveal(request.app[DB], request.app[IDENTITY], request.app[IDS].next_id(), account_id,
+                         actor=auth.account.acct(), reason=reason)
+    if found is None:
+        raise not_found("This account has no verified identity")
+    return web.json_response({
+        "account_id": str(found.account_id), "authority": found.authority, "kind": found.kind,
+        "verified_at": found.verified_at, "name": found.name, "id_number": found.id_number,
+    }, headers={"Cache-Control": "no-store"})
+
+
+async def settings_page(request: web.Request) -> web.StreamResponse:
+    """GET /settings/identity: state and a form to paste an attestation."""
+    account = await sessions.current_account(request)
+    if account is None:
+        raise web.HTTPSeeOther("/auth/sign_in?next=/settings/identity")
+    return await _render_settings(request, account)
+
+
+async def _render_settings(request: web.Request, account: AccountRow, *, error: str = "",
+                           notice: str = "", status: int = 200) -> web.StreamResponse:
+    state = await summary_for(request.app, account)
+    body = html.render(
+        "identity.html", username=account.username, message=state["message"],
+        verified="verified" if state["verified"] else "not verified",
+        csrf=await sessions.csrf_token(request),
+        checked=Markup(" checked" if state["show_verified"] else ""),
+        error=Markup(f'<p class="error">{escape(error)}</p>' if error else ""),
+        notice=Markup(f'<p class="notice">{escape(notice)}</p>' if notice else ""),
+    )
+    page = html.page(request.app[CONFIG], "Identity verification", body, status=status)
+    return sessions.finish(request, page)
+
+
+async def settings_submit(request: web.Request) -> web.StreamResponse:
+    """POST /settings/identity: verify a pasted attestation, or toggle the badge."""
+    account = await sessions.current_account(request)
+    if account is None:
+        raise web.HTTPSeeOther("/auth/sign_in?next=/settings/identity")
+    form = await request.post()
+    await sessions.check_csrf(request, form)
+    token = form.get("attestation")
+    try:
+        if isinstance(token, str) and token.strip():
+            await verify_token(request.app, account, token)
+            notice = "Your identity is verified. You can now post."
+        else:
+            account = await set_badge(request.app, account.id, form.get("show_verified") == "on")
+            notice = "Saved."
+    except web.HTTPException as exc:
+        return await _render_settings(request, account, error=_error_text(exc), status=422)
+    fresh = await accounts.get_account(request.app[DB], account.id)
+    assert fresh is not None
+    return await _render_settings(request, fresh, notice=notice)
+
+
+def _error_text(exc: web.HTTPException) -> str:
+    try:
+        return str(json.loads(exc.text or "{}").get("error", "Verification failed"))
+    except ValueError:
+        return "Verification failed"
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        routing.get("/api/v1/identity", get_identity),
+        routing.route("PATCH", "/api/v1/identity", patch_identity),
+        routing.post("/api/v1/identity/verify", post_verify),
+        routing.post("/api/v1/admin/accounts/{id}/identity/reveal", admin_reveal),
+        routing.get("/settings/identity", settings_page),
+        routing.post("/settings/identity", settings_submit),
+    ]
+

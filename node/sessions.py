@@ -1,0 +1,184 @@
+"""Browser sessions for the node's own pages: sign-in, OAuth consent, admin.
+
+A page with a form puts `await csrf_token(request)` in a hidden
+`csrf_token` field; the handler of the POST calls `check_csrf(request,
+form)`, which raises a 403 page on a mismatch. A visitor who has not
+signed in gets a session too (no account, only the CSRF token), so the
+sign-in form itself is protected; signing in replaces that session with a
+new one (no session fixation). Because any of these may change the
+cookie, every handler of such a page ends with `finish(request, response)`.
+
+The cookie is HttpOnly, SameSite=Lax and, on an https node, Secure; the
+database keeps only its SHA-256.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import hmac
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from node import html
+from node.keys import CONFIG, DB
+from node.passwords import hash_password, verify_password
+from storage import accounts, web_sessions
+from storage.accounts import AccountRow, UserRow
+from storage.clock import iso, now
+from storage.web_sessions import SessionRow
+
+COOKIE = "node_session"
+CSRF_FIELD = "csrf_token"
+SIGNED_IN_FOR = dt.timedelta(days=14)
+VISITOR_FOR = dt.timedelta(hours=2)
+
+INVALID_LOGIN = "Invalid e-mail address or password."
+
+
+@dataclass
+class _State:
+    """This request's view of its session, and the cookie to send back."""
+
+    row: SessionRow | None
+    new_cookie: str | None = None
+    new_max_age: int = 0
+    clear: bool = False
+
+
+_STATE = web.RequestKey("web_session", _State)
+
+
+@dataclass(frozen=True, slots=True)
+class LoginCheck:
+    """The outcome of a login attempt: an account, or why not."""
+
+    account: AccountRow | None
+    error: str = ""
+
+
+async def _state(request: web.Request) -> _State:
+    if _STATE not in request:
+        value = request.cookies.get(COOKIE)
+        row = await web_sessions.find_session(request.app[DB], value) if value else None
+        request[_STATE] = _State(row)
+    return request[_STATE]
+
+
+def refusal(account: AccountRow, user: UserRow | None) -> str:
+    """Why this account may not sign in now; "" if it may."""
+    if user is None:
+        return INVALID_LOGIN
+    if not user.approved:
+        return "Your account is pending review by the moderators."
+    if user.disabled:
+        return "Your account is disabled."
+    if account.suspended_at:
+        return "Your account is suspended."
+    return ""
+
+
+async def current_account(request: web.Request) -> AccountRow | None:
+    """The signed-in account of this browser, if any (and still allowed in)."""
+    state = await _state(request)
+    if state.row is None or state.row.account_id is None:
+        return None
+    db = request.app[DB]
+    account = await accounts.get_account(db, state.row.account_id)
+    if account is None or refusal(account, await accounts.get_user(db, account.id)):
+        return None
+    return account
+
+
+async def _replace(request: web.Request, state: _State, account_id: int | None) -> None:
+    lifetime = SIGNED_IN_FOR if account_id is not None else VISITOR_FOR
+    old = request.cookies.get(COOKIE) if state.row is not None else None
+    value = secrets.token_urlsafe(32)
+    state.row = await web_sessions.replace_session(
+        request.app[DB], old, value, account_id, secrets.token_urlsafe(32), iso(now() + lifetime))
+    state.new_cookie, state.new_max_age, state.clear = value, int(lifetime.total_seconds()), False
+
+
+async def csrf_token(request: web.Request) -> str:
+    """The token a form on this page must send back; starts a visitor session if needed."""
+    state = await _state(request)
+    if state.row is None:
+        await _replace(request, state, None)
+    assert state.row is not None
+    return state.row.csrf
+
+
+async def check_csrf(request: web.Request, form: Mapping[str, Any]) -> None:
+    """Raise a 403 page unless `form` carries this session's CSRF token."""
+    state = await _state(request)
+    sent = form.get(CSRF_FIELD)
+    if state.row is None or not isinstance(sent, str) or not hmac.compare_digest(sent, state.row.csrf):
+        raise error_page(request, 403, "Invalid request",
+                         "This form has expired or did not come from this site. Go back, reload the page and try again.")
+
+
+async def sign_in(request: web.Request, account_id: int) -> None:
+    state = await _state(request)
+    await _replace(request, state, account_id)
+    await accounts.touch_sign_in(request.app[DB], account_id)
+
+
+async def sign_out(request: web.Request) -> None:
+    state = await _state(request)
+    value = request.cookies.get(COOKIE)
+    if value:
+        await web_sessions.delete_session(request.app[DB], value)
+    state.row, state.new_cookie, state.clear = None, None, True
+
+
+def finish(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
+    """Set (or clear) the session cookie if this request changed it."""
+    state = request.get(_STATE)
+    if state is not None and state.new_cookie:
+        secure = request.app[CONFIG].node.base_url.startswith("https://")
+        response.set_cookie(COOKIE, state.new_cookie, max_age=state.new_max_age, path="/",
+                            httponly=True, samesite="Lax", secure=secure)
+    elif state is not None and state.clear:
+        response.del_cookie(COOKIE, path="/")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+async def check_login(request: web.Request, login: str, password: str) -> LoginCheck:
+    """E-mail or username and password; the same work whether or not the login exists."""
+    db = request.app[DB]
+    user = await accounts.find_user_by_login(db, login.strip()) if login.strip() else None
+    stored = user.password_hash if user is not None else await asyncio.to_thread(_decoy_hash)
+    matches = await asyncio.to_thread(verify_password, stored, password)
+    if user is None or not matches:
+        return LoginCheck(None, INVALID_LOGIN)
+    account = await accounts.get_account(db, user.account_id)
+    if account is None:
+        return LoginCheck(None, INVALID_LOGIN)
+    reason = refusal(account, user)
+    return LoginCheck(None, reason) if reason else LoginCheck(account)
+
+
+_PAGE_ERRORS: dict[int, type[web.HTTPException]] = {
+    400: web.HTTPBadRequest, 403: web.HTTPForbidden, 404: web.HTTPNotFound,
+}
+
+
+def error_page(request: web.Request, status: int, heading: str, message: str) -> web.HTTPException:
+    """An HTML error page (with the permit footer) to raise from a page handler."""
+    body = html.render("notice.html", heading=heading, message=message, detail=html.Markup(""))
+    text = html.page(request.app[CONFIG], heading, body, status=status).text
+    exc = _PAGE_ERRORS[status](text=text, content_type="text/html")
+    exc.headers["X-Frame-Options"] = "DENY"
+    exc.headers["Cache-Control"] = "no-store"
+    return exc

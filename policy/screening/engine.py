@@ -1,0 +1,186 @@
+"""Loading a screening policy: list files in, one immutable `Policy` out.
+
+`load_policy` reads every list file, normalises every term the way texts
+are normalised, and builds one automaton over all literal terms of all
+categories plus one linear-time set of the regex terms. Any bad input
+raises `PolicyError` naming the file and line, before anything is
+swapped in, so a running node keeps its previous policy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from policy.screening import regexes
+from policy.screening.config import CategoryConfig
+from policy.screening.errors import PolicyError
+from policy.screening.lists import ListTerm, check_list_file, read_list_file
+from policy.screening.matchers import Matcher, build_matcher
+from policy.screening.normalize import Normalizer, get_normalizer
+from policy.screening.regexes import RegexSet
+
+logger = logging.getLogger(__name__)
+
+# Bump when normalisation or matching semantics change: same lists, new
+# behaviour, so a new version in the audit trail.
+SEMANTICS = "screening/1"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One term of one category, as the admin API lists it."""
+
+    id: str  # "<category>:<hash of kind and normalised term>", stable across edits
+    category: str
+    term: str
+    kind: str
+    file: str
+    line: int
+    pattern: str  # what is matched: the normalised term, or the regex
+    action: str
+    mode: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "category": self.category, "term": self.term,
+                "kind": self.kind, "file": self.file, "line": self.line,
+                "action": self.action, "mode": self.mode}
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Policy:
+    version: str  # content hash of categories, list files and options
+    loaded_at: str
+    categories: tuple[CategoryConfig, ...]
+    rules: tuple[Rule, ...] = field(repr=False)
+    fold_traditional: bool
+    engine: str  # the automaton backend in use
+    regex_engine: str
+    normalizer: Normalizer = field(repr=False)
+    matcher: Matcher = field(repr=False)
+    pattern_rules: tuple[tuple[Rule, ...], ...] = field(repr=False)  # by pattern index
+    regexes: RegexSet = field(repr=False)
+    regex_rules: tuple[Rule, ...] = field(repr=False)  # by regex index
+    exemptions: dict[str, tuple[str, ...]] = field(repr=False)  # normalised, by category
+
+    def describe_rules(self) -> list[dict[str, Any]]:
+        return [rule.to_dict() for rule in self.rules]
+
+
+class _Builder:
+    """Accumulates rules while files are read; `finish` makes the Policy."""
+
+    def __init__(self, fold_traditional: bool) -> None:
+        self.normalizer = get_normalizer(fold_traditional)
+        self.digest = hashlib.sha256(f"{SEMANTICS}\0{fold_traditional}\0".encode())
+        self.rules: dict[str, Rule] = {}
+        self.literals: dict[str, list[Rule]] = {}
+        self.regex_rules: list[Rule] = []
+
+    def add_category(self, category: CategoryConfig) -> None:
+        self.digest.update(repr((category.name, category.action, category.mode,
+                                 category.exemptions)).encode())
+        for path in category.lists:
+            data, terms = read_list_file(path)
+            self.digest.update(f"\0{path.name}\0".encode() + hashlib.sha256(data).digest())
+            for term in terms:
+                self.add_term(term, category)
+
+    def add_term(self, term: ListTerm, category: CategoryConfig) -> None:
+        rule = make_rule(term, category, self.normalizer)
+        if rule.id in self.rules:
+            first = self.rules[rule.id]
+            logger.info("%s:%d repeats %s (%s:%d)", term.file, term.line, rule.id,
+                        first.file, first.line)
+            return
+        self.rules[rule.id] = rule
+        if rule.kind == "re":
+            self.regex_rules.append(rule)
+        else:
+            self.literals.setdefault(rule.pattern, []).append(rule)
+
+    def finish(self, categories: Sequence[CategoryConfig], engine: str | None) -> Policy:
+        try:
+            matcher = build_matcher(list(self.literals), engine)
+        except ValueError as exc:
+            raise PolicyError(f"screening.engine: {exc}") from None
+        exemptions = {c.name: normalize_exemptions(c, self.normalizer) for c in categories}
+        return Policy(
+            version=self.digest.hexdigest()[:16],
+            loaded_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            categories=tuple(categories), rules=tuple(self.rules.values()),
+            fold_traditional=self.normalizer.fold_traditional, engine=matcher.name,
+            regex_engine=regexes.ENGINE, normalizer=self.normalizer, matcher=matcher,
+            pattern_rules=tuple(tuple(rules) for rules in self.literals.values()),
+            regexes=RegexSet([rule.pattern for rule in self.regex_rules]),
+            regex_rules=tuple(self.regex_rules), exemptions=exemptions)
+
+
+def make_rule(term: ListTerm, category: CategoryConfig, normalizer: Normalizer) -> Rule:
+    """A rule for one list line; PolicyError (file, line) when it cannot match."""
+    if term.kind == "re":
+        try:
+            regexes.compile_pattern(term.term)
+        except ValueError as exc:
+            raise PolicyError(str(exc), file=term.file, line=term.line) from None
+        pattern = term.term
+    else:
+        pattern = normalizer.normalize(term.term)
+        if not pattern.strip():
+            raise PolicyError(f"term {term.term!r} is empty once normalised",
+                              file=term.file, line=term.line)
+    key = hashlib.sha256(f"{term.kind}\0{pattern}".encode()).hexdigest()[:10]
+    return Rule(id=f"{category.name}:{key}", category=category.name, term=term.term,
+                kind=term.kind, file=str(term.file), line=term.line, pattern=pattern,
+                action=category.action, mode=category.mode)
+
+
+def normalize_exemptions(category: CategoryConfig, normalizer: Normalizer) -> tuple[str, ...]:
+    phrases = tuple(normalizer.normalize(p) for p in category.exemptions)
+    if any(not p.strip() for p in phrases):
+        raise PolicyError(f"screening.categories[{category.name}].exemptions: "
+                          "a phrase is empty once normalised")
+    return phrases
+
+
+def load_policy(categories: Sequence[CategoryConfig], *, fold_traditional: bool = False,
+                engine: str | None = None) -> Policy:
+    """Read the categories' list files and build a ready Policy.
+
+    `engine` forces an automaton backend ("ahocorasick_rs" or
+    "pyahocorasick"); None or "" takes the fastest installed.
+    """
+    builder = _Builder(fold_traditional)
+    for category in categories:
+        builder.add_category(category)
+    policy = builder.finish(categories, engine)
+    logger.info("screening policy %s: %d rules in %d categories (%s, regex %s)",
+                policy.version, len(policy.rules), len(categories), policy.engine,
+                policy.regex_engine)
+    return policy
+
+
+def check_policy(categories: Sequence[CategoryConfig], *, fold_traditional: bool = False,
+                 engine: str | None = None) -> list[str]:
+    """Every problem a load would hit, one message each (empty when fine)."""
+    normalizer = get_normalizer(fold_traditional)
+    problems: list[PolicyError] = []
+    for category in categories:
+        for path in category.lists:
+            terms, found = check_list_file(path)
+            for term in terms:
+                try:
+                    make_rule(term, category, normalizer)
+                except PolicyError as exc:
+                    found.append(exc)
+            problems.extend(sorted(found, key=lambda p: p.line or 0))
+    if not problems:
+        try:
+            load_policy(categories, fold_traditional=fold_traditional, engine=engine)
+        except PolicyError as exc:
+            problems.append(exc)
+    return [str(problem) for problem in problems]

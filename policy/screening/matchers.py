@@ -1,0 +1,110 @@
+"""Multi-pattern engines behind one small interface.
+
+Every literal term of every category goes into one automaton, built once
+per policy version. Two backends: pyahocorasick (a named dependency,
+always there) and ahocorasick-rs (the optional "fast" extra, a Rust
+automaton that is much quicker on texts where many patterns share
+prefixes, as Chinese terms do). `build_matcher` picks the fastest one
+installed unless told which.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from types import ModuleType
+from typing import Protocol
+
+import ahocorasick
+
+_rs: ModuleType | None
+try:
+    import ahocorasick_rs as _rs
+except ImportError:  # the optional "fast" extra is not installed
+    _rs = None
+
+logger = logging.getLogger(__name__)
+
+# Fastest first: the order `build_matcher` tries when no engine is named.
+ENGINES = ("ahocorasick_rs", "pyahocorasick")
+
+
+class Matcher(Protocol):
+    """Finds every occurrence, overlapping ones included, of every pattern."""
+
+    name: str
+
+    def iter_matches(self, text: str) -> list[tuple[int, int, int]]:
+        """(start, end, pattern index) of each occurrence; empty when clean."""
+        ...
+
+
+class PyAhoCorasickMatcher:
+    name = "pyahocorasick"
+    __slots__ = ("_automaton",)
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        automaton = ahocorasick.Automaton()
+        for index, pattern in enumerate(patterns):
+            # The value carries the length: the automaton reports end indexes.
+            automaton.add_word(pattern, (index, len(pattern)))
+        if len(automaton):
+            automaton.make_automaton()
+        self._automaton = automaton
+
+    def iter_matches(self, text: str) -> list[tuple[int, int, int]]:
+        if not len(self._automaton):
+            return []
+        return [(end + 1 - length, end + 1, index)
+                for end, (index, length) in self._automaton.iter(text)]
+
+
+class RsAhoCorasickMatcher:
+    name = "ahocorasick_rs"
+    __slots__ = ("_automaton",)
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        if _rs is None:
+            raise ValueError("ahocorasick_rs is not installed")
+        self._automaton = _rs.AhoCorasick(list(patterns)) if patterns else None
+
+    def iter_matches(self, text: str) -> list[tuple[int, int, int]]:
+        automaton = self._automaton
+        # A standard (non-overlapping) search finds a match whenever there
+        # is one, and is cheaper; the overlapping pass runs only after it.
+        if automaton is None or not automaton.find_matches_as_indexes(text):
+            return []
+        return [(start, end, index) for index, start, end
+                in automaton.find_matches_as_indexes(text, overlapping=True)]
+
+
+_FACTORIES: dict[str, Callable[[Sequence[str]], Matcher]] = {
+    "ahocorasick_rs": RsAhoCorasickMatcher,
+    "pyahocorasick": PyAhoCorasickMatcher,
+}
+
+
+def available_engines() -> tuple[str, ...]:
+    return tuple(name for name in ENGINES if name != "ahocorasick_rs" or _rs is not None)
+
+
+def build_matcher(patterns: Sequence[str], engine: str | None = None) -> Matcher:
+    """One automaton over `patterns` (distinct, non-empty, normalised).
+
+    `engine` names a backend to force; None or "" picks the fastest
+    installed. An unknown or missing engine raises ValueError.
+    """
+    if engine:
+        if engine not in _FACTORIES:
+            raise ValueError(f"unknown engine {engine!r} (expected one of {', '.join(ENGINES)})")
+        if engine not in available_engines():
+            raise ValueError(f"engine {engine!r} is not installed")
+        chosen = engine
+    else:
+        installed = available_engines()
+        if not installed:
+            raise ValueError("no matching engine installed (need pyahocorasick)")
+        chosen = installed[0]
+    matcher = _FACTORIES[chosen](patterns)
+    logger.info("built %s automaton over %d patterns", chosen, len(patterns))
+    return matcher
