@@ -21,8 +21,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
+import os
 import random
 import resource
+import socket
 import sqlite3
 import sys
 import tempfile
@@ -87,7 +89,6 @@ required = false
 
 
 def free_port() -> int:
-    import socket
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -179,8 +180,7 @@ def seed(db_path: Path, sizes: Sizes, base_url: str) -> tuple[list[tuple[int, st
     seed_statuses(conn, sizes, accounts, base_url, now_ms, rnd)
     follows = seed_follows(conn, sizes, accounts, rnd)
     conn.execute("COMMIT")
-    conn.execute("ANALYZE")
-    conn.close()
+    conn.close()  # no ANALYZE: a node does not run it either, and the plans differ
     return accounts, follows
 
 
@@ -255,9 +255,11 @@ async def measure_posts(base: str, accounts: list[tuple[int, str]], sizes: Sizes
 
 
 def print_report(sizes: Sizes, follows: int, reads: dict[str, list[float]], rate: float,
-                 post_ms: list[float], server_kb: int, seed_s: float) -> None:
+                 post_ms: list[float], server_kb: int, seed_s: float, load: tuple[float, float]) -> None:
     print(f"dataset: {sizes.accounts} accounts, {sizes.statuses} statuses, {follows} follows "
           f"(seeded in {seed_s:.1f} s)")
+    print(f"machine: {os.cpu_count()} CPUs, 1-min load average {load[0]:.2f} before, {load[1]:.2f} after"
+          " (other work on the machine skews every figure)")
     print(f"{'measure':32} {'n':>6} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for name, values in [*reads.items(), (f"create status ({sizes.clients} clients)", post_ms)]:
         print(f"{name:32} {len(values):6d} {percentile(values, .5):8.2f} {percentile(values, .99):8.2f} "
@@ -294,13 +296,15 @@ def main() -> None:
         try:
             if not ready.wait(60):
                 raise SystemExit("the server did not start")
+            load_before = os.getloadavg()[0]
             reads = asyncio.run(measure_home(config.node.base_url, accounts, sizes))
             rate, post_ms = asyncio.run(measure_posts(config.node.base_url, accounts, sizes))
         finally:
             stop.set()
             server.join(30)
+        load = (load_before, os.getloadavg()[0])
         server_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        print_report(sizes, follows, reads, rate, post_ms, server_kb, seed_s)
+        print_report(sizes, follows, reads, rate, post_ms, server_kb, seed_s, load)
 
 
 if __name__ == "__main__":

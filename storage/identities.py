@@ -38,6 +38,10 @@ async def accounts_with_subject(db: Database, subject_hash: str) -> list[int]:
     return [r[0] for r in rows]
 
 
+async def nonce_used(db: Database, nonce_key: str) -> bool:
+    return await db.fetchval("SELECT 1 FROM attestation_nonces WHERE nonce_key = ?", (nonce_key,)) is not None
+
+
 async def use_nonce(w: Writer, nonce_key: str) -> bool:
     """Record an attestation's nonce; False if it was used before."""
     if await w.fetchone("SELECT 1 FROM attestation_nonces WHERE nonce_key = ?", (nonce_key,)):

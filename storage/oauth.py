@@ -155,7 +155,3 @@ async def rotate_token(db: Database, old_id: int, token_id: int, token: str, ref
             " VALUES (?,?,?,?,?,?,?)",
             (token_id, token_hash(token), token_hash(refresh), old["app_id"], old["account_id"], scopes, now))
     return True
-
-
-async def delete_expired_codes(db: Database) -> None:
-    await db.execute("DELETE FROM oauth_codes WHERE expires_at < ?", (now_iso(),))

@@ -23,7 +23,7 @@ from storage.ids import IdGenerator
 from storage.notifications import notify
 from storage.timelines import Page, newest_first, page_sql
 
-_UNSET: Any = object()
+UNCHANGED: Any = object()  # FollowOptions.languages: leave as it is
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,11 +32,11 @@ class FollowOptions:
 
     reblogs: bool | None = None
     notify: bool | None = None
-    languages: tuple[str, ...] | None = _UNSET  # _UNSET: unchanged; None or (): all
+    languages: tuple[str, ...] | None = UNCHANGED  # UNCHANGED, or None/() for all
 
     @property
     def languages_json(self) -> str | None:
-        langs = None if self.languages is _UNSET else self.languages
+        langs = None if self.languages is UNCHANGED else self.languages
         return json.dumps(list(langs)) if langs else None
 
 
@@ -116,7 +116,7 @@ async def _drop_notification(w: Writer, account_id: int, from_id: int, kind: str
 async def _change_options(w: Writer, table: str, account_id: int, target_id: int,
                           opts: FollowOptions) -> bool:
     assert table in ("follows", "follow_requests")
-    keep_langs = opts.languages is _UNSET
+    keep_langs = opts.languages is UNCHANGED
     changed = await w.rowcount(
         f"UPDATE {table} SET show_reblogs = coalesce(?, show_reblogs), notify = coalesce(?, notify),"
         " languages = CASE WHEN ? THEN languages ELSE ? END WHERE account_id = ? AND target_id = ?",

@@ -191,16 +191,6 @@ async def delete_status(w: Writer, status: StatusRow) -> None:
     await w.execute("DELETE FROM statuses WHERE id = ?", (status.id,))
 
 
-async def remember_idempotency(w: Writer, account_id: int, key: str, status_id: int) -> None:
-    await w.execute(
-        "INSERT OR REPLACE INTO idempotency_keys (account_id, key, status_id, created_at) VALUES (?,?,?,?)",
-        (account_id, key, status_id, now_iso()))
-
-
-async def forget_idempotency_before(w: Writer, cutoff: str) -> None:
-    await w.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (cutoff,))
-
-
 async def reblogger_ids(w: Writer, status_id: int) -> list[int]:
     rows = await w.fetchall("SELECT DISTINCT account_id FROM statuses WHERE reblog_of_id = ?", (status_id,))
     return [r[0] for r in rows]

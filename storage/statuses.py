@@ -6,10 +6,12 @@ Writes (create, edit, delete, publication side effects) live in
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 
+from storage.clock import iso, now
 from storage.database import Database
 from storage.rows import placeholders, to_rows
 
@@ -256,8 +258,16 @@ async def descendant_ids(db: Database, status: StatusRow, limit: int, max_depth:
 
 # ---- idempotency -------------------------------------------------------------
 
-async def idempotent_status_id(db: Database, account_id: int, key: str, since: str) -> int | None:
-    """The status an earlier request with this Idempotency-Key created (after `since`)."""
+IDEMPOTENCY_HOURS = 1  # Mastodon keeps an Idempotency-Key for an hour
+
+
+def idempotency_cutoff() -> str:
+    """Keys created before this have expired."""
+    return iso(now() - dt.timedelta(hours=IDEMPOTENCY_HOURS))
+
+
+async def idempotent_status_id(db: Database, account_id: int, key: str) -> int | None:
+    """The status an earlier request with this Idempotency-Key created, within the hour."""
     return await db.fetchval(
         "SELECT status_id FROM idempotency_keys WHERE account_id = ? AND key = ? AND created_at > ?",
-        (account_id, key, since))
+        (account_id, key, idempotency_cutoff()))

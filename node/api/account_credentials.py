@@ -21,6 +21,7 @@ from aiohttp import web
 from node import gate, routing
 from node.api.accounts import validation_failed
 from node.api.status_compose import render_text
+from node.api.identity import summary_for
 from node.auth import Auth, authenticated
 from node.entities.account import IDENTITY_FIELD_NAME, serialize_credential_account
 from node.keys import CONFIG, DB, IDS
@@ -64,7 +65,10 @@ async def _credential_account(request: web.Request, account_id: int) -> dict[str
     account, user = await accounts.get_account(db, account_id), await accounts.get_user(db, account_id)
     assert account is not None and user is not None
     pending = await relationships.follow_requests_count(db, account_id)
-    return serialize_credential_account(account, user, request.app[CONFIG], pending)
+    body = serialize_credential_account(account, user, request.app[CONFIG], pending)
+    # Article 15: the account is told whether, and until when, it may post.
+    body["identity"] = await summary_for(request.app, account)
+    return body
 
 
 def _field_pairs(params: Params) -> list[tuple[str, str]] | None:

@@ -22,11 +22,14 @@ from node.api.path_ids import id_param, path_id
 from node.auth import Auth, app_token, authenticated, optional_auth
 from node.entities.account import serialize_account
 from node.errors import forbidden, not_found, unprocessable
-from node.keys import CONFIG, DB, IDS
+from node.keys import CONFIG, DB, IDENTITY, IDS
 from node.pagination import read_limit
 from node.params import Params, read_params
 from node.registration import RegistrationError, SignUp, create_local_account, validate_sign_up
+from policy.identity import AttestationError
+from policy.identity.enrolment import enrol, precheck
 from storage import accounts, oauth, search
+from storage.clock import now
 from storage.accounts import AccountRow
 
 MAX_IDS = 40
@@ -71,22 +74,36 @@ async def sign_up(request: web.Request, auth: Auth | None) -> web.Response:
     if config.registrations.mode == "closed":
         raise forbidden()
     params = await read_params(request)
-    # identity_attestation (article 9) is accepted here and wired in later.
-    params.str("identity_attestation")
     form, details = _sign_up_form(params, config.registrations.mode)
+    attestation = (params.str("identity_attestation") or "").strip()
     account = None
     try:
         if not any(f in details for f in ("username", "email", "password")):
             await validate_sign_up(db, config, form)
+        if attestation:
+            await precheck(db, request.app[IDENTITY], attestation, now=now())
         if not details:
             account = await create_local_account(db, request.app[IDS], config, form)
+            if attestation:
+                await _enrol_new(request, account.id, attestation)
     except RegistrationError as exc:
         _detail(details, exc.field, exc.error, exc.description)
-    if account is None:
+    except AttestationError as exc:
+        _detail(details, "identity_attestation", f"ERR_{exc.code.upper()}", exc.message)
+    if account is None or details:
         raise validation_failed(details)
     app = await oauth.get_app(db, auth.app_id) if auth.app_id else None
     scopes = app.scopes if app is not None else " ".join(sorted(auth.scopes))
     return web.json_response(await issue_token(request.app, auth.app_id, account.id, scopes, refresh=True))
+
+
+async def _enrol_new(request: web.Request, account_id: int, attestation: str) -> None:
+    """Article 9 at sign-up; a race lost after the precheck undoes the account."""
+    try:
+        await enrol(request.app[DB], request.app[IDENTITY], account_id, attestation, now=now())
+    except AttestationError:
+        await accounts.delete_account(request.app[DB], account_id)
+        raise
 
 
 async def listed_or_404(request: web.Request, account_id: int | None = None) -> AccountRow:

@@ -26,7 +26,7 @@ from node.keys import CONFIG, DB, IDS
 from node.params import Params, read_params
 from storage import accounts, relationships
 from storage.clock import iso, now
-from storage.relationships import FollowOptions
+from storage.relationships import UNCHANGED, FollowOptions
 
 FOLLOWS = ("follow", "write", "write:follows")
 BLOCKS = ("follow", "write", "write:blocks")
@@ -41,7 +41,7 @@ async def relationship_response(request: web.Request, viewer_id: int, target_id:
 
 
 def _follow_options(params: Params) -> FollowOptions:
-    languages: Any = FollowOptions().languages  # unchanged unless sent
+    languages: Any = UNCHANGED
     if "languages" in params or "languages[]" in params:
         langs = [str(v).strip().lower() for v in params.list("languages") if v is not None and str(v).strip()]
         languages = tuple(dict.fromkeys(lang[:10] for lang in langs)) or None

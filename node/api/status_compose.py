@@ -9,7 +9,6 @@ notifications and search index in one write transaction.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -27,7 +26,7 @@ from node.keys import CONFIG, DB, IDS
 from node.params import Params, read_params
 from storage import accounts, search, status_writes, statuses
 from storage.accounts import AccountRow, UserRow
-from storage.clock import iso, now
+from storage.status_batch import Creation, batcher_for
 from storage.status_writes import NewStatus, StatusText
 from storage.statuses import StatusRow
 
@@ -35,7 +34,6 @@ MAX_CHARS = 500
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 POLL_MAX_OPTIONS, POLL_MAX_CHARS = 4, 50
 POLL_MIN_EXPIRY, POLL_MAX_EXPIRY = 300, 2_629_746
-IDEMPOTENCY_HOURS = 1
 SENSITIVE_SPOILER = "Sensitive content"
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
 
@@ -172,8 +170,7 @@ async def _replay(request: web.Request, auth: Auth, key: str | None) -> web.Resp
     """Mastodon's Idempotency-Key: the same key within an hour gives the same status."""
     if not key:
         return None
-    since = iso(now() - dt.timedelta(hours=IDEMPOTENCY_HOURS))
-    status_id = await statuses.idempotent_status_id(request.app[DB], auth.account_id, key, since)
+    status_id = await statuses.idempotent_status_id(request.app[DB], auth.account_id, key)
     row = await statuses.get_status(request.app[DB], status_id) if status_id else None
     if row is None:
         return None
@@ -196,17 +193,10 @@ def _new_status(app: web.Application, auth: Auth, draft: Draft, rendered: Render
 
 
 async def _store(app: web.Application, new: NewStatus, rendered: Rendered, key: str | None) -> StatusRow:
-    ids = app[IDS]
-    async with app[DB].write() as w:
-        row = await status_writes.insert_status(w, new)
-        await status_writes.record_mentions(w, new.id, rendered.mention_ids)
-        await status_writes.record_tags(w, ids, new.id, rendered.tags)
-        if key:
-            await status_writes.remember_idempotency(w, new.account_id, key, new.id)
-        if row.published:
-            await status_writes.publish_effects(w, ids, row, plain_text(new.text, new.spoiler_text),
-                                                rendered.mention_ids)
-    return row
+    """Through the group-commit batcher: concurrent posts share one transaction."""
+    creation = Creation(new, tuple(rendered.mention_ids), tuple(rendered.tags),
+                        plain_text(new.text, new.spoiler_text), key)
+    return await batcher_for(app[DB], app[IDS]).create(creation)
 
 
 @authenticated("write", "write:statuses")
@@ -226,8 +216,10 @@ async def create_status(request: web.Request, auth: Auth) -> web.Response:
     rendered = await render_text(request.app, draft.text)
     new = _new_status(request.app, auth, draft, rendered, parent, vetting.held)
     row = await _store(request.app, new, rendered, key)
+    if row.id != new.id:  # a concurrent request with the same Idempotency-Key won
+        return web.json_response(await render_status(request.app, row, auth.account_id))
     return web.json_response(await render_new_status(
-        request.app, row, mentions=bool(rendered.mention_ids), tags=bool(rendered.tags)))
+        request.app, row, auth.account, mentions=bool(rendered.mention_ids), tags=bool(rendered.tags)))
 
 
 def _edited_draft(params: Params, row: StatusRow) -> Draft:

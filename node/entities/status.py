@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote
 
@@ -21,6 +21,7 @@ from node.config import Config
 from node.entities.account import serialize_account
 from node.keys import CONFIG, DB
 from storage import accounts, interactions, statuses
+from storage.accounts import AccountRow
 from storage.interactions import ViewerState
 from storage.statuses import AppInfo, EditRow, MentionRow, StatusRow
 
@@ -60,6 +61,7 @@ class Known:
     mentions: bool = True
     tags: bool = True
     viewer_marks: bool = True
+    author: AccountRow | None = None  # an account row already at hand
 
 
 async def _nothing() -> dict[Any, Any]:
@@ -76,13 +78,15 @@ async def _load(app: web.Application, rows: Sequence[StatusRow], viewer_id: int 
     ids = [r.id for r in every]
     own_apps = [r.application_id for r in every if r.application_id and r.account_id == viewer_id]
     conversations = [r.conversation_id for r in every if r.conversation_id]
+    known_rows = {known.author.id: known.author} if known.author else {}
     account_rows, mentions, tags, apps, state, filters = await asyncio.gather(
-        accounts.get_accounts(db, [r.account_id for r in every]),
+        accounts.get_accounts(db, [r.account_id for r in every if r.account_id not in known_rows]),
         statuses.mentions_of(db, ids) if known.mentions else _nothing(),
         statuses.tags_of(db, ids) if known.tags else _nothing(),
         statuses.apps_by_id(db, own_apps),
         interactions.viewer_state(db, viewer_id, ids, conversations) if known.viewer_marks else _no_marks(),
         status_filters(app, every, viewer_id))
+    account_rows = {**account_rows, **known_rows}
     return _Batch(
         config=config, viewer_id=viewer_id, originals=originals,
         accounts={i: serialize_account(a, config) for i, a in account_rows.items()},
@@ -172,11 +176,15 @@ async def render_status(app: web.Application, row: StatusRow, viewer_id: int | N
     return (await render_statuses(app, [row], viewer_id, source=source))[0]
 
 
-async def render_new_status(app: web.Application, row: StatusRow, *, mentions: bool, tags: bool) -> dict[str, Any]:
+async def render_new_status(app: web.Application, row: StatusRow, author: AccountRow, *,
+                            mentions: bool, tags: bool) -> dict[str, Any]:
     """A status this request just created, for its author: skips the lookups
     that must come back empty (nobody has favourited or bookmarked it yet;
-    only a reply can be in a thread the author muted)."""
-    known = Known(mentions=mentions, tags=tags, viewer_marks=row.in_reply_to_id is not None)
+    only a reply can be in a thread the author muted) or whose answer is at
+    hand (the author, as loaded with the token, counting this status)."""
+    if row.published:
+        author = replace(author, statuses_count=author.statuses_count + 1, last_status_at=row.created_at)
+    known = Known(mentions=mentions, tags=tags, viewer_marks=row.in_reply_to_id is not None, author=author)
     batch = await _load(app, [row], row.account_id, known)
     return _status(row, batch, False)
 

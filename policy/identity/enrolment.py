@@ -25,6 +25,8 @@ from storage.identities import IdentityRow
 
 logger = logging.getLogger(__name__)
 
+REPLAYED = "This attestation has already been used; ask the identity authority for a new one."
+
 
 @dataclass
 class IdentityKeys:
@@ -66,6 +68,23 @@ class Enrolled:
     verified_at: str
 
 
+async def precheck(db: Database, keys: IdentityKeys, token: str, *, now: dt.datetime) -> Attestation:
+    """Everything `enrol` checks, without storing: for sign-up, so that a
+    refused attestation leaves no account behind."""
+    att = verify_attestation(token.strip(), keys.authorities, keys.audience, now.timestamp())
+    if await identities.nonce_used(db, nonce_key(att)):
+        raise AttestationError("replayed", REPLAYED)
+    subject = keys.vault.identity_hash(att.issuer, att.subject)
+    others = len(await identities.accounts_with_subject(db, subject))
+    if others >= keys.max_accounts:
+        raise AttestationError("limit_reached", _limit_message(others, keys.max_accounts))
+    return att
+
+
+def _limit_message(others: int, limit: int) -> str:
+    return f"This identity already backs {others} accounts on this node, the most allowed ({limit})."
+
+
 async def enrol(db: Database, keys: IdentityKeys, account_id: int, token: str, *,
                 now: dt.datetime) -> Enrolled:
     """Verify `token` for the account and store it; raises AttestationError."""
@@ -73,12 +92,10 @@ async def enrol(db: Database, keys: IdentityKeys, account_id: int, token: str, *
     row = _row_for(keys, account_id, att, now)
     async with db.write() as w:
         if not await identities.use_nonce(w, nonce_key(att)):
-            raise AttestationError("replayed", "This attestation has already been used; ask the "
-                                   "identity authority for a new one.")
+            raise AttestationError("replayed", REPLAYED)
         others = await identities.count_accounts_for_subject(w, row.subject_hash, account_id)
         if others >= keys.max_accounts:
-            raise AttestationError("limit_reached", f"This identity already backs {others} accounts on "
-                                   f"this node, the most allowed ({keys.max_accounts}).")
+            raise AttestationError("limit_reached", _limit_message(others, keys.max_accounts))
         await identities.save_identity(w, row)
     logger.info("identity verified for account %s by authority %s", account_id, att.issuer)
     return Enrolled(account_id, att.issuer, att.kind, row.verified_at)

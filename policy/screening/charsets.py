@@ -94,6 +94,9 @@ def invisible_codepoints() -> frozenset[int]:
     cps = {cp for cp in range(0x10000) if unicodedata.category(chr(cp)) == "Cf"}
     cps.update(_ranges(_EXTRA_INVISIBLE))
     cps.update(range(0xE0000, 0xE0080))  # tag characters
+    # Lone surrogates (JSON can carry them) cannot be encoded as UTF-8,
+    # which the automata need; they carry no text either.
+    cps.update(range(0xD800, 0xE000))
     return frozenset(cps)
 
 

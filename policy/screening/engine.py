@@ -17,12 +17,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from policy.screening import regexes
+from policy.screening.charsets import is_cjk
 from policy.screening.config import CategoryConfig
+from policy.screening.decision import Decision
 from policy.screening.errors import PolicyError
 from policy.screening.lists import ListTerm, check_list_file, read_list_file
 from policy.screening.matchers import Matcher, build_matcher
 from policy.screening.normalize import Normalizer, get_normalizer
 from policy.screening.regexes import RegexSet
+from policy.screening.words import get_tokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +56,12 @@ class Rule:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Policy:
+    """Everything `screen` needs, built once per policy version and shared.
+
+    Immutable, so a reload builds a new Policy and swaps the reference;
+    requests in flight finish on the one they started with.
+    """
+
     version: str  # content hash of categories, list files and options
     loaded_at: str
     categories: tuple[CategoryConfig, ...]
@@ -66,6 +75,7 @@ class Policy:
     regexes: RegexSet = field(repr=False)
     regex_rules: tuple[Rule, ...] = field(repr=False)  # by regex index
     exemptions: dict[str, tuple[str, ...]] = field(repr=False)  # normalised, by category
+    clean: Decision = field(repr=False)  # the shared accept decision for clean content
 
     def describe_rules(self) -> list[dict[str, Any]]:
         return [rule.to_dict() for rule in self.rules]
@@ -80,6 +90,7 @@ class _Builder:
         self.rules: dict[str, Rule] = {}
         self.literals: dict[str, list[Rule]] = {}
         self.regex_rules: list[Rule] = []
+        self.chinese_words = False  # any word term that jieba must confirm?
 
     def add_category(self, category: CategoryConfig) -> None:
         self.digest.update(repr((category.name, category.action, category.mode,
@@ -98,6 +109,8 @@ class _Builder:
                         first.file, first.line)
             return
         self.rules[rule.id] = rule
+        if rule.kind == "word" and not self.chinese_words:
+            self.chinese_words = any(map(is_cjk, rule.pattern))
         if rule.kind == "re":
             self.regex_rules.append(rule)
         else:
@@ -109,15 +122,17 @@ class _Builder:
         except ValueError as exc:
             raise PolicyError(f"screening.engine: {exc}") from None
         exemptions = {c.name: normalize_exemptions(c, self.normalizer) for c in categories}
+        version = self.digest.hexdigest()[:16]
         return Policy(
-            version=self.digest.hexdigest()[:16],
+            version=version,
             loaded_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             categories=tuple(categories), rules=tuple(self.rules.values()),
             fold_traditional=self.normalizer.fold_traditional, engine=matcher.name,
-            regex_engine=regexes.ENGINE, normalizer=self.normalizer, matcher=matcher,
+            regex_engine=regexes.engine_name(), normalizer=self.normalizer, matcher=matcher,
             pattern_rules=tuple(tuple(rules) for rules in self.literals.values()),
             regexes=RegexSet([rule.pattern for rule in self.regex_rules]),
-            regex_rules=tuple(self.regex_rules), exemptions=exemptions)
+            regex_rules=tuple(self.regex_rules), exemptions=exemptions,
+            clean=Decision("accept", policy_version=version))
 
 
 def make_rule(term: ListTerm, category: CategoryConfig, normalizer: Normalizer) -> Rule:
@@ -158,6 +173,10 @@ def load_policy(categories: Sequence[CategoryConfig], *, fold_traditional: bool 
     for category in categories:
         builder.add_category(category)
     policy = builder.finish(categories, engine)
+    if builder.chinese_words:
+        # Load jieba's dictionary (about a second, once per process) now,
+        # not inside the first request that hits a Chinese word term.
+        get_tokenizer()
     logger.info("screening policy %s: %d rules in %d categories (%s, regex %s)",
                 policy.version, len(policy.rules), len(categories), policy.engine,
                 policy.regex_engine)

@@ -52,8 +52,8 @@ def parse_list_bytes(data: bytes, path: Path) -> tuple[tuple[ListTerm, ...], lis
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        return (), [PolicyError("not valid UTF-8", file=path, line=line)]
+        bad_line = data[:exc.start].count(b"\n") + 1
+        return (), [PolicyError("not valid UTF-8", file=path, line=bad_line)]
     text = text.removeprefix("\ufeff")  # editors on Windows add a BOM
     terms: list[ListTerm] = []
     problems: list[PolicyError] = []

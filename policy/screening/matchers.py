@@ -3,8 +3,8 @@
 Every literal term of every category goes into one automaton, built once
 per policy version. Two backends: pyahocorasick (a named dependency,
 always there) and ahocorasick-rs (the optional "fast" extra, a Rust
-automaton that is much quicker on texts where many patterns share
-prefixes, as Chinese terms do). `build_matcher` picks the fastest one
+automaton, several times quicker again on Chinese text, where thousands
+of terms fan out from the root). `build_matcher` picks the fastest one
 installed unless told which.
 """
 
@@ -40,6 +40,16 @@ class Matcher(Protocol):
 
 
 class PyAhoCorasickMatcher:
+    """pyahocorasick over UTF-8 bytes spelled as Latin-1 text.
+
+    pyahocorasick finds a node's child by a linear scan, and with Chinese
+    terms the root has thousands of children: over code points a 500
+    character post took ~0.5 ms. Over UTF-8 bytes no node has more than
+    a few dozen children, which is about 13x faster. UTF-8 is
+    self-synchronising, so a pattern can only match on character
+    boundaries; offsets go back to characters only for actual matches.
+    """
+
     name = "pyahocorasick"
     __slots__ = ("_automaton",)
 
@@ -47,7 +57,8 @@ class PyAhoCorasickMatcher:
         automaton = ahocorasick.Automaton()
         for index, pattern in enumerate(patterns):
             # The value carries the length: the automaton reports end indexes.
-            automaton.add_word(pattern, (index, len(pattern)))
+            encoded = _as_bytes(pattern)
+            automaton.add_word(encoded, (index, len(encoded)))
         if len(automaton):
             automaton.make_automaton()
         self._automaton = automaton
@@ -55,8 +66,18 @@ class PyAhoCorasickMatcher:
     def iter_matches(self, text: str) -> list[tuple[int, int, int]]:
         if not len(self._automaton):
             return []
-        return [(end + 1 - length, end + 1, index)
-                for end, (index, length) in self._automaton.iter(text)]
+        raw = _as_bytes(text)
+        found = [(end + 1 - length, end + 1, index)
+                 for end, (index, length) in self._automaton.iter(raw)]
+        if not found or len(raw) == len(text):  # ASCII: bytes are characters
+            return found
+        data = raw.encode("latin-1")
+        return [(len(data[:start].decode()), len(data[:end].decode()), index)
+                for start, end, index in found]
+
+
+def _as_bytes(text: str) -> str:
+    return text.encode("utf-8", "surrogatepass").decode("latin-1")
 
 
 class RsAhoCorasickMatcher:

@@ -12,7 +12,9 @@ One definition, two implementations that agree by construction:
 
 `normalize` is the hot path and uses only C-speed primitives: an ASCII
 short cut, one `re.sub` for step 1, `casefold`, and a table translate of
-just the runs of characters that change (found with one regex search).
+just the runs of characters that change (found by a second `re.sub`).
+Per-character Python (or `str.translate` over the whole text, which
+looks every character up in a dict) would be 5-10x slower.
 `mapped` walks the text in Python to build the offset map; screening
 calls it only for a field that has a candidate hit.
 """
@@ -78,10 +80,10 @@ class Normalizer:
         bmp = len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text)
         separators, runs = self._bmp if bmp else self._full
         text = separators.sub("", text).casefold()
-        if runs.search(text) is not None:
-            table = self._table
-            text = runs.sub(lambda m: m.group().translate(table), text)
-        return text
+        table = self._table
+        # Without a match `sub` returns its input: a search first would
+        # only scan twice.
+        return runs.sub(lambda m: m.group().translate(table), text)
 
     def mapped(self, text: str) -> Mapped:
         if text.isascii():

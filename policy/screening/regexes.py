@@ -21,24 +21,28 @@ import re
 from collections.abc import Sequence
 # The stdlib's own regex parser: no public API exposes the parsed tree,
 # which `check_restricted` needs to see nesting.
-from re import _constants as _sre_constants
-from re import _parser as _sre_parser
+from re import _constants as _sre_constants  # type: ignore[attr-defined]
+from re import _parser as _sre_parser  # type: ignore[attr-defined]
 from types import ModuleType
 from typing import Any
 
 _re2: ModuleType | None
 try:
-    import re2 as _re2
+    import re2
+    _re2 = re2
 except ImportError:  # google-re2 not installed: restricted `re` instead
     _re2 = None
 
 logger = logging.getLogger(__name__)
 
-ENGINE = "re2" if _re2 is not None else "re-restricted"
 _MAX_UNBOUNDED = 3
 _FORBIDDEN = {"GROUPREF": "backreferences", "GROUPREF_EXISTS": "conditionals",
               "ASSERT": "lookarounds", "ASSERT_NOT": "lookarounds"}
 _REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
+
+
+def engine_name() -> str:
+    return "re2" if _re2 is not None else "re-restricted"
 
 
 def _re2_options() -> Any:

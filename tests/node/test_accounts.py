@@ -43,8 +43,8 @@ async def node_in_mode(tmp_path: Path, request: pytest.FixtureRequest) -> Any:
 
 
 async def test_open_sign_up_gives_a_working_token(node: Node, http: aiohttp.ClientSession) -> None:
-    # When someone signs up on an open node (identity_attestation accepted, not used yet)
-    status, token = await sign_up(http, node, {**SIGN_UP, "identity_attestation": "opaque"})
+    # When someone signs up on an open node
+    status, token = await sign_up(http, node, SIGN_UP)
     # Then they get a user token that works
     assert status == 200
     assert_matches("/api/v1/accounts", "post", 200, token)

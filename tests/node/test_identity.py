@@ -215,3 +215,32 @@ async def test_settings_page_verifies_for_a_browser(node: Node) -> None:
             page = await resp.text()
         # Then the page says so
         assert resp.status == 200 and "Your identity is verified" in page
+
+
+async def test_sign_up_with_attestation_and_refusal_leaves_nothing(node: Node, http: aiohttp.ClientSession) -> None:
+    # Given an app token (client credentials)
+    async with http.post(node.url("/api/v1/apps"), json={"client_name": "t", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
+                                                          "scopes": "read write"}) as resp:
+        app = await resp.json()
+    async with http.post(node.url("/oauth/token"), data={"grant_type": "client_credentials", "client_id": app["client_id"],
+                                                         "client_secret": app["client_secret"], "scope": "read write"}) as resp:
+        app_token = (await resp.json())["access_token"]
+    headers = {"Authorization": f"Bearer {app_token}"}
+    form = {"username": "dora", "email": "dora@example.test", "password": "long enough pw", "agreement": "true"}
+    # When signing up with a bad attestation
+    async with http.post(node.url("/api/v1/accounts"), data={**form, "identity_attestation": "junk"},
+                         headers=headers) as resp:
+        body = await resp.json()
+    # Then 422 naming the attestation, and no account exists
+    assert resp.status == 422 and body["details"]["identity_attestation"][0]["error"] == "ERR_MALFORMED"
+    assert await node.app[DB].fetchval("SELECT count(*) FROM accounts WHERE username = 'dora'") == 0
+    # When signing up with a good one
+    async with http.post(node.url("/api/v1/accounts"),
+                         data={**form, "identity_attestation": node.attestation("dora-person")},
+                         headers=headers) as resp:
+        token = (await resp.json())["access_token"]
+    # Then the new account is verified and verify_credentials says it may post
+    async with http.get(node.url("/api/v1/accounts/verify_credentials"),
+                        headers={"Authorization": f"Bearer {token}"}) as resp:
+        me = await resp.json()
+    assert me["identity"]["verified"] is True and me["identity"]["can_publish"] is True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -176,6 +177,27 @@ async def test_idempotency_key_returns_the_same_status(node: Node, http: aiohttp
     assert len({first["id"], other["id"], bobs["id"]}) == 3
     assert await node.app[DB].fetchval("SELECT statuses_count FROM accounts WHERE id = ?",
                                        (alice.account.id,)) == 2
+    # And a key older than Mastodon's hour no longer matches
+    await node.app[DB].execute("UPDATE idempotency_keys SET created_at = '2000-01-01T00:00:00.000Z'")
+    later = await post(http, node, alice, headers={"Idempotency-Key": "k1"}, status="once")
+    assert later["id"] not in (first["id"], other["id"])
+
+
+async def test_concurrent_posts_share_transactions_safely(node: Node, http: aiohttp.ClientSession) -> None:
+    # Given a user whose client fires 20 posts at once, and retries one 3 times with one key
+    alice, bob = await node.account("alice"), await node.account("bob")
+    posts = [post(http, node, alice, status=f"@bob post {i} #batch") for i in range(20)]
+    retries = [post(http, node, alice, headers={"Idempotency-Key": "same"}, status="retry") for _ in range(3)]
+    bodies = await asyncio.gather(*posts, *retries)
+    # Then the 20 posts exist, the retries made one status, and every counter agrees
+    assert len({b["id"] for b in bodies[:20]}) == 20
+    assert len({b["id"] for b in bodies[20:]}) == 1
+    db = node.app[DB]
+    assert await db.fetchval("SELECT count(*) FROM statuses") == 21
+    assert await db.fetchval("SELECT statuses_count FROM accounts WHERE id = ?", (alice.account.id,)) == 21
+    assert await db.fetchval("SELECT count(*) FROM status_tags") == 20
+    assert await db.fetchval("SELECT count(*) FROM notifications WHERE account_id = ?", (bob.account.id,)) == 20
+    assert len(await search.search_status_ids(db, "batch", 40)) == 20
 
 
 async def test_private_and_direct_visibility(node: Node, http: aiohttp.ClientSession) -> None:

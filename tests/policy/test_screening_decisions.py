@@ -131,7 +131,7 @@ def test_every_engine_gives_the_same_decisions(tmp_path: Path, engine: str) -> N
     cats = [{"name": "t", "action": "flag", "lists": ["t.txt"]}]
     policy = make_policy(tmp_path, lists, cats, engine=engine)
     assert policy.engine == engine
-    decision = screen(policy, {"status": "x博彩票据 abcd 𫝈"})
+    decision = screen(policy, {"status": "x博彩票据 abcd 𫝈", "note": "\ud800"})
     assert sorted(h.matched for h in decision.hits) == sorted(
         ["博彩", "彩票", "票据", "ab", "abc", "bc", "𫝈"])
 

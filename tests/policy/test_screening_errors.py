@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from policy.screening import (CategoryConfig, PolicyError, check_policy, load_policy,
-                              parse_categories)
+                              parse_categories, screen)
 from policy.screening import regexes
 
 
@@ -110,3 +110,20 @@ def test_restricted_fallback_rejects_backtracking_constructs() -> None:
             regexes.check_restricted(pattern)
     regexes.check_restricted(r"日赚\s*\d{3,}元")
     regexes.check_restricted(r"(?:qq|vx)[:：]?\d{5,12}")
+
+
+def test_without_re2_patterns_run_on_restricted_re(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a machine without google-re2
+    monkeypatch.setattr(regexes, "_re2", None)
+    (tmp_path / "g.txt").write_text("re:日赚\\s*\\d{3,}\\s*元\n", "utf-8")
+    policy = load_policy(parse_categories([category()], tmp_path))
+    # Then regex terms still match, on Python's re
+    assert policy.regex_engine == "re-restricted"
+    (hit,) = screen(policy, {"status": "轻松日赚 800 元"}).hits
+    assert hit.matched == "日赚 800 元"
+    # And a backtracking construct is refused with its file and line
+    (tmp_path / "g.txt").write_text("ok\nre:(a+)+b\n", "utf-8")
+    with pytest.raises(PolicyError, match="nested quantifiers") as caught:
+        load_policy(parse_categories([category()], tmp_path))
+    assert caught.value.line == 2
