@@ -11,7 +11,9 @@ from aiohttp import web
 from node import keys, middleware
 from node.api import routes as api_routes
 from node.config import Config
+from node.federation_setup import federation_context
 from node.identity_runtime import load_identity_keys
+from node.screening_setup import screening_context
 from storage.database import Database
 from storage.ids import IdGenerator
 
@@ -26,6 +28,8 @@ def create_app(config: Config) -> web.Application:
     app[keys.CONFIG] = config
     app[keys.IDS] = IdGenerator()
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(screening_context)
+    app.cleanup_ctx.append(federation_context)
     app.router.add_routes(api_routes.all_routes())
     return app
 

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from policy.permit_numbers import PermitNumberError, parse_permit_number
+from policy.screening import PolicyError, parse_categories
 
 
 class ConfigError(Exception):
@@ -248,3 +249,8 @@ def _check(config: Config) -> None:
         raise ConfigError(p, "http.max_body_bytes", "must be at least 1024")
     if config.federation.links not in ("unlink", "review", "reject"):
         raise ConfigError(p, "federation.links", "must be unlink, review or reject")
+    try:
+        parse_categories(list(config.screening.categories), config.base_dir, source=p)
+    except PolicyError as exc:
+        key, _, message = exc.message.partition(": ")
+        raise ConfigError(p, key, message or exc.message) from None

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from federation.context import FEDERATION, FETCH_SESSION, PERMIT_GATE
 from node.config import Config
 from policy.identity.enrolment import IdentityKeys
-from policy.publication import ScreeningPort
+from policy.screening_runtime import ScreeningHolder
 from storage.database import Database
 from storage.ids import IdGenerator
 
@@ -18,4 +19,8 @@ CONFIG = web.AppKey("config", Config)
 DB = web.AppKey("db", Database)
 IDS = web.AppKey("ids", IdGenerator)
 IDENTITY = web.AppKey("identity", IdentityKeys)
-SCREENING = web.AppKey("screening", ScreeningPort)
+SCREENING = web.AppKey("screening", ScreeningHolder)
+
+# Federation state (defined in federation.context, which may not import node):
+# absent while federation is off. Re-exported so node code finds every key here.
+__all__ = ["CONFIG", "DB", "IDS", "IDENTITY", "SCREENING", "FEDERATION", "FETCH_SESSION", "PERMIT_GATE"]

@@ -31,6 +31,8 @@ class ScreeningPort(Protocol):
 
     def screener(self, kind: str) -> Callable[[Fields], Any]: ...
 
+    async def record(self, decision: Any) -> None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class IdentityRules:
@@ -86,19 +88,21 @@ async def identity_decision(db: Database, rules: IdentityRules, author: Author,
 
 
 async def vet(db: Database, rules: IdentityRules, author: Author, fields: Sequence[tuple[str, str]],
-              *, kind: str, now: dt.datetime, screen: Any = None) -> Vetting:
+              *, kind: str, now: dt.datetime, screening: ScreeningPort | None = None) -> Vetting:
     """Identity gate for local authors, then screening of `fields`.
 
-    `screen` is a callable (fields) -> Decision from policy.screening, or
-    None where no screening policy is loaded.
+    `screening` is the live policy (policy.screening_runtime), or None
+    where none is loaded. Every hit is counted, shadow hits included.
     """
     if author.local:
         gate = await identity_decision(db, rules, author, now)
         if not gate.allowed:
             return Vetting("reject", "identity", gate.reason, gate.message)
-    if screen is None:
+    if screening is None:
         return Vetting()
-    decision = screen(fields)
+    decision = screening.screener(kind)(fields)
+    if decision.hits or decision.shadow_hits:
+        await screening.record(decision)
     if decision.action == "reject":
         return Vetting("reject", "screening", decision.category or "", _refusal_message(decision, kind),
                        decision)

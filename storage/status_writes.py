@@ -191,6 +191,13 @@ async def delete_status(w: Writer, status: StatusRow) -> None:
     await w.execute("DELETE FROM statuses WHERE id = ?", (status.id,))
 
 
+async def reblog_id(w: Writer, account_id: int, status_id: int) -> int | None:
+    """The account's boost of a status, if it has one."""
+    row = await w.fetchone("SELECT id FROM statuses WHERE account_id = ? AND reblog_of_id = ?",
+                           (account_id, status_id))
+    return None if row is None else int(row[0])
+
+
 async def reblogger_ids(w: Writer, status_id: int) -> list[int]:
     rows = await w.fetchall("SELECT DISTINCT account_id FROM statuses WHERE reblog_of_id = ?", (status_id,))
     return [r[0] for r in rows]

@@ -60,18 +60,20 @@ trust_dev_authority = true
 enabled = true
 allow_private_addresses = true
 {extra}
+{screening}
 """
 
 
 def write_config(root: Path, port: int | None = None, *, permit: str = "京ICP备12345678号-1",
                  registrations: str = "open", max_body: int = 1048576, extra: str = "",
-                 identity: str = "") -> Path:
+                 identity: str = "", screening: str = "") -> Path:
     port = port or unused_port()
     root.mkdir(parents=True, exist_ok=True)
     path = root / "config.toml"
     path.write_text(CONFIG_TEMPLATE.format(
         host=f"127.0.0.1:{port}", hostname=f"node{port}", port=port, permit=permit,
         registrations=registrations, max_body=max_body, extra=extra, identity=identity,
+        screening=screening,
     ), "utf-8")
     return path
 

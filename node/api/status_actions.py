@@ -114,6 +114,17 @@ def _check_reblog(row: StatusRow, auth: Auth) -> None:
         raise forbidden("This action is not allowed")
 
 
+def _reblog_visibility(row: StatusRow, requested: str | None, default: str | None) -> str:
+    """ReblogService: a boost of a private status stays private; otherwise
+    the visibility asked for, else the user's default."""
+    if row.visibility == "private":
+        return "private"
+    for choice in (requested, default):
+        if choice in REBLOG_VISIBILITIES:
+            return choice
+    return "public"
+
+
 def _reblog_row(app: web.Application, auth: Auth, row: StatusRow, visibility: str, held: bool) -> NewStatus:
     status_id = app[IDS].next_id()
     assert auth.account is not None
@@ -125,10 +136,9 @@ def _reblog_row(app: web.Application, auth: Auth, row: StatusRow, visibility: st
 
 async def _store_reblog(app: web.Application, new: NewStatus, original: StatusRow) -> int:
     async with app[DB].write() as w:
-        existing = await w.fetchone("SELECT id FROM statuses WHERE account_id = ? AND reblog_of_id = ?",
-                                    (new.account_id, original.id))
-        if existing is not None:
-            return int(existing[0])
+        existing = await status_writes.reblog_id(w, new.account_id, original.id)
+        if existing is not None:  # a concurrent request boosted first
+            return existing
         row = await status_writes.insert_status(w, new)
         if row.published:
             await status_writes.publish_effects(w, app[IDS], row, "")
@@ -143,10 +153,8 @@ async def reblog(request: web.Request, auth: Auth) -> web.Response:
     existing = await statuses.find_reblog(request.app[DB], auth.account_id, row.id)
     if existing is not None:
         return await _respond(request, auth, existing.id)
-    params = await read_params(request)
-    visibility = params.str("visibility") or (auth.user.default_visibility if auth.user else "public")
-    if row.visibility == "private" or visibility not in REBLOG_VISIBILITIES:
-        visibility = row.visibility if row.visibility == "private" else "public"
+    requested = (await read_params(request)).str("visibility")
+    visibility = _reblog_visibility(row, requested, auth.user.default_visibility if auth.user else None)
     assert auth.account is not None
     vetting = await gate.vet_publication(
         request.app, auth.account, [("status", row.text), ("spoiler_text", row.spoiler_text)], kind="reblog")

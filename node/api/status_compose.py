@@ -4,7 +4,8 @@ Flow (DESIGN.md, "a local post"): read and validate the parameters, ask
 the publication gate (identity, screening) with every text field, apply
 its Vetting (publish, mark sensitive, or hold for review), render the
 text to HTML, then store the status with its mentions, tags, counters,
-notifications and search index in one write transaction.
+notifications and search index in one write transaction (shared with
+the posts that arrive meanwhile: `storage.status_batch`).
 """
 
 from __future__ import annotations
@@ -199,6 +200,13 @@ async def _store(app: web.Application, new: NewStatus, rendered: Rendered, key: 
     return await batcher_for(app[DB], app[IDS]).create(creation)
 
 
+async def _queue(app: web.Application, vetting: gate.Vetting, kind: str, row: StatusRow) -> None:
+    """Held and flagged content goes to the moderators' queue with its reasons."""
+    if vetting.action in ("review", "flag"):
+        async with app[DB].write() as w:
+            await gate.queue_vetting(app, w, vetting, kind=kind, account_id=row.account_id, status_id=row.id)
+
+
 @authenticated("write", "write:statuses")
 async def create_status(request: web.Request, auth: Auth) -> web.Response:
     key = request.headers.get("Idempotency-Key", "").strip()[:256] or None
@@ -218,6 +226,7 @@ async def create_status(request: web.Request, auth: Auth) -> web.Response:
     row = await _store(request.app, new, rendered, key)
     if row.id != new.id:  # a concurrent request with the same Idempotency-Key won
         return web.json_response(await render_status(request.app, row, auth.account_id))
+    await _queue(request.app, vetting, "status", row)
     return web.json_response(await render_new_status(
         request.app, row, auth.account, mentions=bool(rendered.mention_ids), tags=bool(rendered.tags)))
 
@@ -263,14 +272,14 @@ async def edit_status(request: web.Request, auth: Auth) -> web.Response:
     row = await statuses.get_status(db, path_id(request))
     if row is None or row.account_id != auth.account_id or row.reblog_of_id is not None:
         raise not_found()
-    params = await read_params(request)
-    draft = _edited_draft(params, row)
+    draft = _edited_draft(await read_params(request), row)
     assert auth.account is not None
-    vetting = await gate.vet_publication(request.app, auth.account, draft.fields(), kind="edit")
-    draft = apply_vetting(draft, vetting)
-    if not _unchanged(row, draft):
+    if not _unchanged(row, draft):  # Mastodon ignores an edit that changes nothing
+        vetting = await gate.vet_publication(request.app, auth.account, draft.fields(), kind="edit")
+        draft = apply_vetting(draft, vetting)
         rendered = await render_text(request.app, draft.text)
         await _save_edit(request.app, row, draft, rendered, vetting.held)
+        await _queue(request.app, vetting, "edit", row)
     updated = await statuses.get_status(db, row.id)
     assert updated is not None
     return web.json_response(await render_status(request.app, updated, auth.account_id))

@@ -1,0 +1,23 @@
+"""Delete of a status (soft delete) or of the actor (its statuses go)."""
+
+from __future__ import annotations
+
+from federation.activities.common import Dropped, Inbound, object_id
+from federation.context import Federation
+from storage import remote
+
+
+async def process(fed: Federation, inbound: Inbound) -> None:
+    target = object_id(inbound.object)
+    actor = inbound.actor
+    if target == actor.uri:
+        async with fed.db.write() as w:
+            await remote.soft_delete_account_statuses(w, actor.id)
+        return
+    status = await remote.find_status_by_uri(fed.db, target)
+    if status is None:
+        return  # deleted before it arrived: nothing to do
+    if status.account_id != actor.id:
+        raise Dropped("Delete of another account's status")
+    async with fed.db.write() as w:
+        await remote.soft_delete_status(w, status)

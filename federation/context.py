@@ -1,0 +1,67 @@
+"""What federation code needs of the running node, under one typed key.
+
+Federation must not import `node`, so the node's composition root builds a
+`Federation` value (settings, database, id generator, permit gate, fetch
+session, screening) and puts it under `FEDERATION`; federation handlers
+and workers read only that. The key is absent while federation is off
+(article 6: no permit of our own), and every federation route then
+answers 404.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import aiohttp
+from aiohttp import web
+
+from federation.urls import Urls
+from policy.permit_gate import PermitGate
+from policy.publication import IdentityRules, ScreeningPort
+from storage.database import Database
+from storage.ids import IdGenerator
+
+
+
+class DeliveryPort(Protocol):
+    """federation.delivery.DeliveryQueue, as inbox processing uses it."""
+
+    async def enqueue(self, activity: Mapping[str, Any], inboxes: Iterable[str],
+                      signer_account_id: int) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FederationSettings:
+    domain: str  # host[:port], as in acct: and the Host header
+    base_url: str
+    permit: str
+    secure_mode: bool = True
+    max_body_bytes: int = 1_048_576
+    user_agent: str = "permitted-node/0.1"
+
+
+@dataclass(frozen=True, slots=True)
+class Federation:
+    settings: FederationSettings
+    db: Database
+    ids: IdGenerator
+    gate: PermitGate
+    session: aiohttp.ClientSession
+    identity_rules: IdentityRules
+    # Getters: the screening policy and the delivery queue start in their
+    # own cleanup contexts, possibly after this value is built.
+    screening: Callable[[], ScreeningPort | None] = lambda: None
+    delivery: Callable[[], DeliveryPort | None] = lambda: None
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def urls(self) -> Urls:
+        return Urls.of(self.settings.base_url)
+
+
+FEDERATION = web.AppKey("federation", Federation)
+PERMIT_GATE = web.AppKey("permit_gate", PermitGate)
+FETCH_SESSION = web.AppKey("fetch_session", aiohttp.ClientSession)

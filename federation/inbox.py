@@ -1,0 +1,144 @@
+"""The inbox: `POST /users/{username}/inbox` and the shared `POST /inbox`.
+
+In order, each refusal before anything is stored: federation on (404),
+recipient known (404), body size (413, from Content-Length and while
+reading), JSON with bounded depth and sizes (400), an activity shape
+(400), a signature from a key on a permitted host (401/403, see
+`federation.verify`), key owner equals `actor` (401), object ids on the
+actor's origin (403). Then the row is stored once per activity id and the
+answer is 202 (also for a duplicate); `federation.inbox_processing`
+applies it after.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from federation.context import FEDERATION, Federation
+from federation.fetch import FetchError, JsonLimits, parse_json_limited
+from federation.peers import url_host
+from federation.verify import SignedRequestError, verify_signed
+from storage import inbox as store
+from storage.accounts import find_local_account
+
+logger = logging.getLogger(__name__)
+
+INBOX_JSON_LIMITS = JsonLimits(max_depth=32, max_items=1000)
+ORIGIN_CHECKED = frozenset({"Create", "Update", "Delete"})
+
+
+class InboxError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    activity_id: str
+    kind: str
+    actor: str
+    host: str
+
+
+def error_response(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The body, refusing (413) past `limit` before reading and while reading."""
+    if request.content_length is not None and request.content_length > limit:
+        raise InboxError(413, f"body over {limit} bytes")
+    body = bytearray()
+    async for chunk in request.content.iter_chunked(65536):
+        body += chunk
+        if len(body) > limit:
+            raise InboxError(413, f"body over {limit} bytes")
+    return bytes(body)
+
+
+def parse_activity(body: bytes) -> dict[str, Any]:
+    try:
+        activity = parse_json_limited(body, INBOX_JSON_LIMITS)
+    except FetchError as exc:
+        raise InboxError(400, f"unreadable JSON: {exc.detail or exc.reason}") from None
+    if not isinstance(activity, dict):
+        raise InboxError(400, "an activity is a JSON object")
+    return activity
+
+
+def object_id(value: Any) -> str:
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) else ""
+
+
+def envelope(activity: dict[str, Any]) -> Envelope:
+    """The activity's id, type and actor; 400 when any is missing or off-origin."""
+    activity_id, kind, actor = object_id(activity), activity.get("type"), object_id(activity.get("actor"))
+    host = url_host(actor)
+    if not isinstance(kind, str) or not kind or not host or not activity_id:
+        raise InboxError(400, "an activity needs an id, a type and an actor")
+    if url_host(activity_id) != host:
+        raise InboxError(400, "the activity id is not on the actor's host")
+    return Envelope(activity_id, kind, actor, host)
+
+
+def check_origin(env: Envelope, activity: dict[str, Any]) -> None:
+    """Create, Update and Delete only of the actor's own objects (403)."""
+    if env.kind not in ORIGIN_CHECKED:
+        return
+    obj = activity.get("object")
+    target = object_id(obj)
+    if not target or url_host(target) != env.host:
+        raise InboxError(403, f"{env.kind} of an object not on {env.host}")
+    if isinstance(obj, dict) and "attributedTo" in obj and object_id(obj["attributedTo"]) != env.actor:
+        raise InboxError(403, f"{env.kind} of an object attributed to another actor")
+
+
+async def _recipient(fed: Federation, request: web.Request) -> int | None:
+    username = request.match_info.get("username")
+    if username is None:
+        return None
+    account = await find_local_account(fed.db, username)
+    if account is None:
+        raise InboxError(404, "no such account")
+    return account.id
+
+
+async def _accept(fed: Federation, request: web.Request) -> bool:
+    """Every check, then store; True when stored now (False: a duplicate)."""
+    recipient_id = await _recipient(fed, request)
+    body = await read_body(request, fed.settings.max_body_bytes)
+    activity = parse_activity(body)
+    env = envelope(activity)
+    try:
+        signed = await verify_signed(fed, "POST", fed.settings.base_url + request.raw_path,
+                                     request.headers, body)
+    except SignedRequestError as exc:
+        logger.info("inbox refused %s from %s: %s", env.activity_id, env.host, exc)
+        raise InboxError(exc.status, exc.message) from None
+    if signed.account.uri != env.actor:
+        raise InboxError(401, "the signing key's owner is not the activity's actor")
+    check_origin(env, activity)
+    return await store.store_activity(fed.db, store.NewInboxActivity(
+        fed.ids.next_id(), env.activity_id, env.actor, env.host, recipient_id,
+        json.dumps(activity, ensure_ascii=False)))
+
+
+async def inbox_post(request: web.Request) -> web.Response:
+    fed = request.app.get(FEDERATION)
+    if fed is None:
+        return error_response(404, "federation is off on this node")
+    try:
+        stored = await _accept(fed, request)
+    except InboxError as exc:
+        return error_response(exc.status, exc.message)
+    if stored:
+        fed.wake.set()
+    return web.Response(status=202)

@@ -1,0 +1,80 @@
+"""Applying stored inbox rows, after the 202: one processor per type.
+
+`run_inbox_worker` runs with the node: it drains due rows on start (rows
+left by a crash or another process) and whenever the inbox wakes it, and
+on a timer. Each row is applied by `federation.activities.PROCESSORS` and
+finished 'done', 'dropped' (with the reason) or, on an unexpected error,
+retried a few times and then 'failed'.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+
+from federation.activities import PROCESSORS, Dropped, Inbound
+from federation.actors import ActorError, actor_for
+from federation.context import Federation
+from federation.fetch import FetchError
+from storage import inbox as store
+from storage.inbox import MAX_ATTEMPTS, InboxRow
+
+logger = logging.getLogger(__name__)
+
+POLL_SECONDS = 30.0
+
+
+async def apply_row(fed: Federation, row: InboxRow) -> tuple[str, str | None]:
+    """(state, reason) after applying one row."""
+    activity = json.loads(row.body)
+    processor = PROCESSORS.get(str(activity.get("type")))
+    if processor is None:
+        return "dropped", f"unsupported type {activity.get('type')!r}"
+    try:
+        actor = await actor_for(fed, row.actor)
+        await processor(fed, Inbound(row.id, activity, actor, row.recipient_id))
+    except Dropped as exc:
+        logger.info("dropped %s from %s: %s", row.activity_id, row.actor, exc.reason)
+        return "dropped", exc.reason
+    except (ActorError, FetchError) as exc:
+        state = "received" if row.attempts < MAX_ATTEMPTS else "failed"
+        logger.warning("%s from %s: %s (%s)", row.activity_id, row.actor, exc, state)
+        return state, str(exc)
+    return "done", None
+
+
+async def process_pending(fed: Federation, *, limit: int = 20) -> int:
+    """Apply the due rows, a batch at a time; a row put back for a retry waits
+    for the next pass. Returns how many rows were taken."""
+    taken, retry = 0, False
+    while not retry:
+        rows = await store.claim_due(fed.db, limit)
+        for row in rows:
+            state, reason = await _apply_logged(fed, row)
+            await store.finish(fed.db, row.id, state, reason)
+            retry = retry or state == "received"
+        taken += len(rows)
+        if len(rows) < limit:
+            break
+    return taken
+
+
+async def _apply_logged(fed: Federation, row: InboxRow) -> tuple[str, str | None]:
+    try:
+        return await apply_row(fed, row)
+    except Exception as exc:  # a bug must not stop the worker: record it, go on
+        logger.exception("processing %s failed", row.activity_id)
+        return ("received" if row.attempts < MAX_ATTEMPTS else "failed"), repr(exc)[:500]
+
+
+async def run_inbox_worker(fed: Federation, poll_seconds: float = POLL_SECONDS) -> None:
+    while True:
+        fed.wake.clear()
+        try:
+            await process_pending(fed)
+        except Exception:
+            logger.exception("inbox worker pass failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(fed.wake.wait(), poll_seconds)

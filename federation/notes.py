@@ -1,0 +1,186 @@
+"""Remote Notes -> statuses: parse, screen (policy.publication.vet), store, edit.
+
+Every inbound Note goes through `vet` with a remote `Author`: a reject
+drops it (logged by the caller), review stores it held (state 'pending'),
+sensitive marks it. Content is sanitised (federation.sanitize) before
+anything else sees it; screening reads its plain text.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from federation.activities.common import Dropped, object_id
+from federation.context import Federation
+from federation.peers import url_host
+from federation.sanitize import plain_text, sanitize_html
+from federation.vocab import PUBLIC_ALIASES
+from policy.publication import Author, Vetting, vet
+from storage import remote, search, status_writes
+from storage.accounts import AccountRow
+from storage.clock import iso, now, parse
+from storage.remote import NewRemoteStatus
+from storage.status_writes import StatusText
+from storage.statuses import StatusRow
+
+logger = logging.getLogger(__name__)
+
+NOTE_TYPES = frozenset({"Note", "Question", "Article", "Page"})
+MAX_TAGS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedNote:
+    uri: str
+    url: str
+    content: str  # sanitised
+    spoiler_text: str
+    sensitive: bool
+    language: str | None
+    published: str
+    in_reply_to_uri: str | None
+    visibility: str
+    mention_uris: tuple[str, ...]
+    tags: tuple[str, ...]
+
+    def fields(self) -> list[tuple[str, str]]:
+        return [("status", plain_text(self.content)), ("spoiler_text", self.spoiler_text)]
+
+
+def _list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def visibility_of(obj: dict[str, Any], followers_url: str) -> str:
+    """Mastodon's reading of to/cc: Public in to, in cc, followers, else direct."""
+    to = {object_id(v) for v in _list(obj.get("to"))}
+    cc = {object_id(v) for v in _list(obj.get("cc"))}
+    if to & PUBLIC_ALIASES:
+        return "public"
+    if cc & PUBLIC_ALIASES:
+        return "unlisted"
+    if followers_url and followers_url in to | cc:
+        return "private"
+    return "direct"
+
+
+def _language_content(obj: dict[str, Any]) -> tuple[str, str | None]:
+    content = obj.get("content")
+    content_map = obj.get("contentMap")
+    if isinstance(content_map, dict):
+        for lang, text in content_map.items():
+            if isinstance(lang, str) and isinstance(text, str) and len(lang) <= 16:
+                return (content if isinstance(content, str) else text), lang
+    return (content if isinstance(content, str) else ""), None
+
+
+def _published(value: Any) -> str:
+    try:
+        moment = parse(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    current = now()
+    return iso(moment if moment is not None and moment.tzinfo and moment <= current else current)
+
+
+def _tags(obj: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    mentions: list[str] = []
+    hashtags: list[str] = []
+    for tag in _list(obj.get("tag"))[:MAX_TAGS]:
+        if not isinstance(tag, dict):
+            continue
+        if tag.get("type") == "Mention" and isinstance(tag.get("href"), str):
+            mentions.append(tag["href"])
+        elif tag.get("type") == "Hashtag" and isinstance(tag.get("name"), str):
+            name = tag["name"].lstrip("#").strip()
+            if name and len(name) <= 100 and all(c.isalnum() or c in "_·" for c in name):
+                hashtags.append(name)
+    return tuple(dict.fromkeys(mentions)), tuple(dict.fromkeys(hashtags))
+
+
+def parse_note(obj: Any, author: AccountRow) -> ParsedNote:
+    """A Note (or Question, Article) by `author`; Dropped when it is not one."""
+    if not isinstance(obj, dict) or obj.get("type") not in NOTE_TYPES:
+        raise Dropped("not a Note")
+    uri = object_id(obj)
+    if url_host(uri) != author.domain or object_id(obj.get("attributedTo")) != author.uri:
+        raise Dropped("the Note is not the actor's own")
+    content, language = _language_content(obj)
+    summary = obj.get("summary")
+    url = object_id(obj.get("url")) if not isinstance(obj.get("url"), list) else ""
+    mentions, hashtags = _tags(obj)
+    reply = object_id(obj.get("inReplyTo")) or None
+    return ParsedNote(
+        uri=uri, url=url if url_host(url) == author.domain else uri, content=sanitize_html(content),
+        spoiler_text=plain_text(summary)[:1000] if isinstance(summary, str) else "",
+        sensitive=obj.get("sensitive") is True, language=language, published=_published(obj.get("published")),
+        in_reply_to_uri=reply, visibility=visibility_of(obj, author.followers_url),
+        mention_uris=mentions, tags=hashtags)
+
+
+async def vet_note(fed: Federation, author: AccountRow, note: ParsedNote, kind: str) -> Vetting:
+    """The one publication decision, for remote content; Dropped on reject."""
+    vetting = await vet(fed.db, fed.identity_rules, Author(author.id, False, author.created_at),
+                        note.fields(), kind=kind, now=now(), screening=fed.screening())
+    if vetting.refused:
+        logger.info("dropped %s from %s: screening %s", note.uri, author.uri, vetting.reason)
+        raise Dropped(f"screening: {vetting.reason or vetting.refusal}")
+    return vetting
+
+
+async def _mentioned(fed: Federation, uris: Sequence[str]) -> tuple[list[int], list[int]]:
+    """(all known mentioned account ids, the local ones among them)."""
+    found = await remote.find_accounts_by_uris(fed.db, list(uris))
+    return [a.id for a in found], [a.id for a in found if a.local]
+
+
+async def store_note(fed: Federation, author: AccountRow, obj: Any, *, kind: str = "status") -> StatusRow | None:
+    """Screen and store a remote Note; the existing row when known, None if it raced."""
+    note = parse_note(obj, author)
+    existing = await remote.find_status_by_uri(fed.db, note.uri)
+    if existing is not None:
+        return existing
+    vetting = await vet_note(fed, author, note, kind)
+    parent = await remote.find_status_by_uri(fed.db, note.in_reply_to_uri) if note.in_reply_to_uri else None
+    mention_ids, local_ids = await _mentioned(fed, note.mention_uris)
+    new = NewRemoteStatus(
+        id=fed.ids.next_id(), account_id=author.id, uri=note.uri, url=note.url, content=note.content,
+        spoiler_text=note.spoiler_text, sensitive=note.sensitive or vetting.sensitive,
+        visibility=note.visibility, language=note.language, in_reply_to_id=parent.id if parent else None,
+        in_reply_to_account_id=parent.account_id if parent else None, in_reply_to_uri=note.in_reply_to_uri,
+        reblog_of_id=None, conversation_id=parent.conversation_id if parent else None,
+        state="pending" if vetting.held else "published", created_at=note.published)
+    async with fed.db.write() as w:
+        row = await remote.insert_remote_status(w, new)
+        if row is None:
+            return None
+        await status_writes.record_mentions(w, row.id, mention_ids)
+        await status_writes.record_tags(w, fed.ids, row.id, list(note.tags))
+        await remote.link_replies(w, row)
+        if row.published:
+            await status_writes.publish_effects(w, fed.ids, row, plain_text(note.content), local_ids)
+    return row
+
+
+async def update_note(fed: Federation, author: AccountRow, obj: Any) -> None:
+    """An edit of a remote status by its author: new text, edit history kept."""
+    note = parse_note(obj, author)
+    row = await remote.find_status_by_uri(fed.db, note.uri)
+    if row is None or row.account_id != author.id or row.deleted_at is not None:
+        raise Dropped("no such status of this actor")
+    vetting = await vet_note(fed, author, note, "edit")
+    mention_ids, _local = await _mentioned(fed, note.mention_uris)
+    async with fed.db.write() as w:
+        await status_writes.save_edit(w, fed.ids, row, StatusText(
+            "", note.content, note.spoiler_text, note.sensitive or vetting.sensitive, note.language))
+        await status_writes.replace_entities(w, fed.ids, row.id, mention_ids, list(note.tags))
+        if row.published and vetting.held:
+            await status_writes.unpublish_effects(w, row)
+            await status_writes.set_state(w, row.id, "pending")
+        elif row.published:
+            await search.index_status(w, row.id, plain_text(note.content))

@@ -1,0 +1,201 @@
+"""ActivityPub documents on the same URLs as the HTML pages, and the inboxes.
+
+`Accept: application/activity+json` (or ld+json) gets JSON, anything else
+the HTML page (with the permit footer). While federation is off (no permit
+of our own) every JSON document and inbox answers 404; pages stay.
+
+Secure mode (`[federation] secure_mode`, default on): Notes, the outbox and
+the followers/following/featured collections need an HTTP signature from
+an actor on a permitted peer (401 unsigned, 403 unpermitted). The actor
+document stays readable unsigned: peers fetch it to verify this node's own
+signatures (Mastodon likewise serves actors to key fetches). WebFinger,
+NodeInfo and the pages stay public.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+from typing import Any
+
+from aiohttp import web
+
+from federation import objects, vocab
+from federation.context import FEDERATION, Federation
+from federation.inbox import inbox_post
+from federation.verify import SignedBy, SignedRequestError, verify_signed
+from node import html, routing
+from node.api import webfinger
+from node.api.path_ids import id_param, path_id
+from node.errors import json_error, not_found
+from node.keys import CONFIG, DB
+from storage import accounts, relationships, statuses, timelines
+from storage.accounts import AccountRow
+from storage.statuses import StatusRow
+from storage.timelines import AccountFilter, Page
+
+ACTIVITY_JSON = "application/activity+json"
+PAGE_SIZE = 20
+
+
+def wants_activitypub(request: web.Request) -> bool:
+    accept = request.headers.get("Accept", "").lower()
+    return "application/activity+json" in accept or "application/ld+json" in accept
+
+
+def ap_response(document: dict[str, Any]) -> web.Response:
+    return web.json_response(document, content_type=ACTIVITY_JSON,
+                             headers={"Vary": "Accept, Signature, Signature-Input"})
+
+
+def federation_of(request: web.Request) -> Federation:
+    fed = request.app.get(FEDERATION)
+    if fed is None:
+        raise json_error(404, "federation is off on this node")
+    return fed
+
+
+async def require_signature(request: web.Request, fed: Federation) -> SignedBy | None:
+    """In secure mode, the permitted signer of this GET (401/403 otherwise)."""
+    signed = "Signature" in request.headers or "Signature-Input" in request.headers
+    if not fed.settings.secure_mode and not signed:
+        return None
+    try:
+        return await verify_signed(fed, "GET", fed.settings.base_url + request.raw_path, request.headers, b"")
+    except SignedRequestError as exc:
+        raise json_error(exc.status, exc.message, reason=exc.reason) from None
+
+
+async def _account(request: web.Request) -> AccountRow:
+    account = await accounts.find_local_account(request.app[DB], request.match_info["username"])
+    if account is None or account.suspended_at or await accounts.get_listed_account(request.app[DB], account.id) is None:
+        raise not_found()
+    return account
+
+
+# --- actor and profile ---------------------------------------------------------
+
+async def actor_or_profile(request: web.Request) -> web.Response:
+    account = await _account(request)
+    if not wants_activitypub(request):
+        return _profile_page(request, account)
+    fed = federation_of(request)
+    moved = await accounts.get_account(fed.db, account.moved_to_id) if account.moved_to_id else None
+    return ap_response(vocab.actor_document(fed.urls, account, moved_to_uri=moved.uri if moved else None))
+
+
+def _profile_page(request: web.Request, account: AccountRow) -> web.Response:
+    config = request.app[CONFIG]
+    name = account.display_name or account.username
+    body = html.Markup(
+        f"<h1>{html.escape(name)}</h1><p><code>@{html.escape(account.username)}@"
+        f"{html.escape(config.node.domain)}</code></p><div class=\"note\">{account.note}</div>"
+        f"<p>{account.statuses_count} posts · {account.following_count} following · "
+        f"{account.followers_count} followers</p>")
+    return html.page(config, f"{name} (@{account.username})", body)
+
+
+# --- statuses ----------------------------------------------------------------
+
+async def _status(request: web.Request, account: AccountRow) -> StatusRow:
+    row = await statuses.get_status(request.app[DB], path_id(request))
+    if row is None or row.account_id != account.id or not objects.is_served(row):
+        raise not_found()
+    return row
+
+
+async def note_or_page(request: web.Request) -> web.Response:
+    account = await _account(request)
+    row = await _status(request, account)
+    if not wants_activitypub(request):
+        return _status_page(request, account, row)
+    fed = federation_of(request)
+    await require_signature(request, fed)
+    return ap_response(await objects.note_for_status(fed.db, fed.urls, row, account))
+
+
+def _status_page(request: web.Request, account: AccountRow, row: StatusRow) -> web.Response:
+    config = request.app[CONFIG]
+    spoiler = f"<p><strong>{html.escape(row.spoiler_text)}</strong></p>" if row.spoiler_text else ""
+    body = html.Markup(
+        f"<article><p><a href=\"/@{html_lib.escape(account.username)}\">"
+        f"{html.escape(account.display_name or account.username)}</a> · <time>{html.escape(row.created_at)}"
+        f"</time></p>{spoiler}<div class=\"content\">{row.content}</div></article>")
+    return html.page(config, f"{account.display_name or account.username}: post", body)
+
+
+# --- collections -----------------------------------------------------------------
+
+def _page_of(request: web.Request) -> Page | None:
+    if "page" not in request.query:
+        return None
+    return Page(limit=PAGE_SIZE, max_id=id_param(request.query.get("max_id")),
+                min_id=id_param(request.query.get("min_id")))
+
+
+async def outbox(request: web.Request) -> web.Response:
+    fed = federation_of(request)
+    account = await _account(request)
+    await require_signature(request, fed)
+    base = fed.urls.outbox(account.username)
+    page = _page_of(request)
+    if page is None:
+        return ap_response(vocab.ordered_collection(base, account.statuses_count, first=f"{base}?page=true"))
+    rows = await timelines.account_statuses(fed.db, account.id, None, page, AccountFilter())
+    items = await objects.outbox_items(fed.db, fed.urls, rows, account)
+    return ap_response(_collection_page(request, base, [r.id for r in rows], items))
+
+
+def _collection_page(request: web.Request, base: str, ids: list[int], items: list[Any]) -> dict[str, Any]:
+    query = "&".join(f"{k}={v}" for k, v in sorted(request.query.items()))
+    return vocab.collection_page(f"{base}?{query}", base, items,
+                                 next_id=f"{base}?page=true&max_id={ids[-1]}" if len(ids) >= PAGE_SIZE else None,
+                                 prev_id=f"{base}?page=true&min_id={ids[0]}" if ids else None)
+
+
+async def _follow_collection(request: web.Request, *, followers: bool) -> web.Response:
+    fed = federation_of(request)
+    account = await _account(request)
+    signed = await require_signature(request, fed)
+    urls = fed.urls
+    base = urls.followers(account.username) if followers else urls.following(account.username)
+    total = account.followers_count if followers else account.following_count
+    if signed is None:  # secure mode off and unsigned: the count only, as Mastodon hides lists
+        return ap_response(vocab.ordered_collection(base, total))
+    page = _page_of(request)
+    if page is None:
+        return ap_response(vocab.ordered_collection(base, total, first=f"{base}?page=true"))
+    edges = await relationships.follow_edges(fed.db, account.id, page, None, followers=followers)
+    found = await accounts.get_accounts(fed.db, [e.account_id for e in edges])
+    items = [found[e.account_id].uri for e in edges if e.account_id in found]
+    return ap_response(_collection_page(request, base, [e.id for e in edges], items))
+
+
+async def followers(request: web.Request) -> web.Response:
+    return await _follow_collection(request, followers=True)
+
+
+async def following(request: web.Request) -> web.Response:
+    return await _follow_collection(request, followers=False)
+
+
+async def featured(request: web.Request) -> web.Response:
+    fed = federation_of(request)
+    account = await _account(request)
+    await require_signature(request, fed)
+    return ap_response(vocab.ordered_collection(fed.urls.featured(account.username), 0, items=[]))
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        routing.get("/users/{username}", actor_or_profile),
+        routing.get("/@{username}", actor_or_profile),
+        routing.get("/users/{username}/statuses/{id}", note_or_page),
+        routing.get("/@{username}/{id}", note_or_page),
+        routing.get("/users/{username}/outbox", outbox),
+        routing.get("/users/{username}/followers", followers),
+        routing.get("/users/{username}/following", following),
+        routing.get("/users/{username}/collections/featured", featured),
+        routing.post("/users/{username}/inbox", inbox_post),
+        routing.post("/inbox", inbox_post),
+        *webfinger.routes(),
+    ]

@@ -1,0 +1,192 @@
+"""Admin API for screening: test a text, reload, rules and hit counts, the queue.
+
+Moderators (admin:read / admin:write) see the decision that held an item:
+rule, term and spans. Approving a held status publishes it; rejecting
+keeps it from everyone but its author, who is notified with the reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from node import routing
+from node.api.path_ids import path_id
+from node.auth import Auth, authenticated
+from node.errors import json_error, not_found, unprocessable
+from node.keys import DB, IDS, SCREENING
+from node.pagination import read_limit
+from node.params import read_params
+from policy.screening_runtime import ScreeningHolder
+from storage import screening as store
+from storage import status_writes, statuses
+from storage.notifications import notify
+from storage.screening import QueueItem
+
+READ = ("admin:read", "admin:read:reports")
+WRITE = ("admin:write", "admin:write:reports")
+
+
+def _holder(request: web.Request) -> ScreeningHolder:
+    holder = request.app.get(SCREENING)
+    if holder is None:
+        raise json_error(503, "Screening is not running")
+    return holder
+
+
+@authenticated(*READ, staff=True)
+async def show_policy(request: web.Request, auth: Auth) -> web.Response:
+    """GET /api/v1/admin/screening: version and categories."""
+    policy = _holder(request).policy
+    return web.json_response({
+        "version": policy.version, "engine": policy.engine, "fold_traditional": policy.fold_traditional,
+        "categories": [{"name": c.name, "action": c.action, "mode": c.mode, "description": c.description,
+                        "lists": [str(p) for p in c.lists], "exemptions": list(c.exemptions)}
+                       for c in policy.categories],
+    })
+
+
+@authenticated(*READ, staff=True)
+async def rules(request: web.Request, auth: Auth) -> web.Response:
+    """GET /api/v1/admin/screening/rules: every rule with its hit count."""
+    holder = _holder(request)
+    counts = {c.rule_id: c.hits for c in await store.hit_counts(request.app[DB], holder.policy.version)}
+    body = [{**rule, "hits": counts.get(rule["id"], 0)} for rule in holder.policy.describe_rules()]
+    return web.json_response(body)
+
+
+@authenticated(*READ, staff=True)
+async def hits(request: web.Request, auth: Auth) -> web.Response:
+    """GET /api/v1/admin/screening/hits: counts per rule and version, shadow included."""
+    rows = await store.hit_counts(request.app[DB], request.query.get("version"))
+    return web.json_response([{"rule_id": r.rule_id, "category": r.category, "mode": r.mode,
+                               "policy_version": r.policy_version, "hits": r.hits,
+                               "last_hit_at": r.last_hit_at} for r in rows])
+
+
+@authenticated(*READ, staff=True)
+async def test_text(request: web.Request, auth: Auth) -> web.Response:
+    """POST /api/v1/admin/screening/test {text}: the decision, not recorded."""
+    params = await read_params(request)
+    text = params.str("text")
+    if text is None:
+        raise unprocessable("Validation failed: text is required")
+    decision = _holder(request).screener("test")([("text", text)])
+    return web.json_response(decision.to_dict())
+
+
+@authenticated(*WRITE, staff=True)
+async def reload(request: web.Request, auth: Auth) -> web.Response:
+    """POST /api/v1/admin/screening/reload: 200 with the new version, or
+    422 naming the file and line while the old policy stays."""
+    result = await _holder(request).reload()
+    return web.json_response(result.to_dict(), status=200 if result.ok else 422)
+
+
+def serialize_item(item: QueueItem) -> dict[str, Any]:
+    return {"id": str(item.id), "kind": item.kind, "action": item.action,
+            "status_id": str(item.status_id) if item.status_id else None,
+            "account_id": str(item.account_id), "decision": item.decision,
+            "policy_version": item.policy_version, "state": item.state, "reason": item.reason or None,
+            "created_at": item.created_at, "resolved_at": item.resolved_at}
+
+
+@authenticated(*READ, staff=True)
+async def queue(request: web.Request, auth: Auth) -> web.Response:
+    """GET /api/v1/admin/screening/queue?state=open"""
+    state = request.query.get("state", "open")
+    if state not in ("open", "approved", "rejected", "escalated"):
+        raise unprocessable("Validation failed: state must be open, approved, rejected or escalated")
+    max_id = request.query.get("max_id")
+    items = await store.list_queue(request.app[DB], state=state, limit=read_limit(request, 40, 200),
+                                   max_id=int(max_id) if max_id and max_id.isdigit() else None)
+    return web.json_response([serialize_item(i) for i in items])
+
+
+async def _item(request: web.Request) -> QueueItem:
+    item = await store.get_item(request.app[DB], path_id(request))
+    if item is None:
+        raise not_found()
+    return item
+
+
+@authenticated(*READ, staff=True)
+async def show_item(request: web.Request, auth: Auth) -> web.Response:
+    return web.json_response(serialize_item(await _item(request)))
+
+
+@authenticated(*WRITE, staff=True)
+async def approve(request: web.Request, auth: Auth) -> web.Response:
+    """POST /api/v1/admin/screening/queue/:id/approve: publish a held status."""
+    item = await _item(request)
+    db, ids = request.app[DB], request.app[IDS]
+    status = await statuses.get_status(db, item.status_id) if item.status_id else None
+    async with db.write() as w:
+        if not await store.resolve_item(w, item.id, "approved", auth.account_id, ""):
+            raise json_error(409, "This item was already resolved")
+        if status is not None and status.state == "pending" and item.action == "review":
+            await status_writes.set_state(w, status.id, "published")
+            await status_writes.publish_effects(w, ids, status, status.text)
+    return web.json_response(serialize_item(await _item(request)))
+
+
+@authenticated(*WRITE, staff=True)
+async def reject(request: web.Request, auth: Auth) -> web.Response:
+    """POST /api/v1/admin/screening/queue/:id/reject {reason}: the author is told why."""
+    item = await _item(request)
+    reason = ((await read_params(request)).str("reason") or "").strip()
+    if not reason:
+        raise unprocessable("Validation failed: a reason is required")
+    db, ids = request.app[DB], request.app[IDS]
+    async with db.write() as w:
+        if not await store.resolve_item(w, item.id, "rejected", auth.account_id, reason):
+            raise json_error(409, "This item was already resolved")
+        if item.status_id is not None:
+            await _unpublish(w, item)
+        # The warning names the status; the notification itself carries no
+        # status, which is no longer visible to anyone but its author.
+        await notify(w, ids, item.account_id, auth.account_id, "moderation_warning", None,
+                     extra={"moderation_warning": _warning(item, reason)})
+    return web.json_response(serialize_item(await _item(request)))
+
+
+async def _unpublish(w: Any, item: QueueItem) -> None:
+    row = await status_writes.read_status(w, item.status_id)  # type: ignore[arg-type]
+    if row is None:
+        return
+    if row.state == "published":
+        await status_writes.unpublish_effects(w, row)
+    await status_writes.set_state(w, row.id, "rejected")
+
+
+def _warning(item: QueueItem, reason: str) -> dict[str, Any]:
+    return {"id": str(item.id), "action": "delete_statuses" if item.status_id else "none",
+            "text": reason, "status_ids": [str(item.status_id)] if item.status_id else [],
+            "target_account": None, "appeal": None, "created_at": item.created_at}
+
+
+@authenticated(*WRITE, staff=True)
+async def escalate(request: web.Request, auth: Auth) -> web.Response:
+    item = await _item(request)
+    reason = ((await read_params(request)).str("reason") or "").strip()
+    async with request.app[DB].write() as w:
+        if not await store.resolve_item(w, item.id, "escalated", auth.account_id, reason):
+            raise json_error(409, "This item was already resolved")
+    return web.json_response(serialize_item(await _item(request)))
+
+
+def routes() -> list[web.RouteDef]:
+    base = "/api/v1/admin/screening"
+    return [
+        routing.get(base, show_policy),
+        routing.get(f"{base}/rules", rules),
+        routing.get(f"{base}/hits", hits),
+        routing.post(f"{base}/test", test_text),
+        routing.post(f"{base}/reload", reload),
+        routing.get(f"{base}/queue", queue),
+        routing.get(f"{base}/queue/{{id}}", show_item),
+        routing.post(f"{base}/queue/{{id}}/approve", approve),
+        routing.post(f"{base}/queue/{{id}}/reject", reject),
+        routing.post(f"{base}/queue/{{id}}/escalate", escalate),
+    ]

@@ -1,0 +1,126 @@
+"""The live screening policy of a running node, and its reloads.
+
+The policy is immutable; a reload builds a new one off the request path
+(in a worker thread) and swaps the reference in one assignment, so a
+request screens under either the old or the new version, never a mix,
+and none waits for the build. A build that fails (unreadable file, bad
+regular expression, unknown action) leaves the old policy in place and
+says which file and line. Several processes may serve one database: a
+reload request is a value in `node_settings`, and every process's
+`sync()` picks it up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from policy.screening import CategoryConfig, Decision, Policy, PolicyError, load_policy, screen
+from storage import screening as store
+from storage.database import Database
+
+logger = logging.getLogger(__name__)
+
+Fields = Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class PolicySource:
+    """What a policy is built from: the categories and engine settings."""
+
+    categories: tuple[CategoryConfig, ...]
+    fold_traditional: bool = True
+    engine: str | None = None
+
+
+Loader = Callable[[], PolicySource]  # raises PolicyError
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadResult:
+    ok: bool
+    version: str
+    previous: str
+    error: str = ""
+    file: str | None = None
+    line: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"ok": self.ok, "version": self.version, "previous": self.previous,
+                "error": self.error or None, "file": self.file, "line": self.line}
+
+
+def build(loader: Loader) -> Policy:
+    source = loader()
+    return load_policy(source.categories, fold_traditional=source.fold_traditional,
+                       engine=source.engine or None)
+
+
+class ScreeningHolder:
+    """Holds the current Policy; `screener` and `record` serve the gate."""
+
+    def __init__(self, db: Database, loader: Loader, policy: Policy) -> None:
+        self._db, self._loader, self._policy = db, loader, policy
+        self._lock = asyncio.Lock()
+        self._seen_request: str | None = None
+
+    @classmethod
+    async def start(cls, db: Database, loader: Loader) -> ScreeningHolder:
+        """Build the first policy; a bad one stops the node from starting."""
+        holder = cls(db, loader, await asyncio.to_thread(build, loader))
+        holder._seen_request = await store.get_setting(db, store.SETTING_RELOAD)
+        await store.put_setting(db, store.SETTING_VERSION, holder.policy.version)
+        return holder
+
+    @property
+    def policy(self) -> Policy:
+        return self._policy
+
+    def screener(self, kind: str) -> Callable[[Fields], Decision]:
+        policy = self._policy  # one version for the whole request
+
+        def run(fields: Fields) -> Decision:
+            return screen(policy, fields)
+
+        return run
+
+    async def record(self, decision: Decision) -> None:
+        """Count every hit, shadow hits included, under its policy version."""
+        hits = [(h.rule_id, h.category, h.mode) for h in (*decision.hits, *decision.shadow_hits)]
+        await store.record_hits(self._db, decision.policy_version, hits)
+
+    async def reload(self, *, announce: bool = True) -> ReloadResult:
+        """Build and swap; on failure keep the old policy and say why."""
+        async with self._lock:
+            previous = self._policy.version
+            try:
+                fresh = await asyncio.to_thread(build, self._loader)
+            except PolicyError as exc:
+                logger.warning("screening reload refused, keeping %s: %s", previous, exc)
+                return ReloadResult(False, previous, previous, exc.message,
+                                    str(exc.file) if exc.file else None, exc.line)
+            self._policy = fresh
+            await store.put_setting(self._db, store.SETTING_VERSION, fresh.version)
+            if announce:
+                self._seen_request = secrets.token_hex(8)
+                await store.put_setting(self._db, store.SETTING_RELOAD, self._seen_request)
+            logger.info("screening policy %s -> %s", previous, fresh.version)
+            return ReloadResult(True, fresh.version, previous)
+
+    async def sync(self) -> ReloadResult | None:
+        """Reload if another process (or the CLI) asked since we last looked."""
+        requested = await store.get_setting(self._db, store.SETTING_RELOAD)
+        if requested is None or requested == self._seen_request:
+            return None
+        self._seen_request = requested
+        return await self.reload(announce=False)
+
+
+async def request_reload(db: Database) -> str:
+    """Ask every running process to reload (the CLI's `policy reload`)."""
+    stamp = secrets.token_hex(8)
+    await store.put_setting(db, store.SETTING_RELOAD, stamp)
+    return stamp

@@ -1,0 +1,113 @@
+"""Screening hit counts and the queue of held or flagged content."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from storage.clock import now_iso
+from storage.database import Database, Writer
+from storage.rows import to_row, to_rows
+
+SETTING_RELOAD = "screening.reload_requested"
+SETTING_VERSION = "screening.version"
+
+
+@dataclass(frozen=True, slots=True)
+class HitCount:
+    rule_id: str
+    policy_version: str
+    category: str
+    mode: str
+    hits: int
+    last_hit_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    id: int
+    kind: str
+    action: str
+    status_id: int | None
+    account_id: int
+    decision_json: str
+    policy_version: str
+    state: str
+    reason: str
+    resolved_by: int | None
+    created_at: str
+    resolved_at: str | None
+
+    @property
+    def decision(self) -> dict[str, Any]:
+        return json.loads(self.decision_json)
+
+
+async def record_hits(db: Database, version: str, hits: Iterable[tuple[str, str, str]]) -> None:
+    """(rule_id, category, mode) of each hit; one upsert per rule."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for hit in hits:
+        counts[hit] = counts.get(hit, 0) + 1
+    if not counts:
+        return
+    now = now_iso()
+    async with db.write() as w:
+        await w.executemany(
+            "INSERT INTO screening_hits (rule_id, policy_version, category, mode, hits, last_hit_at)"
+            " VALUES (?,?,?,?,?,?) ON CONFLICT (rule_id, policy_version)"
+            " DO UPDATE SET hits = hits + excluded.hits, last_hit_at = excluded.last_hit_at",
+            [(r, version, c, m, n, now) for (r, c, m), n in counts.items()],
+        )
+
+
+async def hit_counts(db: Database, version: str | None = None) -> list[HitCount]:
+    if version is None:
+        rows = await db.fetchall("SELECT * FROM screening_hits ORDER BY hits DESC, rule_id")
+    else:
+        rows = await db.fetchall("SELECT * FROM screening_hits WHERE policy_version = ?"
+                                 " ORDER BY hits DESC, rule_id", (version,))
+    return to_rows(HitCount, rows)
+
+
+async def enqueue(w: Writer, item_id: int, *, kind: str, action: str, status_id: int | None,
+                  account_id: int, decision: dict[str, Any], policy_version: str) -> None:
+    await w.execute(
+        "INSERT INTO moderation_queue (id, kind, action, status_id, account_id, decision_json,"
+        " policy_version, created_at) VALUES (?,?,?,?,?,?,?,?)",
+        (item_id, kind, action, status_id, account_id, json.dumps(decision, ensure_ascii=False),
+         policy_version, now_iso()),
+    )
+
+
+async def list_queue(db: Database, *, state: str = "open", limit: int = 40,
+                     max_id: int | None = None) -> list[QueueItem]:
+    rows = await db.fetchall(
+        "SELECT * FROM moderation_queue WHERE state = ? AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?",
+        (state, max_id, max_id, limit),
+    )
+    return to_rows(QueueItem, rows)
+
+
+async def get_item(db: Database, item_id: int) -> QueueItem | None:
+    return to_row(QueueItem, await db.fetchone("SELECT * FROM moderation_queue WHERE id = ?", (item_id,)))
+
+
+async def resolve_item(w: Writer, item_id: int, state: str, by: int, reason: str) -> bool:
+    """Close an open item; False if it was already closed (a second moderator)."""
+    changed = await w.rowcount(
+        "UPDATE moderation_queue SET state = ?, resolved_by = ?, reason = ?, resolved_at = ?"
+        " WHERE id = ? AND state = 'open'",
+        (state, by, reason, now_iso(), item_id),
+    )
+    return changed == 1
+
+
+async def get_setting(db: Database, key: str) -> str | None:
+    return await db.fetchval("SELECT value FROM node_settings WHERE key = ?", (key,))
+
+
+async def put_setting(db: Database, key: str, value: str) -> None:
+    await db.execute("INSERT INTO node_settings (key, value) VALUES (?, ?)"
+                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
