@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import aiohttp
+from aiohttp import web
 from yarl import URL
 
 from federation.backoff import BackoffPolicy, Outcome, Random, classify
@@ -100,6 +101,9 @@ class DeliveryQueue:
 
     def wake(self) -> None:
         self.event.set()
+
+
+DELIVERY_QUEUE = web.AppKey("delivery_queue", DeliveryQueue)  # absent while federation is off
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from federation import vocab
 from federation.delivery import DeliveryQueue, PeerGate
 from federation.outbox import Audience, Plan, send, status_audience
 from federation.urls import Urls
-from storage import accounts, clock, statuses
+from storage import accounts, clock, deliveries, statuses
 from storage.accounts import AccountRow
 from storage.database import Database
 from storage.ids import IdGenerator
@@ -104,9 +104,9 @@ async def status_edited(em: Emitter, status_id: int) -> Plan:
     return await send(em.queue, em.gate, vocab.update_activity(note), found[1].id, audience)
 
 
-async def deletion_audience(em: Emitter, status: StatusRow) -> Audience:
+async def deletion_audience(db: Database, status: StatusRow) -> Audience:
     """Read before the delete commits (mentions go with the status)."""
-    mentions = (await statuses.mentions_of(em.db, [status.id])).get(status.id, [])
+    mentions = (await statuses.mentions_of(db, [status.id])).get(status.id, [])
     return status_audience(status, [m.account_id for m in mentions])
 
 
@@ -206,6 +206,11 @@ async def blocked(em: Emitter, account_id: int, target_id: int) -> Plan:
 def _their_follow(requester: AccountRow, me: AccountRow, follow_uri: str | None) -> dict[str, Any] | str:
     follow: dict[str, Any] = {"type": "Follow", "actor": requester.uri, "object": me.uri}
     return {"id": follow_uri, **follow} if follow_uri else follow
+
+
+async def follow_request_uri(db: Database, account_id: int, requester_id: int) -> str | None:
+    """The id of the requester's Follow: read it before the request is answered."""
+    return await deliveries.follow_request_uri(db, requester_id, account_id)
 
 
 async def follow_request_answered(em: Emitter, account_id: int, requester_id: int, *, accepted: bool,

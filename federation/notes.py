@@ -133,18 +133,35 @@ async def vet_note(fed: Federation, author: AccountRow, note: ParsedNote, kind: 
     return vetting
 
 
+async def related_to_local(fed: Federation, author: AccountRow, note: ParsedNote) -> bool:
+    """Mastodon's related_to_local_activity?: a local account follows the
+    author, is mentioned, or is replied to. Unsolicited content is dropped."""
+    domain = fed.settings.domain
+    if any(url_host(uri) == domain for uri in note.mention_uris):
+        return True
+    if note.in_reply_to_uri and url_host(note.in_reply_to_uri) == domain:
+        return True
+    return await remote.any_local_follower(fed.db, author.id) is not None
+
+
 async def _mentioned(fed: Federation, uris: Sequence[str]) -> tuple[list[int], list[int]]:
     """(all known mentioned account ids, the local ones among them)."""
     found = await remote.find_accounts_by_uris(fed.db, list(uris))
     return [a.id for a in found], [a.id for a in found if a.local]
 
 
-async def store_note(fed: Federation, author: AccountRow, obj: Any, *, kind: str = "status") -> StatusRow | None:
-    """Screen and store a remote Note; the existing row when known, None if it raced."""
+async def store_note(fed: Federation, author: AccountRow, obj: Any, *, kind: str = "status",
+                     solicited: bool = False) -> StatusRow | None:
+    """Screen and store a remote Note; the existing row when known, None if it raced.
+
+    `solicited`: the caller knows the note is wanted here (a boost that
+    reached a local follower); otherwise it must relate to a local account."""
     note = parse_note(obj, author)
     existing = await remote.find_status_by_uri(fed.db, note.uri)
     if existing is not None:
         return existing
+    if not solicited and not await related_to_local(fed, author, note):
+        raise Dropped("not related to any local account")
     vetting = await vet_note(fed, author, note, kind)
     parent = await remote.find_status_by_uri(fed.db, note.in_reply_to_uri) if note.in_reply_to_uri else None
     mention_ids, local_ids = await _mentioned(fed, note.mention_uris)

@@ -16,7 +16,7 @@ from aiohttp import web
 from node import scopes as scope_rules
 from node.errors import forbidden, json_error, unauthorized
 from node.keys import DB
-from storage import accounts, oauth
+from storage import oauth
 from storage.accounts import AccountRow, UserRow
 
 AUTH = web.RequestKey("auth", object)
@@ -60,14 +60,11 @@ async def load_auth(request: web.Request) -> Auth | None:
     token = bearer_token(request)
     if token is None:
         return None
-    db = request.app[DB]
-    row = await oauth.find_token(db, token)
-    if row is None:
+    found = await oauth.find_token_holder(request.app[DB], token)
+    if found is None:
         raise unauthorized("The access token is invalid")
-    account = user = None
+    row, account, user = found
     if row.account_id is not None:
-        account = await accounts.get_account(db, row.account_id)
-        user = await accounts.get_user(db, row.account_id)
         if account is None or user is None:
             raise unauthorized("The access token is invalid")
         if user.disabled or account.suspended_at:

@@ -39,6 +39,25 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA cache_size=-32000")
 
 
+def _run(conn: sqlite3.Connection, sql: str, params: Params) -> tuple[int, int]:
+    cur = conn.execute(sql, params)
+    return int(cur.lastrowid or 0), cur.rowcount
+
+
+def _one(conn: sqlite3.Connection, sql: str, params: Params) -> sqlite3.Row | None:
+    return conn.execute(sql, params).fetchone()
+
+
+def _all(conn: sqlite3.Connection, sql: str, params: Params) -> list[sqlite3.Row]:
+    return conn.execute(sql, params).fetchall()
+
+
+async def _call(conn: aiosqlite.Connection, fn: Any, *args: Any) -> Any:
+    """One trip to the connection's thread per statement (aiosqlite's cursor
+    API costs two or three), which matters on the timeline and post paths."""
+    return await conn._execute(fn, conn._conn, *args)  # type: ignore[attr-defined]
+
+
 class Writer:
     """The writer inside a transaction; only `Database.write()` makes one."""
 
@@ -47,27 +66,20 @@ class Writer:
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; returns lastrowid for INSERTs, else rowcount."""
-        cur = await self._conn.execute(sql, params)
-        result = cur.lastrowid if sql.lstrip()[:6].upper() == "INSERT" else cur.rowcount
-        await cur.close()
-        return int(result or 0)
+        lastrowid, rowcount = await _call(self._conn, _run, sql, params)
+        return lastrowid if sql.lstrip()[:6].upper() == "INSERT" else rowcount
 
     async def rowcount(self, sql: str, params: Params = ()) -> int:
-        cur = await self._conn.execute(sql, params)
-        count = cur.rowcount
-        await cur.close()
-        return count
+        return (await _call(self._conn, _run, sql, params))[1]
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         await self._conn.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self._conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+        return await _call(self._conn, _one, sql, params)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self._conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return await _call(self._conn, _all, sql, params)
 
 
 class Database:
@@ -131,14 +143,14 @@ class Database:
         """A write transaction (BEGIN IMMEDIATE); commits on success."""
         assert self._writer is not None, "database is not open"
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            await _call(self._writer, _run, "BEGIN IMMEDIATE", ())
             try:
                 yield Writer(self._writer)
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                await _call(self._writer, _run, "ROLLBACK", ())
                 raise
             else:
-                await self._writer.execute("COMMIT")
+                await _call(self._writer, _run, "COMMIT", ())
 
     @contextlib.asynccontextmanager
     async def _reader(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -149,12 +161,12 @@ class Database:
             self._readers.put_nowait(conn)
 
     async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self._reader() as conn, conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+        async with self._reader() as conn:
+            return await _call(conn, _one, sql, params)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self._reader() as conn, conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        async with self._reader() as conn:
+            return await _call(conn, _all, sql, params)
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)

@@ -215,3 +215,9 @@ async def release_peer(w: Writer, host: str) -> int:
 
 async def is_restricted(db: Database, host: str) -> bool:
     return await db.fetchval("SELECT 1 FROM restricted_peers WHERE host = ?", (host,)) is not None
+
+
+async def follow_request_uri(db: Database, account_id: int, target_id: int) -> str | None:
+    """The id of the Follow a remote account sent, while its request waits."""
+    return await db.fetchval("SELECT uri FROM follow_requests WHERE account_id = ? AND target_id = ?",
+                             (account_id, target_id))

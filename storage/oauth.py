@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from storage.accounts import AccountRow, UserRow
 from storage.clock import now_iso
 from storage.database import Database
 from storage.rows import to_row
@@ -155,3 +156,33 @@ async def rotate_token(db: Database, old_id: int, token_id: int, token: str, ref
             " VALUES (?,?,?,?,?,?,?)",
             (token_id, token_hash(token), token_hash(refresh), old["app_id"], old["account_id"], scopes, now))
     return True
+
+
+_TOKEN_HOLDER = (
+    "SELECT t.id AS t_id, t.app_id AS t_app_id, t.account_id AS t_account_id, t.scopes AS t_scopes,"
+    " t.created_at AS t_created_at, t.expires_at AS t_expires_at, t.revoked_at AS t_revoked_at,"
+    " a.*, u.email, u.password_hash, u.role, u.approved, u.disabled, u.locale, u.default_visibility,"
+    " u.default_sensitive, u.default_language, u.last_sign_in_at, u.posting_revoked_at,"
+    " u.created_at AS u_created_at"
+    " FROM oauth_tokens t LEFT JOIN accounts a ON a.id = t.account_id"
+    " LEFT JOIN users u ON u.account_id = t.account_id"
+    " WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)"
+)
+
+
+async def find_token_holder(db: Database, token: str) -> tuple[TokenRow, AccountRow | None, UserRow | None] | None:
+    """A live token with its account and user, in one query: every
+    authenticated request starts here."""
+    row = await db.fetchone(_TOKEN_HOLDER, (token_hash(token), now_iso()))
+    if row is None:
+        return None
+    tok = TokenRow(row["t_id"], row["t_app_id"], row["t_account_id"], row["t_scopes"],
+                   row["t_created_at"], row["t_expires_at"], row["t_revoked_at"])
+    if row["id"] is None or row["email"] is None:
+        return tok, None, None
+    account = to_row(AccountRow, row)
+    user = UserRow(row["id"], row["email"], row["password_hash"], row["role"], row["approved"],
+                   row["disabled"], row["locale"], row["default_visibility"], row["default_sensitive"],
+                   row["default_language"], row["u_created_at"], row["last_sign_in_at"],
+                   row["posting_revoked_at"])
+    return tok, account, user

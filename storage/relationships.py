@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.clock import now_iso
+from storage.lists import drop_from_lists
 from storage.database import Database, Writer
 from storage.ids import IdGenerator
 from storage.notifications import notify
@@ -158,6 +159,8 @@ async def unfollow(db: Database, account_id: int, target_id: int) -> None:
     async with db.write() as w:
         await _delete_follow(w, account_id, target_id)
         await _delete_request(w, account_id, target_id)
+        # As in Mastodon, an account you stop following leaves your lists.
+        await drop_from_lists(w, account_id, target_id)
 
 
 async def remove_follower(db: Database, account_id: int, follower_id: int) -> None:

@@ -18,7 +18,7 @@ def to_row(cls: type[T], row: sqlite3.Row | None) -> T | None:
     if names is None:
         names = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
         _FIELDS[cls] = names
-    keys = row.keys()
+    keys = set(row.keys())
     return cls(**{n: row[n] for n in names if n in keys})
 
 

@@ -35,7 +35,7 @@ async def _fetched(fed: Federation, inbound: Inbound, uri: str) -> StatusRow | N
         author = await actor_for(fed, author_uri, signer)
     except (ActorError, FetchError) as exc:
         raise Dropped(f"the announced object could not be fetched: {exc}") from None
-    return await store_note(fed, author, doc, kind="reblog")
+    return await store_note(fed, author, doc, kind="reblog", solicited=True)
 
 
 async def _original(fed: Federation, inbound: Inbound, obj: Any) -> StatusRow | None:
@@ -46,11 +46,20 @@ async def _original(fed: Federation, inbound: Inbound, obj: Any) -> StatusRow | 
     booster = inbound.actor
     own = isinstance(obj, dict) and object_id(obj.get("attributedTo")) == booster.uri and url_host(uri) == booster.domain
     if own:
-        return await store_note(fed, booster, obj, kind="reblog")
+        return await store_note(fed, booster, obj, kind="reblog", solicited=True)
     return await _fetched(fed, inbound, uri)
 
 
+async def _related(fed: Federation, inbound: Inbound) -> bool:
+    """A local account follows the booster, or the boosted status is local."""
+    if url_host(object_id(inbound.object)) == fed.settings.domain:
+        return True
+    return await remote.any_local_follower(fed.db, inbound.actor.id) is not None
+
+
 async def process(fed: Federation, inbound: Inbound) -> None:
+    if not await _related(fed, inbound):
+        raise Dropped("Announce not related to any local account")
     original = await _original(fed, inbound, inbound.object)
     if original is None or not original.published or original.visibility not in ("public", "unlisted") \
             or original.reblog_of_id is not None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from federation import emit
 from node import gate, routing
 from node.api.accounts import validation_failed
 from node.api.status_compose import render_text
@@ -174,6 +175,7 @@ async def update_credentials(request: web.Request, auth: Auth) -> web.Response:
     await _render(request.app, change)
     db = request.app[DB]
     await accounts.update_profile(db, auth.account_id, change.columns, change.settings)
+    await emit.after_commit(request.app, emit.profile_updated, auth.account_id)  # federation
     if auth.account.locked and change.columns.get("locked") == 0:
         await relationships.authorize_all_requests(db, request.app[IDS], auth.account_id)
     return web.json_response(await _credential_account(request, auth.account_id))

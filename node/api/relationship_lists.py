@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from federation import emit
 from node import routing
 from node.api.accounts import listed_or_404
 from node.api.path_ids import path_id
@@ -95,16 +96,22 @@ async def follow_requests(request: web.Request, auth: Auth) -> web.Response:
 @authenticated(*FOLLOWS)
 async def authorize_request(request: web.Request, auth: Auth) -> web.Response:
     requester = path_id(request, "account_id")
+    follow_uri = await emit.follow_request_uri(request.app[DB], auth.account_id, requester)
     if not await relationships.authorize_request(request.app[DB], request.app[IDS], auth.account_id, requester):
         raise not_found()
+    await emit.after_commit(request.app, emit.follow_request_answered, auth.account_id, requester,
+                            accepted=True, follow_uri=follow_uri)  # federation: Accept
     return await relationship_response(request, auth.account_id, requester)
 
 
 @authenticated(*FOLLOWS)
 async def reject_request(request: web.Request, auth: Auth) -> web.Response:
     requester = path_id(request, "account_id")
+    follow_uri = await emit.follow_request_uri(request.app[DB], auth.account_id, requester)
     if not await relationships.reject_request(request.app[DB], auth.account_id, requester):
         raise not_found()
+    await emit.after_commit(request.app, emit.follow_request_answered, auth.account_id, requester,
+                            accepted=False, follow_uri=follow_uri)  # federation: Reject
     return await relationship_response(request, auth.account_id, requester)
 
 

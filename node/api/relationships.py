@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from federation import emit
 from node import routing
 from node.api.accounts import MAX_IDS, listed_or_404
 from node.api.path_ids import id_param
@@ -63,6 +64,7 @@ async def follow(request: web.Request, auth: Auth) -> web.Response:
     as_request = bool(target.locked) or not target.local or bool(auth.account.silenced_at)
     await relationships.follow(db, request.app[IDS], auth.account_id, target.id,
                                _follow_options(await read_params(request)), as_request=as_request)
+    await emit.after_commit(request.app, emit.followed, auth.account_id, target.id)  # federation
     return await relationship_response(request, auth.account_id, target.id)
 
 
@@ -70,6 +72,7 @@ async def follow(request: web.Request, auth: Auth) -> web.Response:
 async def unfollow(request: web.Request, auth: Auth) -> web.Response:
     target = await listed_or_404(request)
     await relationships.unfollow(request.app[DB], auth.account_id, target.id)
+    await emit.after_commit(request.app, emit.unfollowed, auth.account_id, target.id)  # federation
     return await relationship_response(request, auth.account_id, target.id)
 
 
@@ -87,6 +90,7 @@ async def block(request: web.Request, auth: Auth) -> web.Response:
     if target.id == auth.account_id:
         raise forbidden()
     await relationships.block(request.app[DB], request.app[IDS], auth.account_id, target.id)
+    await emit.after_commit(request.app, emit.blocked, auth.account_id, target.id)  # federation
     return await relationship_response(request, auth.account_id, target.id)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from federation import emit
 from federation.urls import Urls
 from node import gate, routing
 from node.api.path_ids import path_id
@@ -31,6 +32,7 @@ MAX_PINS = 5
 REBLOG_VISIBILITIES = ("public", "unlisted", "private")
 
 Action = Callable[[Writer, web.Application, int, StatusRow], Awaitable[None]]
+Emit = Callable[[emit.Emitter, int, int], Awaitable[emit.Plan]]  # (actor id, status id), after commit
 
 
 async def _target(request: web.Request, auth: Auth) -> StatusRow:
@@ -51,17 +53,20 @@ async def _respond(request: web.Request, auth: Auth, status_id: int) -> web.Resp
     return web.json_response(await render_status(request.app, row, auth.account_id))
 
 
-async def _act(request: web.Request, auth: Auth, action: Action) -> web.Response:
+async def _act(request: web.Request, auth: Auth, action: Action, federate: Emit | None = None) -> web.Response:
     row = await _target(request, auth)
     async with request.app[DB].write() as w:
         await action(w, request.app, auth.account_id, row)
+    if federate is not None:
+        await emit.after_commit(request.app, federate, auth.account_id, row.id)
     return await _respond(request, auth, row.id)
 
 
-def _handler(scope: str, action: Action) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+def _handler(scope: str, action: Action,
+             federate: Emit | None = None) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     @authenticated("write", scope)
     async def handle(request: web.Request, auth: Auth) -> web.Response:
-        return await _act(request, auth, action)
+        return await _act(request, auth, action, federate)
 
     return handle
 
@@ -159,7 +164,9 @@ async def reblog(request: web.Request, auth: Auth) -> web.Response:
     vetting = await gate.vet_publication(
         request.app, auth.account, [("status", row.text), ("spoiler_text", row.spoiler_text)], kind="reblog")
     new = _reblog_row(request.app, auth, row, visibility, vetting.held)
-    return await _respond(request, auth, await _store_reblog(request.app, new, row))
+    reblog_id = await _store_reblog(request.app, new, row)
+    await emit.after_commit(request.app, emit.reblogged, reblog_id)  # federation: after the commit
+    return await _respond(request, auth, reblog_id)
 
 
 @authenticated("write", "write:statuses")
@@ -176,6 +183,8 @@ async def unreblog(request: web.Request, auth: Auth) -> web.Response:
         current = await status_writes.read_status(w, mine.id)
         if current is not None:
             await status_writes.delete_status(w, current)
+    if current is not None:
+        await emit.after_commit(request.app, emit.unreblogged, current)  # federation: after the commit
     return await _respond(request, auth, original_id)
 
 
@@ -203,8 +212,8 @@ async def reblogged_by(request: web.Request, auth: Auth | None) -> web.Response:
 def routes() -> list[web.RouteDef]:
     base = "/api/v1/statuses/{id}"
     return [
-        routing.post(f"{base}/favourite", _handler("write:favourites", _favourite)),
-        routing.post(f"{base}/unfavourite", _handler("write:favourites", _unfavourite)),
+        routing.post(f"{base}/favourite", _handler("write:favourites", _favourite, emit.favourited)),
+        routing.post(f"{base}/unfavourite", _handler("write:favourites", _unfavourite, emit.unfavourited)),
         routing.post(f"{base}/bookmark", _handler("write:bookmarks", _bookmark)),
         routing.post(f"{base}/unbookmark", _handler("write:bookmarks", _unbookmark)),
         routing.post(f"{base}/mute", _handler("write:mutes", _mute)),

@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
+from federation import emit
 from federation.urls import Urls
 from node import gate, text
 from node.api.path_ids import id_param, path_id
@@ -226,6 +227,7 @@ async def create_status(request: web.Request, auth: Auth) -> web.Response:
     row = await _store(request.app, new, rendered, key)
     if row.id != new.id:  # a concurrent request with the same Idempotency-Key won
         return web.json_response(await render_status(request.app, row, auth.account_id))
+    await emit.after_commit(request.app, emit.status_created, row.id)  # federation: after the commit
     await _queue(request.app, vetting, "status", row)
     return web.json_response(await render_new_status(
         request.app, row, auth.account, mentions=bool(rendered.mention_ids), tags=bool(rendered.tags)))
@@ -279,6 +281,7 @@ async def edit_status(request: web.Request, auth: Auth) -> web.Response:
         draft = apply_vetting(draft, vetting)
         rendered = await render_text(request.app, draft.text)
         await _save_edit(request.app, row, draft, rendered, vetting.held)
+        await emit.after_commit(request.app, emit.status_edited, row.id)  # federation: after the commit
         await _queue(request.app, vetting, "edit", row)
     updated = await statuses.get_status(db, row.id)
     assert updated is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from federation import emit
 from node import routing
 from node.api import status_compose
 from node.api.path_ids import id_param, path_id
@@ -96,11 +97,13 @@ async def delete_status(request: web.Request, auth: Auth) -> web.Response:
     """Returns the deleted status with its `text`, so a client can redraft."""
     row = await own_or_404(request, auth)
     body = await render_status(request.app, row, auth.account_id, source=True)
+    audience = await emit.deletion_audience(request.app[DB], row)  # mentions go with the status
     async with request.app[DB].write() as w:
         current = await status_writes.read_status(w, row.id)
         if current is None:
             raise not_found()
         await status_writes.delete_status(w, current)
+    await emit.after_commit(request.app, emit.status_deleted, current, audience)  # federation
     return web.json_response(body)
 
 

@@ -19,6 +19,7 @@ from aiohttp import web
 from federation.urls import Urls
 from node.config import Config
 from node.entities.account import serialize_account
+from node.entities.filter import filter_results
 from node.keys import CONFIG, DB
 from storage import accounts, interactions, statuses
 from storage.accounts import AccountRow
@@ -30,10 +31,10 @@ PINNABLE = frozenset({"public", "unlisted", "private"})
 
 async def status_filters(app: web.Application, rows: Sequence[StatusRow],
                          viewer_id: int | None) -> dict[int, list[dict[str, Any]]]:
-    """FilterResults per status id for the viewer: the hook where article
-    7(5) "false information" marks (a server-side `warn` filter) and the
-    user's own filters will plug in. Nothing matches yet."""
-    return {}
+    """FilterResults per status id for the viewer: the user's own filters
+    now, and article 7(5) "false information" marks (a server-side `warn`
+    filter) when moderation adds them."""
+    return await filter_results(app, rows, viewer_id)
 
 
 def tag_url(config: Config, name: str) -> str:

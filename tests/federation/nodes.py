@@ -8,6 +8,7 @@ that node's accounts table, and its actor document is served by that node.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +17,12 @@ from typing import Any
 import aiohttp
 
 from federation.httpsig import ACTIVITY_JSON, sign_request
-from node.keys import DB, IDS
+from federation.actors import actor_for
+from node.keys import DB, FEDERATION, IDS
 from policy.permits import add_permit, validate_entry
+from storage import relationships
 from storage.accounts import AccountRow, get_private_key
+from storage.relationships import FollowOptions
 from tests.conftest import Node, start_node
 
 AP_HEADERS = {"Accept": ACTIVITY_JSON}
@@ -57,7 +61,8 @@ async def signed_post(http: aiohttp.ClientSession, url: str, activity: dict[str,
     body = activity if isinstance(activity, bytes) else json.dumps(activity).encode()
     key_id, pem = await signing_key(node, account)
     headers = sign_request("POST", url, {"Content-Type": ACTIVITY_JSON}, body, key_id, pem, **sign)
-    async with http.post(url, data=body, headers=headers) as resp:
+    data = io.BytesIO(body) if len(body) > 65536 else body
+    async with http.post(url, data=data, headers=headers) as resp:
         await resp.read()
         return resp
 
@@ -92,3 +97,15 @@ def note(author: AccountRow, number: int, content: str = "<p>hello from afar</p>
 def create(author: AccountRow, obj: dict[str, Any], suffix: str = "") -> dict[str, Any]:
     return {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{obj['id']}/activity{suffix}",
             "type": "Create", "actor": author.uri, "object": obj, "to": obj.get("to", []), "cc": obj.get("cc", [])}
+
+
+async def remote_account(node: Node, account: AccountRow) -> AccountRow:
+    """`account` (of another node) as `node` knows it, fetched through its gate."""
+    return await actor_for(node.app[FEDERATION], account.uri)
+
+
+async def follow_remote(node: Node, local: AccountRow, account: AccountRow) -> AccountRow:
+    """`local` (on `node`) follows `account` of another node, stored directly."""
+    here = await remote_account(node, account)
+    await relationships.follow(node.app[DB], node.app[IDS], local.id, here.id, FollowOptions(), as_request=False)
+    return here

@@ -129,7 +129,7 @@ def test_valid_until_is_inclusive() -> None:
 
 def test_declared_number_that_matches_is_permitted() -> None:
     # Given a peer declaring the registry's number with stray whitespace
-    decision = decide(entry(), f" 京ICP备 12345678号-1\n", required=True)
+    decision = decide(entry(), " 京ICP备 12345678号-1\n", required=True)
     # Then it is permitted
     assert (decision.permitted, decision.reason) == (True, "permitted")
 
