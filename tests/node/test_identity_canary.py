@@ -1,0 +1,92 @@
+"""A planted canary identity appears in no response, log line or raw database byte.
+
+Article 7(4): the legal name and identity number never leave the node.
+The canary's account verifies, posts, is followed, searched, listed and
+looked at through the client API, the admin API, the HTML pages and the
+ActivityPub documents; every body, every log record and the SQLite files
+(database and write-ahead log) are then searched for the canary values.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.conftest import Node, Session
+
+CANARY_NAME = "金丝雀测试员甲"
+CANARY_NUMBER = "11010519491231002X"
+CANARY_SUBJECT = "canary-subject-7f3a"
+
+
+def _paths(me: Session, other: Session, status_id: str) -> list[str]:
+    a, o = me.account.id, other.account.id
+    return [
+        "/", "/api/v1/instance", "/api/v2/instance", "/nodeinfo/2.1", "/.well-known/nodeinfo",
+        "/api/v1/accounts/verify_credentials", f"/api/v1/accounts/{a}", f"/api/v1/accounts/{a}/statuses",
+        f"/api/v1/accounts/{a}/followers", f"/api/v1/accounts/{o}/following",
+        f"/api/v1/accounts/lookup?acct={me.account.username}", "/api/v1/accounts/search?q=canary",
+        f"/api/v1/accounts/relationships?id[]={a}", "/api/v1/identity",
+        f"/api/v1/statuses/{status_id}", f"/api/v1/statuses/{status_id}/context",
+        "/api/v1/timelines/home", "/api/v1/timelines/public", "/api/v1/notifications",
+        "/api/v2/notifications", "/api/v2/search?q=canary", "/api/v2/search?q=测试员",
+        "/api/v1/admin/screening/queue", "/api/v1/admin/domain_allows",
+        f"/users/{me.account.username}", f"/@{me.account.username}", "/settings/identity",
+        f"/.well-known/webfinger?resource=acct:{me.account.username}@{me.account.username}",
+    ]
+
+
+async def _sweep(http: aiohttp.ClientSession, node: Node, who: Session, paths: list[str]) -> list[str]:
+    bodies = []
+    for path in paths:
+        for accept in ("application/json", "application/activity+json", "text/html"):
+            async with http.get(node.url(path), headers={**who.headers, "Accept": accept}) as resp:
+                bodies.append(await resp.text())
+    return bodies
+
+
+@pytest.fixture
+def all_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.DEBUG)
+    return caplog
+
+
+async def test_canary_identity_never_leaves_the_node(node: Node, http: aiohttp.ClientSession,
+                                                     all_logs: pytest.LogCaptureFixture) -> None:
+    # Given an account verified with the canary identity, and a second, admin account
+    canary = await node.account("canary", verified=False)
+    admin = await node.account("root", role="admin")
+    token = node.attestation(CANARY_SUBJECT, name=CANARY_NAME, id_number=CANARY_NUMBER)
+    async with http.post(node.url("/api/v1/identity/verify"), json={"attestation": token},
+                         headers=canary.headers) as resp:
+        bodies = [await resp.text()]
+    # When the account does what people do, and everyone looks at everything
+    async with http.post(node.url("/api/v1/statuses"), json={"status": "canary says hi #canary"},
+                         headers=canary.headers) as resp:
+        status_id = (await resp.json())["id"]
+    async with http.patch(node.url("/api/v1/identity"), json={"show_verified": True}, headers=canary.headers) as resp:
+        bodies.append(await resp.text())
+    async with http.post(node.url(f"/api/v1/accounts/{canary.account.id}/follow"), headers=admin.headers) as resp:
+        bodies.append(await resp.text())
+    # A bad attestation's error must not echo the canary either
+    async with http.post(node.url("/api/v1/identity/verify"), json={"attestation": token},
+                         headers=admin.headers) as resp:
+        bodies.append(await resp.text())
+    for who in (canary, admin):
+        bodies += await _sweep(http, node, who, _paths(canary, admin, status_id))
+    # Then no body, no log record and no byte of the database holds the canary
+    logs = "\n".join(f"{r.getMessage()} {r.args!r}" for r in all_logs.records)
+    for value in (CANARY_NAME, CANARY_NUMBER, CANARY_SUBJECT):
+        assert not [b for b in bodies if value in b], f"{value} leaked in a response"
+        assert value not in logs, f"{value} leaked in the logs"
+    data_dir = Path(node.config.storage.path).parent
+    raw = b"".join(p.read_bytes() for p in data_dir.glob("node.sqlite3*"))
+    for value in (CANARY_NAME, CANARY_NUMBER, CANARY_SUBJECT):
+        assert value.encode() not in raw, f"{value} is stored in plain text"
+    # And the reveal, the one audited way, still finds it
+    async with http.post(node.url(f"/api/v1/admin/accounts/{canary.account.id}/identity/reveal"),
+                         json={"reason": "canary check"}, headers=admin.headers) as resp:
+        assert (await resp.json())["name"] == CANARY_NAME
