@@ -25,7 +25,6 @@ from storage.database import Database
 from storage.ids import IdGenerator
 
 
-
 class DeliveryPort(Protocol):
     """federation.delivery.DeliveryQueue, as inbox processing uses it."""
 

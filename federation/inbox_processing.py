@@ -32,6 +32,9 @@ async def apply_row(fed: Federation, row: InboxRow) -> tuple[str, str | None]:
     processor = PROCESSORS.get(str(activity.get("type")))
     if processor is None:
         return "dropped", f"unsupported type {activity.get('type')!r}"
+    decision = await fed.gate.check(row.host)
+    if not decision.permitted:  # the permit lapsed between the 202 and now
+        return "dropped", f"{decision.reason}: {decision.message}"
     try:
         actor = await actor_for(fed, row.actor)
         await processor(fed, Inbound(row.id, activity, actor, row.recipient_id))

@@ -20,8 +20,10 @@ from federation.sanitize import plain_text, sanitize_html
 from federation.vocab import PUBLIC_ALIASES
 from policy.publication import Author, Vetting, vet
 from storage import remote, search, status_writes
+from storage import screening as screening_store
 from storage.accounts import AccountRow
 from storage.clock import iso, now, parse
+from storage.database import Writer
 from storage.remote import NewRemoteStatus
 from storage.status_writes import StatusText
 from storage.statuses import StatusRow
@@ -144,6 +146,19 @@ async def related_to_local(fed: Federation, author: AccountRow, note: ParsedNote
     return await remote.any_local_follower(fed.db, author.id) is not None
 
 
+async def queue_for_moderators(fed: Federation, w: Writer, vetting: Vetting, *, kind: str,
+                               account_id: int, status_id: int) -> None:
+    """Held ('review') and flagged remote content goes in the moderators'
+    queue with its decision, in the transaction that stores it (as
+    node.gate.queue_vetting does for local content)."""
+    if vetting.action not in ("review", "flag") or vetting.decision is None:
+        return
+    decision = vetting.decision
+    await screening_store.enqueue(w, fed.ids.next_id(), kind=kind, action=vetting.action, status_id=status_id,
+                                  account_id=account_id, decision=decision.to_dict(),
+                                  policy_version=decision.policy_version)
+
+
 async def _mentioned(fed: Federation, uris: Sequence[str]) -> tuple[list[int], list[int]]:
     """(all known mentioned account ids, the local ones among them)."""
     found = await remote.find_accounts_by_uris(fed.db, list(uris))
@@ -179,6 +194,7 @@ async def store_note(fed: Federation, author: AccountRow, obj: Any, *, kind: str
         await status_writes.record_mentions(w, row.id, mention_ids)
         await status_writes.record_tags(w, fed.ids, row.id, list(note.tags))
         await remote.link_replies(w, row)
+        await queue_for_moderators(fed, w, vetting, kind="remote_status", account_id=author.id, status_id=row.id)
         if row.published:
             await status_writes.publish_effects(w, fed.ids, row, plain_text(note.content), local_ids)
     return row
@@ -196,6 +212,7 @@ async def update_note(fed: Federation, author: AccountRow, obj: Any) -> None:
         await status_writes.save_edit(w, fed.ids, row, StatusText(
             "", note.content, note.spoiler_text, note.sensitive or vetting.sensitive, note.language))
         await status_writes.replace_entities(w, fed.ids, row.id, mention_ids, list(note.tags))
+        await queue_for_moderators(fed, w, vetting, kind="edit", account_id=author.id, status_id=row.id)
         if row.published and vetting.held:
             await status_writes.unpublish_effects(w, row)
             await status_writes.set_state(w, row.id, "pending")

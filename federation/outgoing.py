@@ -13,14 +13,14 @@ import logging
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
 from federation.context import Federation
+from federation.fetch import FetchError, RequestSigner, check_url, session_policy
 from federation.httpsig import ACTIVITY_JSON, request_signer, sign_request
-from federation.fetch import RequestSigner, check_url, session_policy, FetchError
 from federation.peers import url_host
 from federation.vocab import accept_activity, reject_activity
 from storage.accounts import AccountRow, get_private_key
-from yarl import URL
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from yarl import URL
 
 from federation.addresses import AddressPolicy, parse_ip
 from federation.fetch import FetchError, fetch_bytes, parse_json_limited, session_policy
-from policy.permit_gate import DeclaredLookup, DeclarationLookupError, PermitGate
+from policy.permit_gate import DeclarationLookupError, DeclaredLookup, PermitGate
 from storage.database import Database
 
 logger = logging.getLogger(__name__)

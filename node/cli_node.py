@@ -10,6 +10,8 @@ from node import bootstrap
 from node.app import create_app
 from node.cli import CommandError, add_config, run_async
 from node.config import Config
+from node.identity_runtime import IdentitySetupError
+from policy.screening import PolicyError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,9 +39,18 @@ def cmd_init(config: Config, args: argparse.Namespace) -> int:
 def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     if not config.storage.path.exists():
         raise CommandError(f"no node at {config.storage.path}; run `python -m node init` first")
-    web.run_app(create_app(config), host=config.http.host, port=config.http.port,
-                access_log_format='%a "%r" %s %b %Tfs')
+    try:
+        web.run_app(create_app(config), host=config.http.host, port=config.http.port,
+                    access_log_format='%a "%r" %s %b %Tfs', print=_ready)
+    except PolicyError as exc:
+        raise CommandError(f"screening policy: {exc}") from None
+    except IdentitySetupError as exc:
+        raise CommandError(str(exc)) from None
     return 0
+
+
+def _ready(message: str) -> None:
+    print(message.strip(), flush=True)
 
 
 def cmd_check_config(config: Config, args: argparse.Namespace) -> int:

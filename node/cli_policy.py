@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from node.audit_log import audit
 from node.cli import CommandError, add_config, run_async
 from node.config import Config
 from node.screening_setup import source_from
@@ -53,7 +54,9 @@ def cmd_reload(config: Config, args: argparse.Namespace) -> int:
 
     async def go() -> str:
         async with open_database(config.storage.path) as db:
-            return await request_reload(db)
+            stamp = await request_reload(db)
+            await audit(db, "cli", "screening.reload_requested", ("policy", "screening"), {"request": stamp})
+            return stamp
 
     run_async(go())
     print("reload requested; running processes pick it up within seconds")

@@ -15,7 +15,14 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from federation.context import FEDERATION, FETCH_SESSION, PERMIT_GATE, Federation, FederationSettings
+from federation.context import (
+    FEDERATION,
+    FETCH_SESSION,
+    PERMIT_GATE,
+    Federation,
+    FederationSettings,
+)
+from federation.delivery import DELIVERY_QUEUE
 from federation.fetch import create_fetch_session
 from federation.inbox_processing import run_inbox_worker
 from federation.peers import build_permit_gate
@@ -46,7 +53,7 @@ async def federation_context(app: web.Application) -> AsyncIterator[None]:
                              cache_seconds=config.federation.permit_cache_seconds,
                              local_host=config.node.domain, local_permit=config.node.permit)
     fed = Federation(settings, app[DB], app[IDS], gate, session, identity_rules(config),
-                     screening=lambda: app.get(SCREENING))
+                     screening=lambda: app.get(SCREENING), delivery=lambda: app.get(DELIVERY_QUEUE))
     app[FEDERATION], app[PERMIT_GATE], app[FETCH_SESSION] = fed, gate, session
     worker = asyncio.create_task(run_inbox_worker(fed), name="inbox-worker")
     try:

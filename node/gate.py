@@ -8,15 +8,18 @@ with where to verify), 422 when the content may not (naming the category).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from aiohttp import web
 
+from node import text
 from node.config import Config
 from node.errors import json_error
-from node.keys import CONFIG, DB, IDS, SCREENING
+from node.keys import CONFIG, DB, IDS, PERMIT_GATE, SCREENING
+from policy import links
 from policy.identity.gate import VERIFY_URL
-from policy.publication import Author, IdentityRules, Vetting, vet
+from policy.publication import ACTIONS, Author, IdentityRules, Vetting, vet
 from storage import accounts
 from storage import screening as screening_store
 from storage.accounts import AccountRow
@@ -54,7 +57,43 @@ async def vet_publication(app: web.Application, account: AccountRow,
                          verify_url=config.node.base_url + VERIFY_URL)
     if vetting.refusal == "screening":
         raise json_error(422, vetting.message, category=vetting.reason)
-    return vetting
+    return apply_links(vetting, await vet_links(app, fields, kind))
+
+
+# ---- links (article 7(6)): policy/links.py decides, this applies ------------
+
+LINK_KINDS = frozenset({"status", "edit", "profile"})
+
+
+def link_rules(config: Config) -> links.LinkRules:
+    return links.LinkRules(config.federation.links, config.federation.link_allow_hosts)
+
+
+async def vet_links(app: web.Application, fields: Sequence[tuple[str, str]], kind: str) -> links.LinkDecision:
+    """The link decision for every URL in `fields` (boosts keep the original's)."""
+    urls = [url for _name, value in fields for url in text.extract(value).urls]
+    if kind not in LINK_KINDS or not urls:
+        return links.LinkDecision("accept")
+    gate = app.get(PERMIT_GATE)
+    check = gate.check if gate is not None else links.registry_check(app[DB])
+    return await links.vet_links(urls, check, link_rules(app[CONFIG]))
+
+
+def apply_links(vetting: Vetting, decision: links.LinkDecision) -> Vetting:
+    """reject: 422 naming the host; review: hold (unless already stricter); unlink: render as text."""
+    if decision.action == "reject":
+        first = decision.unlinked[0]
+        raise json_error(422, decision.message, reason="link_not_permitted", host=first.host,
+                         permit=first.reason)
+    if decision.action == "review" and ACTIONS.index(vetting.action) < ACTIONS.index("review"):
+        return replace(vetting, action="review", reason="links", message=decision.message, links=decision)
+    return replace(vetting, links=decision)
+
+
+def link_policy_of(vetting: Vetting) -> Callable[[str], str] | None:
+    """The rendering policy (host -> link | unlink) the vetting decided, if any."""
+    decision = vetting.links
+    return decision.link_policy() if isinstance(decision, links.LinkDecision) and decision.unlinked else None
 
 
 async def queue_vetting(app: web.Application, w: Writer, vetting: Vetting, *, kind: str,

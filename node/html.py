@@ -32,8 +32,8 @@ def _template(name: str) -> string.Template:
     return string.Template(resources.files("node").joinpath("templates", name).read_text("utf-8"))
 
 
-def render(name: str, **values: object) -> Markup:
-    return Markup(_template(name).substitute({k: escape(v) for k, v in values.items()}))
+def render(template: str, /, **values: object) -> Markup:
+    return Markup(_template(template).substitute({k: escape(v) for k, v in values.items()}))
 
 
 def page(config: Config, title: str, body: Markup, *, status: int = 200) -> web.Response:

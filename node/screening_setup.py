@@ -17,6 +17,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from node.audit_log import audit
 from node.config import Config, ConfigError, load_config
 from node.keys import CONFIG, DB, SCREENING
 from policy.screening import PolicyError, parse_categories
@@ -53,7 +54,7 @@ async def screening_context(app: web.Application) -> AsyncIterator[None]:
     poller = asyncio.create_task(_poll(holder))
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-        loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(holder.reload()))
+        loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(_reload_on_signal(app, holder)))
     try:
         yield
     finally:
@@ -62,6 +63,11 @@ async def screening_context(app: web.Application) -> AsyncIterator[None]:
             await poller
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.remove_signal_handler(signal.SIGHUP)
+
+
+async def _reload_on_signal(app: web.Application, holder: ScreeningHolder) -> None:
+    result = await holder.reload()
+    await audit(app, "signal", "screening.reload", ("policy", "screening"), result.to_dict())
 
 
 async def _poll(holder: ScreeningHolder) -> None:

@@ -64,6 +64,7 @@ class Vetting:
     reason: str = ""
     message: str = ""
     decision: Any = None  # the screening Decision, when screening ran
+    links: Any = None  # the policy.links LinkDecision, when the post's links were vetted
 
     @property
     def refused(self) -> bool:

@@ -76,7 +76,7 @@ async def verified_account_ids(db: Database, account_ids: list[int]) -> set[int]
     return {r[0] for r in rows}
 
 
-async def record_reveal(db: Database, reveal_id: int, account_id: int, actor: str, reason: str) -> None:
+async def record_reveal(db: Database | Writer, reveal_id: int, account_id: int, actor: str, reason: str) -> None:
     await db.execute(
         "INSERT INTO identity_reveals (id, account_id, actor, reason, created_at) VALUES (?,?,?,?,?)",
         (reveal_id, account_id, actor, reason, now_iso()),

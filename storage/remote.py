@@ -154,19 +154,6 @@ async def find_follow_by_uri(db: Database, uri: str) -> tuple[str, int, int] | N
     return None if row is None else (row[0], row[1], row[2])
 
 
-async def insert_report(w: Writer, report_id: int, account_id: int, target_id: int, comment: str,
-                        status_ids: Sequence[int], uri: str) -> bool:
-    """A report row, if the reports table exists (moderation comes later); False otherwise."""
-    exists = await w.fetchone("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reports'")
-    if exists is None:
-        return False
-    await w.execute(
-        "INSERT INTO reports (id, account_id, target_account_id, comment, status_ids, uri, created_at)"
-        " VALUES (?,?,?,?,?,?,?)",
-        (report_id, account_id, target_id, comment, ",".join(map(str, status_ids)), uri, now_iso()))
-    return True
-
-
 async def any_local_follower(db: Database, account_id: int) -> int | None:
     """A local account following `account_id` (whose key may sign fetches about it)."""
     return await db.fetchval(

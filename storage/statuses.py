@@ -121,14 +121,19 @@ class Access:
     following: frozenset[int] = frozenset()   # authors the viewer follows
     mentioned: frozenset[int] = frozenset()   # statuses that mention the viewer
     blocked_by: frozenset[int] = frozenset()  # authors who block the viewer
+    suspended: frozenset[int] = frozenset()   # authors suspended by moderators (article 14)
 
 
 async def load_access(db: Database, viewer_id: int | None, rows: Iterable[StatusRow]) -> Access:
     """One query for everything `can_view` needs about these rows."""
     rows = list(rows)
-    if viewer_id is None or not rows:
+    if not rows:
         return Access(viewer_id)
     authors = list({r.account_id for r in rows})
+    suspended = frozenset(r[0] for r in await db.fetchall(
+        f"SELECT id FROM accounts WHERE suspended_at IS NOT NULL AND id IN ({placeholders(authors)})", authors))
+    if viewer_id is None:
+        return Access(viewer_id, suspended=suspended)
     statuses = [r.id for r in rows]
     found = await db.fetchall(
         f"SELECT 'f', target_id FROM follows WHERE account_id = ? AND frozen = 0"
@@ -141,12 +146,14 @@ async def load_access(db: Database, viewer_id: int | None, rows: Iterable[Status
     kinds: dict[str, set[int]] = {"f": set(), "m": set(), "b": set()}
     for kind, value in found:
         kinds[kind].add(value)
-    return Access(viewer_id, frozenset(kinds["f"]), frozenset(kinds["m"]), frozenset(kinds["b"]))
+    return Access(viewer_id, frozenset(kinds["f"]), frozenset(kinds["m"]), frozenset(kinds["b"]), suspended)
 
 
 def can_view(row: StatusRow, access: Access) -> bool:
     """Mastodon's StatusPolicy#show?, plus held statuses for their author only."""
     viewer = access.viewer_id
+    if row.account_id in access.suspended:
+        return False
     if viewer == row.account_id:
         return row.deleted_at is None
     if not row.published or row.account_id in access.blocked_by:

@@ -40,10 +40,14 @@ HOME_WINDOW = 1000
 
 _HIDDEN = ("hidden(id) AS (SELECT target_id FROM blocks WHERE account_id = :viewer"
            " UNION ALL SELECT target_id FROM mutes WHERE account_id = :viewer"
-           " AND (expires_at IS NULL OR expires_at > :now))")
+           " AND (expires_at IS NULL OR expires_at > :now)"
+           " UNION ALL SELECT id FROM accounts WHERE suspended_at IS NOT NULL)")  # article 14: suspended
 _PUBLISHED = "s.state = 'published' AND s.deleted_at IS NULL"
 _NOT_HIDDEN = ("s.account_id NOT IN (SELECT id FROM hidden) AND (s.reblog_of_id IS NULL OR"
                " (SELECT o.account_id FROM statuses o WHERE o.id = s.reblog_of_id) NOT IN (SELECT id FROM hidden))")
+# Limited (silenced) accounts leave the public timelines, except for their followers.
+_NOT_LIMITED = ("(s.account_id NOT IN (SELECT id FROM accounts WHERE silenced_at IS NOT NULL)"
+                " OR s.account_id = :viewer OR s.account_id IN (SELECT target_id FROM follows WHERE account_id = :viewer))")
 _MENTIONS_VIEWER = "EXISTS (SELECT 1 FROM mentions m WHERE m.status_id = s.id AND m.account_id = :viewer)"
 
 
@@ -153,7 +157,7 @@ async def public_statuses(db: Database, viewer_id: int | None, page: Page, *, lo
     where, order, paging = page_sql(page, "s.id")
     sql = (f"SELECT s.id FROM statuses s WHERE s.visibility = 'public' AND {_PUBLISHED}"
            " AND s.reblog_of_id IS NULL AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)"
-           f"{_locality(local, remote)} AND {_NOT_HIDDEN} AND {where} {order}")
+           f"{_locality(local, remote)} AND {_NOT_HIDDEN} AND {_NOT_LIMITED} AND {where} {order}")
     return await _rows(db, page, f"WITH {_HIDDEN} ", sql, {**paging, "viewer": viewer_id, "now": now_iso()})
 
 
@@ -180,7 +184,7 @@ async def tag_statuses(db: Database, viewer_id: int | None, page: Page, *, any_t
                        f" AND x.tag_id IN ({_in('none', none_tags, params)}))")
     sql = (f"SELECT s.id FROM statuses s WHERE {' AND '.join(clauses)}"
            f" AND s.visibility = 'public' AND {_PUBLISHED} AND s.reblog_of_id IS NULL"
-           f"{_locality(local, remote)} AND {_NOT_HIDDEN} AND {where} {order}")
+           f"{_locality(local, remote)} AND {_NOT_HIDDEN} AND {_NOT_LIMITED} AND {where} {order}")
     return await _rows(db, page, f"WITH {_HIDDEN} ", sql, params)
 
 

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from federation.activities import accept, announce, block, create, delete, flag, follow, like, move, undo, update
+from federation.activities import (
+    accept,
+    announce,
+    block,
+    create,
+    delete,
+    flag,
+    follow,
+    like,
+    move,
+    undo,
+    update,
+)
 from federation.activities.common import Dropped, Inbound, Processor
 
 PROCESSORS: dict[str, Processor] = {

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from federation.actors import ActorError, actor_for, check_host
 from federation.activities.common import Dropped, Inbound, object_id
+from federation.actors import ActorError, actor_for, check_host
 from federation.context import Federation
 from federation.fetch import FetchError, fetch_activitypub
 from federation.notes import store_note, visibility_of

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from federation.actors import fetch_actor_document, parse_actor, store_actor
 from federation.activities.common import Dropped, Inbound, object_id
+from federation.actors import fetch_actor_document, parse_actor, store_actor
 from federation.context import Federation
 from storage import remote
 

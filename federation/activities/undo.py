@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from federation.activities.common import Dropped, Inbound, local_account, object_id, object_type
+from federation.activities.common import (
+    Dropped,
+    Inbound,
+    local_account,
+    object_id,
+    object_type,
+)
 from federation.context import Federation
 from storage import interactions, relationships, remote, status_writes
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from federation.actors import parse_actor, store_actor
 from federation.activities.common import Dropped, Inbound, object_id, object_type
+from federation.actors import parse_actor, store_actor
 from federation.context import Federation
 from federation.notes import NOTE_TYPES, update_note
 

@@ -27,6 +27,7 @@ from node.auth import Auth, authenticated
 from node.entities.account import IDENTITY_FIELD_NAME, serialize_credential_account
 from node.keys import CONFIG, DB, IDS
 from node.params import Params, read_params
+from node.text import LinkPolicy
 from storage import accounts, relationships
 
 MAX_DISPLAY_NAME = 30
@@ -145,14 +146,14 @@ def _read_source(params: Params, change: ProfileChange) -> None:
         change.settings["default_language"] = code or None
 
 
-async def _render(app: web.Application, change: ProfileChange) -> None:
+async def _render(app: web.Application, change: ProfileChange, link_policy: LinkPolicy | None = None) -> None:
     """HTML for the note and field values (what Account.note/fields show)."""
     if "note_source" in change.columns:
-        change.columns["note"] = (await render_text(app, str(change.columns["note_source"]))).content
+        change.columns["note"] = (await render_text(app, str(change.columns["note_source"]), link_policy)).content
     if change.fields is not None:
         rendered = []
         for name, value in change.fields:
-            html = (await render_text(app, " ".join(value.split()))).content
+            html = (await render_text(app, " ".join(value.split()), link_policy)).content
             html = html.removeprefix("<p>").removesuffix("</p>")
             rendered.append({"name": name.strip(), "value": html, "source": value, "verified_at": None})
         change.columns["fields_json"] = json.dumps(rendered, ensure_ascii=False)
@@ -169,10 +170,12 @@ async def update_credentials(request: web.Request, auth: Auth) -> web.Response:
     if change.details:
         raise validation_failed(change.details)
     assert auth.account is not None
+    link_policy = None
     if change.texts:
         # The gate raises on refusal; "sensitive" or "review" store for now.
-        await gate.vet_publication(request.app, auth.account, change.texts, kind="profile")
-    await _render(request.app, change)
+        vetting = await gate.vet_publication(request.app, auth.account, change.texts, kind="profile")
+        link_policy = gate.link_policy_of(vetting)  # article 7(6) links
+    await _render(request.app, change, link_policy)
     db = request.app[DB]
     await accounts.update_profile(db, auth.account_id, change.columns, change.settings)
     await emit.after_commit(request.app, emit.profile_updated, auth.account_id)  # federation

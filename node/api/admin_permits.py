@@ -13,6 +13,8 @@ from typing import Any
 from aiohttp import web
 
 from node import routing
+from node.audit_log import audit_permit
+from policy.permit_effects import apply_permit_change
 from node.auth import Auth, authenticated
 from node.errors import forbidden, not_found, unprocessable
 from node.keys import CONFIG, DB, IDS
@@ -80,6 +82,8 @@ async def create_permit(request: web.Request, auth: Auth) -> web.Response:
         field = "domain" if exc.field == "host" else exc.field
         raise unprocessable(f"Validation failed: {field} {exc.message}") from None
     change = await permits.add_permit(request.app[DB], request.app[IDS], entry)
+    await audit_permit(request.app, auth, change)
+    await apply_permit_change(request.app[DB], change)  # re-added after removal: ties restored
     row = await store.get_permit(request.app[DB], change.host)
     assert row is not None
     return web.json_response(serialize_permit(row))
@@ -90,9 +94,11 @@ async def delete_permit(request: web.Request, auth: Auth) -> web.Response:
     _require_admin(auth)
     row = await _permit_row(request)
     try:
-        await permits.remove_permit(request.app[DB], row.host)
+        change = await permits.remove_permit(request.app[DB], row.host)
     except PermitNotFoundError:
         raise not_found() from None
+    await audit_permit(request.app, auth, change)
+    await apply_permit_change(request.app[DB], change)  # deliveries dropped, follows frozen
     return web.json_response({})
 
 
@@ -107,6 +113,8 @@ def _status_handler(status: str) -> routing.Handler:
                                                  note=params.str("note"))
         except PermitNotFoundError:
             raise not_found() from None
+        await audit_permit(request.app, auth, change)
+        await apply_permit_change(request.app[DB], change)  # restrict on suspend/revoke, restore on activate
         updated = await store.get_permit(request.app[DB], change.host)
         assert updated is not None
         return web.json_response(serialize_permit(updated))

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from node import routing
 from node.api.path_ids import path_id
+from node.audit_log import audit
 from node.auth import Auth, authenticated
 from node.errors import json_error, not_found, unprocessable
 from node.keys import DB, IDS, SCREENING
@@ -81,6 +82,7 @@ async def reload(request: web.Request, auth: Auth) -> web.Response:
     """POST /api/v1/admin/screening/reload: 200 with the new version, or
     422 naming the file and line while the old policy stays."""
     result = await _holder(request).reload()
+    await audit(request.app, auth, "screening.reload", ("policy", "screening"), result.to_dict())
     return web.json_response(result.to_dict(), status=200 if result.ok else 422)
 
 
@@ -128,6 +130,7 @@ async def approve(request: web.Request, auth: Auth) -> web.Response:
         if status is not None and status.state == "pending" and item.action == "review":
             await status_writes.set_state(w, status.id, "published")
             await status_writes.publish_effects(w, ids, status, status.text)
+        await audit(w, auth, "queue.approve", ("queue_item", item.id), _item_details(item))
     return web.json_response(serialize_item(await _item(request)))
 
 
@@ -148,7 +151,13 @@ async def reject(request: web.Request, auth: Auth) -> web.Response:
         # status, which is no longer visible to anyone but its author.
         await notify(w, ids, item.account_id, auth.account_id, "moderation_warning", None,
                      extra={"moderation_warning": _warning(item, reason)})
+        await audit(w, auth, "queue.reject", ("queue_item", item.id), {**_item_details(item), "reason": reason})
     return web.json_response(serialize_item(await _item(request)))
+
+
+def _item_details(item: QueueItem) -> dict[str, Any]:
+    return {"status_id": str(item.status_id) if item.status_id else None, "account_id": str(item.account_id),
+            "kind": item.kind, "action": item.action, "policy_version": item.policy_version}
 
 
 async def _unpublish(w: Any, item: QueueItem) -> None:
@@ -173,6 +182,7 @@ async def escalate(request: web.Request, auth: Auth) -> web.Response:
     async with request.app[DB].write() as w:
         if not await store.resolve_item(w, item.id, "escalated", auth.account_id, reason):
             raise json_error(409, "This item was already resolved")
+        await audit(w, auth, "queue.escalate", ("queue_item", item.id), {**_item_details(item), "reason": reason})
     return web.json_response(serialize_item(await _item(request)))
 
 

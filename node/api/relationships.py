@@ -22,9 +22,10 @@ from node.api.path_ids import id_param
 from node.auth import Auth, authenticated
 from node.entities.account import serialize_account
 from node.entities.relationship import serialize_relationship
-from node.errors import forbidden, not_found, unprocessable
+from node.errors import forbidden, json_error, not_found, unprocessable
 from node.keys import CONFIG, DB, IDS
 from node.params import Params, read_params
+from policy.sanctions import follow_allowed
 from storage import accounts, relationships
 from storage.clock import iso, now
 from storage.relationships import UNCHANGED, FollowOptions
@@ -61,6 +62,8 @@ async def follow(request: web.Request, auth: Auth) -> web.Response:
     assert auth.account is not None
     if target.moved_to_id or await relationships.blocked_either_way(db, auth.account_id, target.id):
         raise forbidden()
+    if not await follow_allowed(db, auth.account_id, now()):  # article 7(7): no buying fans
+        raise json_error(429, "Too many follow requests")
     as_request = bool(target.locked) or not target.local or bool(auth.account.silenced_at)
     await relationships.follow(db, request.app[IDS], auth.account_id, target.id,
                                _follow_options(await read_params(request)), as_request=as_request)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from node.api import admin_permits, admin_screening
+from node.api import admin_accounts, admin_reports, corrections, reports
 from node.api import account_credentials, accounts, apps, oauth, oauth_authorize, relationship_lists, relationships, sign_in
 from node.api import activitypub, identity, instance, pages
 from node.api import status_actions, statuses, timelines
@@ -16,6 +17,7 @@ def all_routes() -> list[web.AbstractRouteDef]:
         *instance.routes(), *activitypub.routes(),
         *apps.routes(), *oauth.routes(), *oauth_authorize.routes(), *sign_in.routes(), *account_credentials.routes(), *relationships.routes(), *relationship_lists.routes(), *accounts.routes(),
         *admin_permits.routes(), *admin_screening.routes(),
+        *reports.routes(), *admin_reports.routes(), *admin_accounts.routes(), *corrections.routes(),
         *pages.routes(), *identity.routes(),
         *statuses.routes(), *status_actions.routes(), *timelines.routes(),
         *notifications.routes(), *notifications_v2.routes(), *search.routes(), *tags.routes(),

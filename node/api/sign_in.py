@@ -11,7 +11,10 @@ from aiohttp import web
 
 from node import html, routing, sessions
 from node.html import Markup, escape
-from node.keys import CONFIG
+from node.audit_log import audit
+from node.keys import CONFIG, DB
+from storage import accounts
+from storage.accounts import AccountRow
 
 
 def safe_next(value: object) -> str:
@@ -52,7 +55,16 @@ async def sign_in_submit(request: web.Request) -> web.StreamResponse:
         return await _form(request, next_path, error=check.error,
                            login=login if isinstance(login, str) else "", status=422)
     await sessions.sign_in(request, check.account.id)
+    await _audit_staff_sign_in(request, check.account)
     return sessions.finish(request, web.Response(status=303, headers={"Location": next_path}))
+
+
+async def _audit_staff_sign_in(request: web.Request, account: AccountRow) -> None:
+    """Article 7(1): a moderator's or admin's sign-in is an audited event."""
+    user = await accounts.get_user(request.app[DB], account.id)
+    if user is not None and user.role in ("admin", "moderator"):
+        await audit(request.app, account, "staff.sign_in", ("account", account.id),
+                    {"role": user.role, "ip": request.remote or ""})
 
 
 async def sign_out(request: web.Request) -> web.StreamResponse:

@@ -144,13 +144,14 @@ async def _mention_targets(db: Any, config: Any, entities: text.Entities) -> dic
     return found
 
 
-async def render_text(app: web.Application, source: str) -> Rendered:
+async def render_text(app: web.Application, source: str, link_policy: text.LinkPolicy | None = None) -> Rendered:
+    """`link_policy`: what the gate's links step decided (`gate.link_policy_of`)."""
     config = app[CONFIG]
     entities = text.extract(source)
     targets = await _mention_targets(app[DB], config, entities)
     html = text.render_html(
         source, mentions={k: text.MentionTarget(a.url or a.uri, a.username) for k, a in targets.items()},
-        tag_url=lambda name: tag_url(config, name), link_policy=app.get(LINK_POLICY, text.link_all))
+        tag_url=lambda name: tag_url(config, name), link_policy=link_policy or app.get(LINK_POLICY, text.link_all))
     return Rendered(html, list(dict.fromkeys(a.id for a in targets.values())), list(entities.tags))
 
 
@@ -222,7 +223,7 @@ async def create_status(request: web.Request, auth: Auth) -> web.Response:
     parent = await _reply_target(request.app[DB], params.raw("in_reply_to_id"), auth.account_id)
     vetting = await gate.vet_publication(request.app, auth.account, draft.fields(), kind="status")
     draft = apply_vetting(draft, vetting)
-    rendered = await render_text(request.app, draft.text)
+    rendered = await render_text(request.app, draft.text, gate.link_policy_of(vetting))
     new = _new_status(request.app, auth, draft, rendered, parent, vetting.held)
     row = await _store(request.app, new, rendered, key)
     if row.id != new.id:  # a concurrent request with the same Idempotency-Key won
@@ -279,7 +280,7 @@ async def edit_status(request: web.Request, auth: Auth) -> web.Response:
     if not _unchanged(row, draft):  # Mastodon ignores an edit that changes nothing
         vetting = await gate.vet_publication(request.app, auth.account, draft.fields(), kind="edit")
         draft = apply_vetting(draft, vetting)
-        rendered = await render_text(request.app, draft.text)
+        rendered = await render_text(request.app, draft.text, gate.link_policy_of(vetting))
         await _save_edit(request.app, row, draft, rendered, vetting.held)
         await emit.after_commit(request.app, emit.status_edited, row.id)  # federation: after the commit
         await _queue(request.app, vetting, "edit", row)

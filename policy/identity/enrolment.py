@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from policy import audit
 from policy.identity.attestation import Attestation, AttestationError, nonce_key, verify_attestation
 from policy.identity.vault import UnknownKeyError, Vault, load_key_file
-from storage import identities
+from storage import identities, sanctions
 from storage.clock import iso
 from storage.database import Database
 from storage.identities import IdentityRow
@@ -97,6 +98,9 @@ async def enrol(db: Database, keys: IdentityKeys, account_id: int, token: str, *
         if others >= keys.max_accounts:
             raise AttestationError("limit_reached", _limit_message(others, keys.max_accounts))
         await identities.save_identity(w, row)
+        if await sanctions.clear_posting_revoked(w, account_id):  # article 14: verified again
+            await audit.append(w, audit.Entry("system", "account.restore_posting", "account", str(account_id),
+                                              {"by": "identity verification"}))
     logger.info("identity verified for account %s by authority %s", account_id, att.issuer)
     return Enrolled(account_id, att.issuer, att.kind, row.verified_at)
 
@@ -132,7 +136,10 @@ async def reveal(db: Database, keys: IdentityKeys, reveal_id: int, account_id: i
     row = await identities.get_identity(db, account_id)
     if row is None:
         return None
-    await identities.record_reveal(db, reveal_id, account_id, actor, reason.strip())
+    async with db.write() as w:  # the reveal and its audit record commit together, before decrypting
+        await identities.record_reveal(w, reveal_id, account_id, actor, reason.strip())
+        await audit.append(w, audit.Entry(actor, "identity.reveal", "account", str(account_id),
+                                          {"reason": reason.strip(), "reveal_id": reveal_id}))
     name = keys.decrypt(row.name_blob, associated(account_id, "name")) if row.name_blob else None
     number = (keys.decrypt(row.id_number_blob, associated(account_id, "id_number"))
               if row.id_number_blob else None)

@@ -16,8 +16,8 @@ from typing import Any
 
 import aiohttp
 
-from federation.httpsig import ACTIVITY_JSON, sign_request
 from federation.actors import actor_for
+from federation.httpsig import ACTIVITY_JSON, sign_request
 from node.keys import DB, FEDERATION, IDS
 from policy.permits import add_permit, validate_entry
 from storage import relationships
@@ -75,9 +75,15 @@ async def signed_get(http: aiohttp.ClientSession, url: str, node: Node,
         return resp.status, await resp.json(content_type=None)
 
 
-async def settle(node: Node, timeout: float = 10.0) -> dict[str, int]:
-    """Wait until the node's inbox worker has no due rows; the count by state."""
+async def settle(node: Node, timeout: float = 10.0, *, expect: int = 0) -> dict[str, int]:
+    """Wait until the node's inbox holds `expect` rows or more (deliveries
+    from a peer's queue take a moment) and its worker has no due rows;
+    the count by state."""
     db = node.app[DB]
+    for _ in range(int(timeout / 0.05)):
+        if await db.fetchval("SELECT count(*) FROM inbox_activities") >= expect:
+            break
+        await asyncio.sleep(0.05)
     for _ in range(int(timeout / 0.05)):
         due = await db.fetchval("SELECT count(*) FROM inbox_activities WHERE state IN ('received','processing')")
         if not due:

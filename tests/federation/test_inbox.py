@@ -14,9 +14,18 @@ from federation.httpsig import sign_request
 from federation.keys import generate_keypair
 from federation.rfc9421 import sign_rfc9421
 from node.keys import DB, IDS
-from storage.accounts import get_private_key
 from policy.permits import add_permit, validate_entry
-from tests.federation.nodes import Peers, create, follow_remote, note, permit, settle, signed_post, start_peers
+from storage.accounts import get_private_key
+from tests.federation.nodes import (
+    Peers,
+    create,
+    follow_remote,
+    note,
+    permit,
+    settle,
+    signed_post,
+    start_peers,
+)
 
 
 @pytest.fixture
@@ -97,7 +106,7 @@ async def test_digest_mismatch_and_stale_date(peers: Peers, http: aiohttp.Client
     tampered = body.replace(b"hello from afar", b"buy followers now")
     async with http.post(home.url("/inbox"), data=tampered, headers=headers) as resp:
         assert resp.status == 401
-    stale = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=3)
+    stale = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
     resp = await signed_post(http, home.url("/inbox"), body, peer, bob, now=stale)
     assert resp.status == 401
     assert await nothing_stored(peers)

@@ -14,8 +14,17 @@ from node.keys import DB, IDS
 from storage import relationships, remote
 from storage.relationships import FollowOptions
 from tests.conftest import Node, Session
-from tests.federation.nodes import (Peers, create, follow_remote, note, permit, remote_account, settle,
-                                    signed_post, start_peers)
+from tests.federation.nodes import (
+    Peers,
+    create,
+    follow_remote,
+    note,
+    permit,
+    remote_account,
+    settle,
+    signed_post,
+    start_peers,
+)
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 
@@ -79,7 +88,10 @@ async def test_follow_is_accepted_across_nodes(peers: Peers, http: aiohttp.Clien
     bob_here = await remote.find_account_by_key_id(home.app[DB], bob.public_key_id)
     assert bob_here is not None
     assert (await relationships.relationships(home.app[DB], alice.id, [bob_here.id]))[bob_here.id].followed_by
-    assert await settle(peer) == {"done": 1}
+    assert await settle(peer, expect=1) == {"done": 1}
+    # (the Accept went through the durable delivery queue)
+    sent = await home.app[DB].fetchall("SELECT state, activity_json FROM deliveries")
+    assert [(r[0], '"Accept"' in r[1]) for r in sent] == [("done", True)]
     rel = (await relationships.relationships(peer.app[DB], bob.id, [alice_there.id]))[alice_there.id]
     assert rel.following and not rel.requested
     # And an Undo of the Follow ends it

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from federation import vocab
@@ -98,11 +96,11 @@ def test_activities_wrap_without_inner_context() -> None:
     assert boost["object"] == note["id"] and boost["to"] == [PUBLIC]
     for doc in (vocab.like_activity("a", "o", 1), vocab.block_activity("a", "b", 1),
                 vocab.flag_activity("a", ["b"], "spam", 1), vocab.move_activity("a", "https://x.cn/users/b"),
-                vocab.reject_activity("a", "f", 1), vocab.update_activity(replace_note(note))):
+                vocab.reject_activity("a", "f", 1), vocab.update_activity(edited(note))):
         assert doc["id"] and doc["actor"] and "@context" in doc
 
 
-def replace_note(note: dict[str, object]) -> dict[str, object]:
+def edited(note: dict[str, object]) -> dict[str, object]:
     return {**note, "updated": "2026-11-23T09:00:00Z"}
 
 
@@ -111,7 +109,3 @@ def test_collections() -> None:
     assert coll["type"] == "OrderedCollection" and coll["totalItems"] == 3 and coll["first"] == "x?page=true"
     page = vocab.collection_page("p", "c", [{"@context": "x", "id": "i"}], next_id="n")
     assert page["orderedItems"] == [{"id": "i"}] and page["partOf"] == "c" and page["next"] == "n"
-
-
-def test_unused_replace_helper_keeps_rows_frozen() -> None:
-    assert replace(status(), id=9).id == 9

@@ -45,3 +45,11 @@ async def test_unknown_api_route_is_json_404(node: Node, http: aiohttp.ClientSes
     async with http.get(node.url("/api/v1/nothing-here")) as resp:
         assert resp.status == 404
         assert await resp.json() == {"error": "Not found"}
+
+
+async def test_front_page_footer_shows_permit(node: Node, http: aiohttp.ClientSession) -> None:
+    # Article 6: every HTML page shows the permit in its footer
+    async with http.get(node.url("/")) as resp:
+        page = await resp.text()
+    assert resp.status == 200 and resp.content_type == "text/html"
+    assert '<span id="permit">京ICP备12345678号-1</span>' in page

@@ -1,0 +1,197 @@
+"""Admin accounts and sanctions, in the shape of Mastodon's admin API.
+
+`POST /api/v1/admin/accounts/:id/action` (none, sensitive, disable,
+silence, suspend, and the extension revoke_posting; `scope=identity` for
+every local account of the same verified person; `duration_hours` for a
+sanction that ends by itself), the undo endpoints, the Admin::Account
+entity (never any legal identity: `identity_verified` is a yes or no),
+and follower bursts (article 7(7)).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from aiohttp import web
+
+from node import routing
+from node.api.path_ids import id_param, path_id
+from node.auth import Auth, authenticated
+from node.entities.account import serialize_account
+from node.errors import forbidden, not_found, unprocessable
+from node.keys import CONFIG, DB, IDS
+from node.pagination import read_limit
+from node.params import Params, read_params
+from policy import sanctions as policy
+from policy.sanctions import Sanction, SanctionError
+from storage import accounts, identities, reports
+from storage import sanctions as store
+from storage.accounts import AccountRow, UserRow
+from storage.clock import iso, now
+from storage.notifications import notify
+from storage.sanctions import SanctionRow
+
+READ = ("admin:read", "admin:read:accounts")
+WRITE = ("admin:write", "admin:write:accounts")
+_ROLES = {"user": ("-99", ""), "moderator": ("2", "Moderator"), "admin": ("3", "Admin")}
+
+
+def serialize_admin_account(account: AccountRow, user: UserRow | None, verified: bool,
+                            config: Any) -> dict[str, Any]:
+    role = user.role if user else "user"
+    role_id, name = _ROLES[role]
+    return {
+        "id": str(account.id), "username": account.username, "domain": account.domain,
+        "created_at": account.created_at, "email": user.email if user else None, "ip": None, "ips": [],
+        "locale": user.locale if user else None, "invite_request": None,
+        "role": {"id": role_id, "name": name, "permissions": "0" if role == "user" else "1", "color": "",
+                 "highlighted": role != "user"},
+        "confirmed": user is not None, "approved": bool(user.approved) if user else True,
+        "disabled": bool(user.disabled) if user else False, "sensitized": bool(account.sensitized_at),
+        "silenced": bool(account.silenced_at), "suspended": bool(account.suspended_at),
+        "posting_revoked": bool(user and user.posting_revoked_at), "identity_verified": verified,
+        "account": serialize_account(account, config),
+        "created_by_application_id": None, "invited_by_account_id": None,
+    }
+
+
+async def admin_accounts_by_id(app: web.Application, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Admin::Account entities for `ids`, in batches."""
+    db, config = app[DB], app[CONFIG]
+    rows = await accounts.get_accounts(db, [i for i in ids if i])
+    out = {}
+    for account_id, account in rows.items():
+        user = await accounts.get_user(db, account_id) if account.local else None
+        verified = await identities.get_identity(db, account_id) is not None
+        out[account_id] = serialize_admin_account(account, user, verified, config)
+    return out
+
+
+async def _account(request: web.Request) -> AccountRow:
+    found = await accounts.get_account(request.app[DB], path_id(request))
+    if found is None:
+        raise not_found()
+    return found
+
+
+@authenticated(*READ, staff=True)
+async def list_accounts(request: web.Request, auth: Auth) -> web.Response:
+    """GET /api/v1/admin/accounts (v1 filters)"""
+    q = request.query
+    flags = {k: q.get(k, "").lower() in ("1", "true") for k in
+             ("local", "remote", "active", "suspended", "silenced", "disabled", "sensitized", "staff")}
+    query = store.AccountQuery(**flags, username=q.get("username") or None,
+                               limit=read_limit(request, 100, 200), max_id=id_param(q.get("max_id")))
+    ids = await store.admin_account_ids(request.app[DB], query)
+    found = await admin_accounts_by_id(request.app, ids)
+    return web.json_response([found[i] for i in ids if i in found])
+
+
+@authenticated(*READ, staff=True)
+async def show_account(request: web.Request, auth: Auth) -> web.Response:
+    account = await _account(request)
+    return web.json_response((await admin_accounts_by_id(request.app, [account.id]))[account.id])
+
+
+def _sanction_from(params: Params) -> Sanction:
+    hours = params.int("duration_hours")
+    report = id_param(params.str("report_id"))
+    return Sanction(action=params.str("type") or "none", text=(params.str("text") or params.str("warning_text")
+                    or "").strip(), report_id=report, duration_hours=hours, scope=params.str("scope") or "account")
+
+
+async def _targets(request: web.Request, account: AccountRow, scope: str) -> tuple[list[int], str | None]:
+    """The account alone, or every local account of its verified person."""
+    if scope != "identity":
+        return [account.id], None
+    row = await identities.get_identity(request.app[DB], account.id)
+    if row is None:
+        raise unprocessable("Validation failed: this account has no verified identity to sanction")
+    return sorted(await identities.accounts_with_subject(request.app[DB], row.subject_hash)), row.subject_hash
+
+
+async def _check_target(request: web.Request, auth: Auth, account: AccountRow, action: str) -> None:
+    if account.id == auth.account_id:
+        raise forbidden("You cannot sanction your own account")
+    user = await accounts.get_user(request.app[DB], account.id) if account.local else None
+    if user is not None and user.role in ("admin", "moderator") and not auth.is_admin:
+        raise forbidden("Only admins may sanction staff")
+    if action in ("disable", "revoke_posting") and not account.local:
+        raise unprocessable(f"Validation failed: {action} applies to local accounts only")
+
+
+@authenticated(*WRITE, staff=True)
+async def action(request: web.Request, auth: Auth) -> web.Response:
+    """POST /api/v1/admin/accounts/:id/action"""
+    account = await _account(request)
+    sanction = _sanction_from(await read_params(request))
+    try:
+        policy.validate(sanction)
+    except SanctionError as exc:
+        raise unprocessable(f"Validation failed: {exc}") from None
+    await _check_target(request, auth, account, sanction.action)
+    if sanction.report_id and await reports.get_report(request.app[DB], sanction.report_id) is None:
+        raise unprocessable("Validation failed: report_id is not a report")
+    targets, subject = await _targets(request, account, sanction.scope)
+    await _apply(request, auth, sanction, targets, subject)
+    return web.json_response({})
+
+
+async def _apply(request: web.Request, auth: Auth, sanction: Sanction, targets: list[int],
+                 subject: str | None) -> None:
+    app, moment = request.app, now()
+    assert auth.account is not None
+    async with app[DB].write() as w:
+        rows = await policy.apply(w, app[IDS], sanction, targets, actor=auth.account.acct(),
+                                  actor_account_id=auth.account_id, subject_hash=subject, now=moment)
+        if sanction.report_id:
+            await reports.set_resolved(w, sanction.report_id, auth.account_id)
+        for row in rows:
+            await notify(w, app[IDS], row.account_id, auth.account_id, "moderation_warning", None,
+                         extra={"moderation_warning": serialize_warning(row)})
+
+
+def serialize_warning(row: SanctionRow) -> dict[str, Any]:
+    """Mastodon's AccountWarning (target_account left out: it is the reader)."""
+    action = {"revoke_posting": "none"}.get(row.action, row.action)
+    return {"id": str(row.id), "action": action, "text": row.text, "status_ids": [],
+            "target_account": None, "appeal": None, "created_at": row.created_at,
+            "expires_at": row.expires_at, "extension_action": row.action}
+
+
+def _undo_handler(undo: str) -> routing.Handler:
+    @authenticated(*WRITE, staff=True)
+    async def handler(request: web.Request, auth: Auth) -> web.Response:
+        account = await _account(request)
+        assert auth.account is not None
+        async with request.app[DB].write() as w:
+            await policy.lift(w, undo, account.id, actor=auth.account.acct())
+        return web.json_response((await admin_accounts_by_id(request.app, [account.id]))[account.id])
+
+    return handler
+
+
+@authenticated(*READ, staff=True)
+async def follower_bursts(request: web.Request, auth: Auth) -> web.Response:
+    """GET /api/v1/admin/follower_bursts?hours=24&min=20"""
+    hours = max(1, min(int(request.query.get("hours", "24") or 24), 24 * 30))
+    minimum = max(1, int(request.query.get("min", "20") or 20))
+    moment = now()
+    rows = await store.follower_bursts(request.app[DB], iso(moment - dt.timedelta(hours=hours)),
+                                       iso(moment - dt.timedelta(days=7)), minimum, read_limit(request, 40, 200))
+    found = await admin_accounts_by_id(request.app, [r.account_id for r in rows])
+    return web.json_response([{"account": found.get(r.account_id), "follows": r.total, "suspicious": r.suspicious,
+                               "from_new_accounts": r.from_new, "from_unverified_accounts": r.from_unverified,
+                               "from_same_identity": r.from_same_identity} for r in rows])
+
+
+def routes() -> list[web.RouteDef]:
+    base = "/api/v1/admin/accounts"
+    return [
+        routing.get(base, list_accounts),
+        routing.get(f"{base}/{{id}}", show_account),
+        routing.post(f"{base}/{{id}}/action", action),
+        *[routing.post(f"{base}/{{id}}/{undo}", _undo_handler(undo)) for undo in policy.UNDO],
+        routing.get("/api/v1/admin/follower_bursts", follower_bursts),
+    ]
