@@ -45,6 +45,7 @@ async def _sweep(http: aiohttp.ClientSession, node: Node, who: Session, paths: l
         for accept in ("application/json", "application/activity+json", "text/html"):
             async with http.get(node.url(path), headers={**who.headers, "Accept": accept}) as resp:
                 bodies.append(await resp.text())
+                assert resp.status < 500, f"GET {path} ({accept}) failed: {resp.status}"
     return bodies
 
 
