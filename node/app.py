@@ -14,6 +14,7 @@ from node.config import Config
 from node.delivery_setup import delivery_context
 from node.federation_setup import federation_context
 from node.identity_runtime import load_identity_keys
+from node.moderation_setup import moderation_context
 from node.screening_setup import screening_context
 from storage.database import Database
 from storage.ids import IdGenerator
@@ -30,6 +31,7 @@ def create_app(config: Config) -> web.Application:
     app[keys.IDS] = IdGenerator()
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(screening_context)
+    app.cleanup_ctx.append(moderation_context)  # expiring sanctions
     app.cleanup_ctx.append(federation_context)
     app.cleanup_ctx.append(delivery_context)  # after federation_context: uses its gate and session
     app.router.add_routes(api_routes.all_routes())

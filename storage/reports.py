@@ -136,3 +136,13 @@ async def claim_form_slot(db: Database, client_hash: str, since: str, limit: int
             return False
         await w.execute("INSERT INTO report_form_hits (client_hash, at) VALUES (?, ?)", (client_hash, now_iso()))
     return True
+
+
+async def screening_items_for(db: Database, account_id: int, status_ids: Sequence[int]) -> list[dict[str, object]]:
+    """Screening queue items about a reported account or its reported statuses, for case files."""
+    marks = ",".join("?" * len(status_ids)) or "NULL"
+    rows = await db.fetchall(
+        "SELECT id, kind, action, status_id, account_id, decision_json, policy_version, state, reason,"
+        f" resolved_by, created_at, resolved_at FROM moderation_queue WHERE account_id = ? OR status_id IN ({marks})"
+        " ORDER BY id", (account_id, *status_ids))
+    return [dict(r) for r in rows]
