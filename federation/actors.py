@@ -107,9 +107,10 @@ async def check_host(fed: Federation, url: str) -> str:
 
 async def fetch_actor_document(fed: Federation, uri: str,
                                signer: RequestSigner | None = None) -> dict[str, Any]:
+    """An actor (or key) document, signed by the instance actor unless `signer` is given."""
     await check_host(fed, uri)
     try:
-        _url_final, doc = await fetch_activitypub(fed.session, uri, signer=signer)
+        _url_final, doc = await fetch_activitypub(fed.session, uri, signer=signer or fed.instance.signer())
     except FetchError as exc:
         raise ActorError("fetch_failed", str(exc)) from None
     if url_host(_str(doc, "id")) != url_host(uri):

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import aiohttp
 from aiohttp import web
 
+from federation.instance_actor import InstanceActor
 from federation.urls import Urls
 from policy.permit_gate import PermitGate
 from policy.publication import IdentityRules, ScreeningPort
@@ -40,6 +41,8 @@ class FederationSettings:
     secure_mode: bool = True
     max_body_bytes: int = 1_048_576
     user_agent: str = "permitted-node/0.1"
+    link_mode: str = "unlink"  # [federation] links, for links in inbound content too
+    link_allow_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +53,7 @@ class Federation:
     gate: PermitGate
     session: aiohttp.ClientSession
     identity_rules: IdentityRules
+    instance: InstanceActor
     # Getters: the screening policy and the delivery queue start in their
     # own cleanup contexts, possibly after this value is built.
     screening: Callable[[], ScreeningPort | None] = lambda: None

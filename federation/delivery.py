@@ -23,7 +23,8 @@ import datetime as dt
 import json
 import logging
 import random
-from collections.abc import Callable, Iterable, Mapping
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -32,7 +33,12 @@ from aiohttp import web
 from yarl import URL
 
 from federation.backoff import BackoffPolicy, Outcome, Random, classify
-from federation.fetch import ForbiddenAddressError, FetchError, check_url, session_policy
+from federation.fetch import (
+    FetchError,
+    ForbiddenAddressError,
+    check_url,
+    session_policy,
+)
 from federation.httpsig import ACTIVITY_JSON, sign_request
 from federation.urls import Urls
 from policy.permits import PeerDecision, PermitError, normalise_host
@@ -46,6 +52,7 @@ logger = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
 MAX_ANSWER_BYTES = 64 * 1024
+PRUNE_EVERY_SECONDS = 600.0
 
 
 class PeerGate(Protocol):
@@ -60,6 +67,7 @@ class DeliverySettings:
     batch: int = 64                 # rows claimed at a time (at most the free slots)
     lease_seconds: float = 120.0    # a claim outlives the longest attempt
     poll_seconds: float = 5.0       # the timer that finds rows other processes queued
+    keep_finished_days: float = 7.0 # finished rows (done, failed, dropped) are kept this long
     request_timeout: float = 15.0
     backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
 
@@ -124,7 +132,7 @@ async def post_activity(session: aiohttp.ClientSession, inbox_url: str, body: by
             return Answer(resp.status, resp.headers.get("Retry-After"))
     except FetchError as exc:
         return Answer(None, error=f"refused: {exc}")
-    except (asyncio.TimeoutError, TimeoutError):
+    except TimeoutError:
         return Answer(None, error="timeout")
     except aiohttp.ClientConnectorError as exc:
         if isinstance(exc.os_error, ForbiddenAddressError):
@@ -149,12 +157,21 @@ class DeliveryWorker:
     # -- the loop --------------------------------------------------------------
 
     async def run(self) -> None:
-        """Until cancelled: claim what is due, send, sleep until woken or due."""
+        """Until cancelled: claim what is due, send, sleep until woken or due;
+        prune finished rows about every ten minutes."""
+        pruned_at = 0.0
         while True:
             claimed = await self._claim_into_free_slots()
             if claimed:
                 continue
+            if time.monotonic() - pruned_at > PRUNE_EVERY_SECONDS:
+                await self.prune()
+                pruned_at = time.monotonic()
             await self._sleep()
+
+    async def prune(self) -> int:
+        cutoff = self._now() - dt.timedelta(days=self.settings.keep_finished_days)
+        return await store.prune_finished(self.queue.db, before=clock.iso(cutoff))
 
     async def _claim_into_free_slots(self) -> int:
         free = self.settings.concurrency - len(self._tasks)
@@ -184,6 +201,12 @@ class DeliveryWorker:
         """Wait for the deliveries in flight (on shutdown, in tests)."""
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def abandon(self) -> None:
+        """Cancel the deliveries in flight (shutdown): their leases bring them back."""
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def run_once(self) -> int:
         """Claim one batch, deliver it all; how many rows were handled."""
@@ -256,7 +279,7 @@ class DeliveryWorker:
 
 
 @contextlib.asynccontextmanager
-async def running_worker(worker: DeliveryWorker) -> Any:
+async def running_worker(worker: DeliveryWorker) -> AsyncIterator[DeliveryWorker]:
     """Run `worker` as a background task for the body of the `async with`."""
     task = asyncio.create_task(worker.run(), name="delivery-worker")
     try:
@@ -265,6 +288,4 @@ async def running_worker(worker: DeliveryWorker) -> Any:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        for pending in list(worker._tasks):
-            pending.cancel()
-        await asyncio.gather(*worker._tasks, return_exceptions=True)
+        await worker.abandon()

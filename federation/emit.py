@@ -25,7 +25,7 @@ from federation import vocab
 from federation.delivery import DeliveryQueue, PeerGate
 from federation.outbox import Audience, Plan, send, status_audience
 from federation.urls import Urls
-from storage import accounts, clock, deliveries, statuses
+from storage import accounts, clock, deliveries, remote, statuses
 from storage.accounts import AccountRow
 from storage.database import Database
 from storage.ids import IdGenerator
@@ -190,7 +190,17 @@ def _follow(em: Emitter, follower: AccountRow, followed: AccountRow) -> dict[str
 
 
 async def followed(em: Emitter, account_id: int, target_id: int) -> Plan:
-    return await _to_remote(em, account_id, target_id, lambda a, t: _follow(em, a, t))
+    """A Follow, once per follow: its id is recorded on the request so the
+    peer's Accept or Reject finds it (following again only changes options)."""
+    if await deliveries.follow_uri(em.db, account_id, target_id):
+        return NOTHING
+    follower, target = await _local(em, account_id), await accounts.get_account(em.db, target_id)
+    if follower is None or target is None or target.local:
+        return NOTHING
+    activity = _follow(em, follower, target)
+    async with em.db.write() as w:
+        await remote.set_follow_uri(w, follower.id, target.id, activity["id"])
+    return await send(em.queue, em.gate, activity, follower.id, Audience().plus(target.id))
 
 
 async def unfollowed(em: Emitter, account_id: int, target_id: int) -> Plan:

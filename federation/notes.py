@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from federation.activities.common import Dropped, object_id
 from federation.context import Federation
 from federation.peers import url_host
+from federation.remote_links import unlink, vet_remote_links
 from federation.sanitize import plain_text, sanitize_html
 from federation.vocab import PUBLIC_ALIASES
 from policy.publication import Author, Vetting, vet
@@ -125,14 +126,21 @@ def parse_note(obj: Any, author: AccountRow) -> ParsedNote:
         mention_uris=mentions, tags=hashtags)
 
 
-async def vet_note(fed: Federation, author: AccountRow, note: ParsedNote, kind: str) -> Vetting:
-    """The one publication decision, for remote content; Dropped on reject."""
+async def vet_note(fed: Federation, author: AccountRow, note: ParsedNote,
+                   kind: str) -> tuple[ParsedNote, Vetting, bool]:
+    """The one publication decision, then the link decision (article 7(6)),
+    for remote content: (note with unpermitted links unlinked, vetting, held).
+    Dropped on either's reject."""
     vetting = await vet(fed.db, fed.identity_rules, Author(author.id, False, author.created_at),
                         note.fields(), kind=kind, now=now(), screening=fed.screening())
     if vetting.refused:
         logger.info("dropped %s from %s: screening %s", note.uri, author.uri, vetting.reason)
         raise Dropped(f"screening: {vetting.reason or vetting.refusal}")
-    return vetting
+    decision = await vet_remote_links(fed, note.content)
+    if decision.action == "reject":
+        raise Dropped(f"links: {decision.message}")
+    held = vetting.held or decision.action == "review"
+    return replace(note, content=unlink(note.content, decision)), vetting, held
 
 
 async def related_to_local(fed: Federation, author: AccountRow, note: ParsedNote) -> bool:
@@ -177,7 +185,7 @@ async def store_note(fed: Federation, author: AccountRow, obj: Any, *, kind: str
         return existing
     if not solicited and not await related_to_local(fed, author, note):
         raise Dropped("not related to any local account")
-    vetting = await vet_note(fed, author, note, kind)
+    note, vetting, held = await vet_note(fed, author, note, kind)
     parent = await remote.find_status_by_uri(fed.db, note.in_reply_to_uri) if note.in_reply_to_uri else None
     mention_ids, local_ids = await _mentioned(fed, note.mention_uris)
     new = NewRemoteStatus(
@@ -186,7 +194,7 @@ async def store_note(fed: Federation, author: AccountRow, obj: Any, *, kind: str
         visibility=note.visibility, language=note.language, in_reply_to_id=parent.id if parent else None,
         in_reply_to_account_id=parent.account_id if parent else None, in_reply_to_uri=note.in_reply_to_uri,
         reblog_of_id=None, conversation_id=parent.conversation_id if parent else None,
-        state="pending" if vetting.held else "published", created_at=note.published)
+        state="pending" if held else "published", created_at=note.published)
     async with fed.db.write() as w:
         row = await remote.insert_remote_status(w, new)
         if row is None:
@@ -206,14 +214,14 @@ async def update_note(fed: Federation, author: AccountRow, obj: Any) -> None:
     row = await remote.find_status_by_uri(fed.db, note.uri)
     if row is None or row.account_id != author.id or row.deleted_at is not None:
         raise Dropped("no such status of this actor")
-    vetting = await vet_note(fed, author, note, "edit")
+    note, vetting, held = await vet_note(fed, author, note, "edit")
     mention_ids, _local = await _mentioned(fed, note.mention_uris)
     async with fed.db.write() as w:
         await status_writes.save_edit(w, fed.ids, row, StatusText(
             "", note.content, note.spoiler_text, note.sensitive or vetting.sensitive, note.language))
         await status_writes.replace_entities(w, fed.ids, row.id, mention_ids, list(note.tags))
         await queue_for_moderators(fed, w, vetting, kind="edit", account_id=author.id, status_id=row.id)
-        if row.published and vetting.held:
+        if row.published and held:
             await status_writes.unpublish_effects(w, row)
             await status_writes.set_state(w, row.id, "pending")
         elif row.published:

@@ -16,19 +16,13 @@ import aiohttp
 from yarl import URL
 
 from federation.context import Federation
-from federation.fetch import FetchError, RequestSigner, check_url, session_policy
-from federation.httpsig import ACTIVITY_JSON, request_signer, sign_request
+from federation.fetch import FetchError, check_url, session_policy
+from federation.httpsig import ACTIVITY_JSON, sign_request
 from federation.peers import url_host
 from federation.vocab import accept_activity, reject_activity
 from storage.accounts import AccountRow, get_private_key
 
 logger = logging.getLogger(__name__)
-
-
-async def local_signer(fed: Federation, account: AccountRow) -> RequestSigner | None:
-    """A GET signer with a local account's key (for fetches on its behalf)."""
-    pem = await get_private_key(fed.db, account.id)
-    return request_signer(account.public_key_id, pem) if pem else None
 
 
 async def send_activity(fed: Federation, activity: dict[str, Any], sender: AccountRow,

@@ -27,8 +27,7 @@ from typing import Any
 from node.audit_log import audit_permit
 from node.cli import Command, CommandError, add_config, run_async
 from node.config import Config
-from policy import permits
-from policy.permit_effects import PermitEffects, apply_permit_change, apply_permit_changes
+from policy import permit_effects, permits
 from policy.permit_gate import CHINA_STANDARD_TIME
 from policy.permits import KINDS, STATUSES, UNKNOWN, PermitEntry, PermitError, PermitNotFoundError
 from storage import permits as store
@@ -112,7 +111,7 @@ async def _add(db: Database, args: argparse.Namespace) -> int:
                                    holder=args.holder, source="cli", note=args.note)
     change = await permits.add_permit(db, IdGenerator(), entry)
     await audit_permit(db, "cli", change)
-    _print_effects([await apply_permit_change(db, change)])
+    _print_effects([await permit_effects.apply_permit_change(db, change)])
     after = change.after
     assert after is not None
     verb = "added" if change.action == "create" else "updated"
@@ -164,7 +163,7 @@ def _declaration(row: store.DeclarationRow | None) -> str:
     return f"{row.declared_number or 'nothing'} (checked {row.checked_at})"
 
 
-def _print_effects(effects: list[PermitEffects]) -> None:
+def _print_effects(effects: list[permit_effects.PermitEffects]) -> None:
     """policy/permit_effects.py: what a suspension, revocation or re-activation did."""
     for e in effects:
         if e.action == "restrict":
@@ -176,7 +175,7 @@ def _print_effects(effects: list[PermitEffects]) -> None:
 async def _set_status(db: Database, args: argparse.Namespace) -> int:
     change = await permits.change_status(db, args.host, args.status, note=args.note)
     await audit_permit(db, "cli", change)
-    _print_effects([await apply_permit_change(db, change)])
+    _print_effects([await permit_effects.apply_permit_change(db, change)])
     after = change.after
     assert after is not None
     print(f"{after.host}: {after.status} ({_registry_reason(after)})")
@@ -186,7 +185,7 @@ async def _set_status(db: Database, args: argparse.Namespace) -> int:
 async def _remove(db: Database, args: argparse.Namespace) -> int:
     change = await permits.remove_permit(db, args.host)
     await audit_permit(db, "cli", change)
-    _print_effects([await apply_permit_change(db, change)])
+    _print_effects([await permit_effects.apply_permit_change(db, change)])
     print(f"removed {change.host}")
     return 0
 
@@ -201,7 +200,7 @@ async def _import(db: Database, args: argparse.Namespace) -> int:
     changes = await permits.import_permits(db, IdGenerator(), entries)
     for change in changes:
         await audit_permit(db, "cli", change)
-    _print_effects(await apply_permit_changes(db, changes))
+    _print_effects(await permit_effects.apply_permit_changes(db, changes))
     added = sum(1 for c in changes if c.action == "create")
     print(f"imported {len(changes)} permit(s) from {path}: {added} added, {len(changes) - added} updated")
     return 0

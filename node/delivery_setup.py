@@ -17,7 +17,13 @@ from aiohttp import web
 
 from federation.backoff import BackoffPolicy
 from federation.context import FEDERATION
-from federation.delivery import DELIVERY_QUEUE, DeliveryQueue, DeliverySettings, DeliveryWorker, running_worker
+from federation.delivery import (
+    DELIVERY_QUEUE,
+    DeliveryQueue,
+    DeliverySettings,
+    DeliveryWorker,
+    running_worker,
+)
 from federation.emit import EMITTER, Emitter
 from node.keys import CONFIG
 

@@ -25,6 +25,7 @@ from federation.context import (
 from federation.delivery import DELIVERY_QUEUE
 from federation.fetch import create_fetch_session
 from federation.inbox_processing import run_inbox_worker
+from federation.instance_actor import load_instance_actor
 from federation.peers import build_permit_gate
 from node.config import Config
 from node.gate import identity_rules
@@ -38,7 +39,8 @@ def settings_of(config: Config) -> FederationSettings:
     return FederationSettings(
         domain=config.node.domain, base_url=config.node.base_url.rstrip("/"), permit=config.node.permit,
         secure_mode=config.federation.secure_mode, max_body_bytes=config.http.max_body_bytes,
-        user_agent=f"{SOFTWARE}/{VERSION} (+{config.node.base_url})")
+        user_agent=f"{SOFTWARE}/{VERSION} (+{config.node.base_url})", link_mode=config.federation.links,
+        link_allow_hosts=config.federation.link_allow_hosts)
 
 
 async def federation_context(app: web.Application) -> AsyncIterator[None]:
@@ -52,7 +54,8 @@ async def federation_context(app: web.Application) -> AsyncIterator[None]:
     gate = build_permit_gate(app[DB], session, require_declared=config.federation.require_declared_permit,
                              cache_seconds=config.federation.permit_cache_seconds,
                              local_host=config.node.domain, local_permit=config.node.permit)
-    fed = Federation(settings, app[DB], app[IDS], gate, session, identity_rules(config),
+    instance = await load_instance_actor(app[DB], settings.base_url)
+    fed = Federation(settings, app[DB], app[IDS], gate, session, identity_rules(config), instance,
                      screening=lambda: app.get(SCREENING), delivery=lambda: app.get(DELIVERY_QUEUE))
     app[FEDERATION], app[PERMIT_GATE], app[FETCH_SESSION] = fed, gate, session
     worker = asyncio.create_task(run_inbox_worker(fed), name="inbox-worker")

@@ -23,7 +23,14 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from policy.permit_gate import CHINA_STANDARD_TIME
-from policy.permits import UNKNOWN, PeerDecision, PermitError, decide_peer, entry_from_row, normalise_host
+from policy.permits import (
+    UNKNOWN,
+    PeerDecision,
+    PermitError,
+    decide_peer,
+    entry_from_row,
+    normalise_host,
+)
 from storage import permits as store
 from storage.database import Database
 

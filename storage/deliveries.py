@@ -152,6 +152,13 @@ async def drop_pending_for_host(w: Writer, host: str, reason: str) -> int:
         " WHERE host = ? AND state = 'queued'", (reason[:500], now_iso(), host))
 
 
+async def prune_finished(db: Database, *, before: str, limit: int = 1000) -> int:
+    """Delete up to `limit` rows finished (done, failed, dropped) before `before`."""
+    return await db.execute(
+        "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE state IN ('done','failed','dropped')"
+        " AND finished_at < ? LIMIT ?)", (before, limit))
+
+
 async def get_delivery(db: Database, delivery_id: int) -> DeliveryRow | None:
     return to_row(DeliveryRow, await db.fetchone("SELECT * FROM deliveries WHERE id = ?", (delivery_id,)))
 
@@ -215,6 +222,14 @@ async def release_peer(w: Writer, host: str) -> int:
 
 async def is_restricted(db: Database, host: str) -> bool:
     return await db.fetchval("SELECT 1 FROM restricted_peers WHERE host = ?", (host,)) is not None
+
+
+async def follow_uri(db: Database, account_id: int, target_id: int) -> str | None:
+    """The Follow id recorded on a follow or a pending request (None: none sent yet)."""
+    return await db.fetchval(
+        "SELECT uri FROM follows WHERE account_id = :a AND target_id = :t AND uri IS NOT NULL"
+        " UNION ALL SELECT uri FROM follow_requests WHERE account_id = :a AND target_id = :t"
+        " AND uri IS NOT NULL LIMIT 1", {"a": account_id, "t": target_id})
 
 
 async def follow_request_uri(db: Database, account_id: int, target_id: int) -> str | None:

@@ -11,10 +11,8 @@ from federation.actors import ActorError, actor_for, check_host
 from federation.context import Federation
 from federation.fetch import FetchError, fetch_activitypub
 from federation.notes import store_note, visibility_of
-from federation.outgoing import local_signer
 from federation.peers import url_host
 from storage import remote, status_writes
-from storage.accounts import get_account
 from storage.clock import now_iso
 from storage.remote import NewRemoteStatus
 from storage.statuses import StatusRow
@@ -25,14 +23,11 @@ async def _fetched(fed: Federation, inbound: Inbound, uri: str) -> StatusRow | N
         return None
     try:
         await check_host(fed, uri)
-        signer_id = inbound.recipient_id or await remote.any_local_follower(fed.db, inbound.actor.id)
-        signer_account = await get_account(fed.db, signer_id) if signer_id else None
-        signer = await local_signer(fed, signer_account) if signer_account else None
-        _url, doc = await fetch_activitypub(fed.session, uri, signer=signer)
+        _url, doc = await fetch_activitypub(fed.session, uri, signer=fed.instance.signer())
         author_uri = object_id(doc.get("attributedTo"))
         if url_host(author_uri) != url_host(uri):
             raise Dropped("the fetched object is not attributed to an actor of its host")
-        author = await actor_for(fed, author_uri, signer)
+        author = await actor_for(fed, author_uri)
     except (ActorError, FetchError) as exc:
         raise Dropped(f"the announced object could not be fetched: {exc}") from None
     return await store_note(fed, author, doc, kind="reblog", solicited=True)

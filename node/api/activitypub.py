@@ -22,10 +22,12 @@ from aiohttp import web
 from federation import objects, vocab
 from federation.context import FEDERATION, Federation
 from federation.inbox import inbox_post
+from federation.instance_actor import instance_actor_document
 from federation.verify import SignedBy, SignedRequestError, verify_signed
 from node import html, routing
 from node.api import webfinger
 from node.api.path_ids import id_param, path_id
+from node.entities.correction import notice_html
 from node.errors import json_error, not_found
 from node.keys import CONFIG, DB
 from storage import accounts, relationships, statuses, timelines
@@ -107,19 +109,19 @@ async def note_or_page(request: web.Request) -> web.Response:
     account = await _account(request)
     row = await _status(request, account)
     if not wants_activitypub(request):
-        return _status_page(request, account, row)
+        return _status_page(request, account, row, await notice_html(request.app, row.id))
     fed = federation_of(request)
     await require_signature(request, fed)
     return ap_response(await objects.note_for_status(fed.db, fed.urls, row, account))
 
 
-def _status_page(request: web.Request, account: AccountRow, row: StatusRow) -> web.Response:
+def _status_page(request: web.Request, account: AccountRow, row: StatusRow, notice: html.Markup) -> web.Response:
     config = request.app[CONFIG]
     spoiler = f"<p><strong>{html.escape(row.spoiler_text)}</strong></p>" if row.spoiler_text else ""
     body = html.Markup(
         f"<article><p><a href=\"/@{html_lib.escape(account.username)}\">"
         f"{html.escape(account.display_name or account.username)}</a> · <time>{html.escape(row.created_at)}"
-        f"</time></p>{spoiler}<div class=\"content\">{row.content}</div></article>")
+        f"</time></p>{notice}{spoiler}<div class=\"content\">{row.content}</div></article>")
     return html.page(config, f"{account.display_name or account.username}: post", body)
 
 
@@ -185,8 +187,16 @@ async def featured(request: web.Request) -> web.Response:
     return ap_response(vocab.ordered_collection(fed.urls.featured(account.username), 0, items=[]))
 
 
+async def instance_actor(request: web.Request) -> web.Response:
+    """The node's own actor, readable unsigned: peers verify its signed fetches with it."""
+    fed = federation_of(request)
+    settings = fed.settings
+    return ap_response(instance_actor_document(fed.instance, settings.domain, settings.base_url))
+
+
 def routes() -> list[web.RouteDef]:
     return [
+        routing.get("/actor", instance_actor),
         routing.get("/users/{username}", actor_or_profile),
         routing.get("/@{username}", actor_or_profile),
         routing.get("/users/{username}/statuses/{id}", note_or_page),

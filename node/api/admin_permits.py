@@ -14,12 +14,12 @@ from aiohttp import web
 
 from node import routing
 from node.audit_log import audit_permit
-from policy.permit_effects import apply_permit_change
 from node.auth import Auth, authenticated
 from node.errors import forbidden, not_found, unprocessable
 from node.keys import CONFIG, DB, IDS
 from node.params import read_params
 from policy import permits
+from policy.permit_effects import apply_permit_change
 from policy.permits import PermitError, PermitNotFoundError
 from storage import permits as store
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from node import html, routing, sessions
-from node.html import Markup, escape
 from node.audit_log import audit
+from node.html import Markup, escape
 from node.keys import CONFIG, DB
 from storage import accounts
 from storage.accounts import AccountRow

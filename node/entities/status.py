@@ -19,6 +19,7 @@ from aiohttp import web
 from federation.urls import Urls
 from node.config import Config
 from node.entities.account import serialize_account
+from node.entities.correction import correction_results
 from node.entities.filter import filter_results
 from node.keys import CONFIG, DB
 from storage import accounts, interactions, statuses
@@ -33,8 +34,11 @@ async def status_filters(app: web.Application, rows: Sequence[StatusRow],
                          viewer_id: int | None) -> dict[int, list[dict[str, Any]]]:
     """FilterResults per status id for the viewer: the user's own filters
     now, and article 7(5) "false information" marks (a server-side `warn`
-    filter) when moderation adds them."""
-    return await filter_results(app, rows, viewer_id)
+    filter) for every viewer, merged in."""
+    own, marks = await asyncio.gather(filter_results(app, rows, viewer_id), correction_results(app, rows))
+    for status_id, results in marks.items():
+        own[status_id] = [*results, *own.get(status_id, [])]
+    return own
 
 
 def tag_url(config: Config, name: str) -> str:
@@ -104,8 +108,8 @@ def _mention(m: MentionRow) -> dict[str, str]:
 
 
 def _viewer_fields(row: StatusRow, batch: _Batch) -> dict[str, Any]:
-    if batch.viewer_id is None:
-        return {}
+    if batch.viewer_id is None:  # a visitor: only a moderator's correction (article 7(5))
+        return {"filtered": batch.filters[row.id]} if row.id in batch.filters else {}
     state = batch.state
     fields: dict[str, Any] = {
         "favourited": row.id in state.favourited,

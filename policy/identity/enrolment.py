@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from policy import audit
-from policy.identity.attestation import Attestation, AttestationError, nonce_key, verify_attestation
+from policy.identity.attestation import (
+    Attestation,
+    AttestationError,
+    nonce_key,
+    verify_attestation,
+)
 from policy.identity.vault import UnknownKeyError, Vault, load_key_file
 from storage import identities, sanctions
 from storage.clock import iso

@@ -74,11 +74,21 @@ def separator_class(*, astral: bool = True) -> str:
     so they are not separators. Astral symbols are added as whole blocks:
     a few ranges rather than hundreds keep `re` fast.
     """
+    return char_class(bmp_separators()) + (
+        _range_class(_ASTRAL_SEPARATORS, astral=True) if astral else "")
+
+
+@lru_cache(maxsize=1)
+def bmp_separators() -> frozenset[int]:
+    """The BMP part of `separator_class`, as code points (the fast path needs both)."""
     cjk = set(_ranges(CJK_RANGES))
-    seps = [cp for cp in range(0x10000)
-            if cp not in cjk and unicodedata.category(chr(cp)) in _SEPARATOR_CATEGORIES
-            and not any(c.isalnum() for c in unicodedata.normalize("NFKD", chr(cp)))]
-    return char_class(seps) + (_range_class(_ASTRAL_SEPARATORS, astral=True) if astral else "")
+    return frozenset(cp for cp in range(0x10000)
+                     if cp not in cjk and unicodedata.category(chr(cp)) in _SEPARATOR_CATEGORIES
+                     and not any(c.isalnum() for c in unicodedata.normalize("NFKD", chr(cp))))
+
+
+def astral_separator_ranges() -> tuple[tuple[int, int], ...]:
+    return _ASTRAL_SEPARATORS
 
 
 def astral_fold_class(table: dict[int, str | None]) -> str:

@@ -21,6 +21,7 @@ from policy.screening.charsets import is_cjk
 from policy.screening.config import CategoryConfig
 from policy.screening.decision import Decision
 from policy.screening.errors import PolicyError
+from policy.screening.fastpath import FastPath, build_fast_path
 from policy.screening.lists import ListTerm, check_list_file, read_list_file
 from policy.screening.matchers import Matcher, build_matcher
 from policy.screening.normalize import Normalizer, get_normalizer
@@ -76,6 +77,9 @@ class Policy:
     regex_rules: tuple[Rule, ...] = field(repr=False)  # by regex index
     exemptions: dict[str, tuple[str, ...]] = field(repr=False)  # normalised, by category
     clean: Decision = field(repr=False)  # the shared accept decision for clean content
+    # Proves most clean texts clean before normalising (engine "hyperscan");
+    # None: every text takes the exact path.
+    fast: FastPath | None = field(default=None, repr=False)
 
     def describe_rules(self) -> list[dict[str, Any]]:
         return [rule.to_dict() for rule in self.rules]
@@ -123,6 +127,10 @@ class _Builder:
             raise PolicyError(f"screening.engine: {exc}") from None
         exemptions = {c.name: normalize_exemptions(c, self.normalizer) for c in categories}
         version = self.digest.hexdigest()[:16]
+        fast = None
+        if matcher.name == "hyperscan":
+            fast = build_fast_path(self.normalizer.fold_traditional, list(self.literals),
+                                   [rule.pattern for rule in self.regex_rules])
         return Policy(
             version=version,
             loaded_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -132,7 +140,7 @@ class _Builder:
             pattern_rules=tuple(tuple(rules) for rules in self.literals.values()),
             regexes=RegexSet([rule.pattern for rule in self.regex_rules]),
             regex_rules=tuple(self.regex_rules), exemptions=exemptions,
-            clean=Decision("accept", policy_version=version))
+            clean=Decision("accept", policy_version=version), fast=fast)
 
 
 def make_rule(term: ListTerm, category: CategoryConfig, normalizer: Normalizer) -> Rule:
@@ -166,7 +174,7 @@ def load_policy(categories: Sequence[CategoryConfig], *, fold_traditional: bool 
                 engine: str | None = None) -> Policy:
     """Read the categories' list files and build a ready Policy.
 
-    `engine` forces an automaton backend ("ahocorasick_rs" or
+    `engine` forces a backend ("hyperscan", "ahocorasick_rs" or
     "pyahocorasick"); None or "" takes the fastest installed.
     """
     builder = _Builder(fold_traditional)

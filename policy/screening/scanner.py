@@ -31,11 +31,12 @@ def screen(policy: Policy, fields: Fields) -> Decision:
     normalize = policy.normalizer.normalize
     find_literals = policy.matcher.iter_matches
     find_regexes = policy.regexes.iter_matches if len(policy.regexes) else None
+    is_clean = policy.fast.is_clean if policy.fast is not None else None
     hits: list[Hit] = []
     shadow: list[Hit] = []
     for name, text in pairs:
-        if not text:
-            continue
+        if not text or (is_clean is not None and is_clean(text)):
+            continue  # the fast path proved this field clean
         norm = normalize(text)
         literal = find_literals(norm)
         regex = find_regexes(norm) if find_regexes is not None else []

@@ -9,7 +9,7 @@ import pytest
 from federation.backoff import BackoffPolicy, backoff_delay, classify, parse_retry_after
 from federation.httpsig import format_http_date
 
-NOW = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 23, 8, 0, tzinfo=dt.UTC)
 POLICY = BackoffPolicy(jitter=0.0)
 LATER = NOW + dt.timedelta(hours=48)
 

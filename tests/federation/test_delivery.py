@@ -12,10 +12,15 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from federation.delivery import running_worker
+from federation.delivery import DeliverySettings, running_worker
 from federation.keys import generate_keypair
 from storage import deliveries as store
-from tests.federation.test_delivery_support import Receiver, Sender, note_activity, open_sender
+from tests.federation.test_delivery_support import (
+    Receiver,
+    Sender,
+    note_activity,
+    open_sender,
+)
 
 KEYS = generate_keypair()
 
@@ -40,6 +45,15 @@ async def wait_for(predicate: object, timeout: float = 10.0) -> None:
     while not predicate():  # type: ignore[operator]
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.02)
+
+
+async def wait_done(sender: Sender, activity_id: str, timeout: float = 10.0) -> None:
+    """Until the sender has recorded the delivery as done (the peer's 2xx comes first)."""
+    deadline = time.monotonic() + timeout
+    while [r.state for r in await store.deliveries_of(sender.db, activity_id)] != ["done"]:
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the delivery to be done")
         await asyncio.sleep(0.02)
 
 
@@ -93,7 +107,7 @@ async def test_503_with_retry_after_is_retried_after_the_hinted_time(sender: Sen
     # When the worker runs in the background
     async with running_worker(sender.worker):
         await sender.queue.enqueue(activity, [receiver.inbox], sender.account_id)
-        await wait_for(lambda: receiver.received)
+        await wait_done(sender, activity["id"])
     # Then it arrived on the second attempt, not before the hinted second
     assert time.monotonic() - started >= 1.0
     [row] = await store.deliveries_of(sender.db, activity["id"])
@@ -133,7 +147,7 @@ async def test_a_peer_that_is_down_gets_it_once_it_is_up(sender: Sender) -> None
         await peer.start()
         try:
             # Then the retry delivers it
-            await wait_for(lambda: peer.received)
+            await wait_done(sender, activity["id"])
         finally:
             await peer.stop()
     [row] = await store.deliveries_of(sender.db, activity["id"])
@@ -196,12 +210,25 @@ async def test_a_receiver_killed_mid_delivery_and_restarted_still_gets_every_act
 
 async def test_enqueue_wakes_the_background_worker(sender: Sender, receiver: Receiver) -> None:
     await sender.permit(receiver.host)
-    slow = type(sender.worker.settings)(poll_seconds=60, lease_seconds=5)
-    object.__setattr__(sender.queue, "settings", slow)
-    sender.worker.settings = slow
+    slow = DeliverySettings(poll_seconds=60, lease_seconds=5)
+    sender.queue.settings = sender.worker.settings = slow
     async with running_worker(sender.worker):
         await asyncio.sleep(0.1)  # the worker is asleep on a 60 s timer
         started = time.monotonic()
         await sender.queue.enqueue(note_activity(9), [receiver.inbox], sender.account_id)
         await wait_for(lambda: receiver.received, timeout=5)
     assert time.monotonic() - started < 2
+
+
+async def test_finished_rows_are_pruned_after_the_keep_time(sender: Sender, receiver: Receiver) -> None:
+    # Given a delivered row and a queued one
+    await sender.permit(receiver.host)
+    await sender.queue.enqueue(note_activity(10), [receiver.inbox], sender.account_id)
+    await sender.worker.run_once()
+    await sender.queue.enqueue(note_activity(11), ["http://127.0.0.1:9/inbox"], sender.account_id)
+    # When pruning with a keep time of zero
+    sender.worker.settings = DeliverySettings(keep_finished_days=0)
+    await asyncio.sleep(0.01)
+    # Then the finished row goes and the queued one stays
+    assert await sender.worker.prune() == 1
+    assert (await store.count_by_state(sender.db))["queued"] == 1

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -23,7 +22,13 @@ from node.keys import DB, IDS
 from policy import permits
 from storage import accounts
 from tests.conftest import Node, write_config
-from tests.federation.test_delivery_support import FAST, PERMIT_NUMBER, Receiver, add_follow, remote_account
+from tests.federation.test_delivery_support import (
+    FAST,
+    PERMIT_NUMBER,
+    Receiver,
+    add_follow,
+    remote_account,
+)
 
 
 async def serve(config: Config) -> tuple[Node, web.AppRunner]:
@@ -68,11 +73,10 @@ async def test_a_post_is_delivered_signed_to_the_followers_peer(config: Config) 
         peer = await peer_with_follower(node, session.account.id)
         await peer.start()
         # When alice posts through the client API
-        async with aiohttp.ClientSession() as http:
-            async with http.post(node.url("/api/v1/statuses"), headers=session.headers,
-                                 json={"status": "hello peers"}) as resp:
-                assert resp.status == 200, await resp.text()
-                status = await resp.json()
+        async with aiohttp.ClientSession() as http, http.post(
+                node.url("/api/v1/statuses"), headers=session.headers, json={"status": "hello peers"}) as resp:
+            assert resp.status == 200, await resp.text()
+            status = await resp.json()
         # Then the peer's shared inbox receives the Create, signed by alice
         await wait_for(lambda: peer.received)
         [activity] = peer.received
@@ -110,7 +114,7 @@ async def test_a_restarted_node_delivers_what_the_stopped_one_left(config: Confi
     assert len(set(peer.ids())) < n
     peer.respond = None
     await peer.start()
-    node2, runner2 = await serve(config)
+    _restarted, runner2 = await serve(config)
     try:
         # Then every activity arrives
         await wait_for(lambda: set(peer.ids()) == set(ids), timeout=30)

@@ -8,6 +8,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from federation.httpsig import sign_request
+from node.keys import FEDERATION
 from tests.conftest import Node, start_node
 from tests.federation.nodes import AP_HEADERS, Peers, permit, signed_get, start_peers
 
@@ -134,3 +136,20 @@ async def test_collections_need_signatures(peers: Peers, http: aiohttp.ClientSes
     assert status == 200 and followers["totalItems"] == 0
     status, featured = await signed_get(http, home.url("/users/alice/collections/featured"), peer, bob)
     assert status == 200 and featured["orderedItems"] == []
+
+
+async def test_instance_actor_signs_fetches(peers: Peers, http: aiohttp.ClientSession) -> None:
+    home, peer, _stranger = peers.nodes
+    await permit(home, peer)
+    alice = await home.account("alice")
+    public = await post_status(http, home, alice.token, status="hello", visibility="public")
+    # The instance actor is readable unsigned, with a key
+    async with http.get(peer.url("/actor"), headers=AP_HEADERS) as resp:
+        actor = await resp.json(content_type=None)
+    assert actor["type"] == "Application" and actor["preferredUsername"] == peer.config.node.domain
+    assert actor["publicKey"]["id"] == peer.url("/actor#main-key")
+    # And a GET it signs passes the secure mode of a node that permits its host
+    instance = peer.app[FEDERATION].instance
+    headers = sign_request("GET", public["uri"], dict(AP_HEADERS), None, instance.key_id, instance.private_key_pem)
+    async with http.get(public["uri"], headers=headers) as resp:
+        assert resp.status == 200 and (await resp.json(content_type=None))["id"] == public["uri"]

@@ -81,3 +81,19 @@ async def test_screening_applies_to_inbound_notes(peers: Peers, http: aiohttp.Cl
     assert (obj["id"] in shown) == (state == "published")
     queued = await home.app[DB].fetchall("SELECT kind, action, status_id FROM moderation_queue")
     assert [tuple(q) for q in queued] == ([("remote_status", "review", row.id)] if state == "pending" else [])
+
+
+async def test_links_to_hosts_without_a_permit_are_unlinked(peers: Peers, http: aiohttp.ClientSession) -> None:
+    home, peer = peers.nodes
+    alice = await home.account("alice")
+    bob = (await peer.account("bob")).account
+    await follow_remote(home, alice.account, bob)
+    # Given a Note linking to its own (permitted) host and to a host without a permit
+    own = f"{bob.uri}/about"
+    obj = note(bob, 1, content=f'<p><a href="{own}">about</a> and <a href="https://casino.example.cn/x">win</a></p>')
+    assert (await signed_post(http, home.url("/inbox"), create(bob, obj), peer, bob)).status == 202
+    assert await settle(home) == {"done": 1}
+    row = await remote.find_status_by_uri(home.app[DB], obj["id"])
+    # Then the permitted link stays, the other is text only (article 7(6), [federation] links = unlink)
+    assert row is not None and f'href="{own}"' in row.content
+    assert "casino.example.cn" not in row.content and ">win</a>" in row.content

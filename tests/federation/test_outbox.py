@@ -16,10 +16,15 @@ from federation.keys import generate_keypair
 from federation.outbox import Audience, plan_delivery
 from storage import deliveries as store
 from storage import status_writes, statuses
-from storage.statuses import StatusRow
 from storage.status_writes import NewStatus
-from tests.federation.test_delivery_support import (Receiver, Sender, add_follow, open_sender,
-                                                    remote_account)
+from storage.statuses import StatusRow
+from tests.federation.test_delivery_support import (
+    Receiver,
+    Sender,
+    add_follow,
+    open_sender,
+    remote_account,
+)
 
 KEYS = generate_keypair()
 
@@ -153,3 +158,19 @@ async def test_after_commit_is_a_no_op_without_federation_and_never_raises(sende
     assert (await emit.after_commit(app, emit.status_created, 1)).inboxes == ()
     await sender.db.open()
     await asyncio.sleep(0)
+
+
+async def test_a_follow_is_sent_once_with_its_id_recorded_for_the_accept(sender: Sender) -> None:
+    # Given a follow request from alice to a remote account (as the follow handler stores it)
+    await sender.permit("peer.example")
+    bob = await remote_account(sender.db, sender.ids, "peer.example", "bob")
+    await sender.db.execute("INSERT INTO follow_requests (id, account_id, target_id, created_at) VALUES (?,?,?,?)",
+                            (sender.ids.next_id(), sender.account_id, bob, "2026-01-01T00:00:00.000Z"))
+    # When it is emitted twice (following again only changes options)
+    first = await emit.followed(emitter(sender), sender.account_id, bob)
+    again = await emit.followed(emitter(sender), sender.account_id, bob)
+    # Then one Follow is queued and its id is on the request, where the peer's Accept finds it
+    assert first.inboxes == ("http://peer.example/inbox",) and again.inboxes == ()
+    [row] = await sender.db.fetchall("SELECT activity_id FROM deliveries")
+    uri = await sender.db.fetchval("SELECT uri FROM follow_requests WHERE account_id = ?", (sender.account_id,))
+    assert uri == row[0] and "#follows/" in uri

@@ -19,7 +19,12 @@ from policy.permit_effects import effect_of
 from policy.permits import PermitChange, PermitEntry
 from storage import deliveries as store
 from tests.conftest import Node, Session, start_node
-from tests.federation.test_delivery_support import PERMIT_NUMBER, Receiver, add_follow, remote_account
+from tests.federation.test_delivery_support import (
+    PERMIT_NUMBER,
+    Receiver,
+    add_follow,
+    remote_account,
+)
 
 
 @pytest.fixture

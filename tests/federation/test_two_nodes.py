@@ -156,6 +156,22 @@ async def test_like_update_delete(peers: Peers, http: aiohttp.ClientSession) -> 
     await settle(home)
     async with http.get(home.url(f"/api/v1/statuses/{mine['id']}"), headers=alice.headers) as resp:
         assert (await resp.json())["favourites_count"] == 1
+    async with http.get(home.url("/api/v1/notifications"), headers=alice.headers) as resp:
+        assert [n["type"] for n in await resp.json()] == ["favourite"]
+    # bob boosts alice's status, then undoes the boost and the like
+    boost = {"id": f"{bob.uri}/statuses/77/activity", "type": "Announce", "actor": bob.uri,
+             "object": mine["uri"], "to": [PUBLIC]}
+    assert (await signed_post(http, home.url("/inbox"), boost, peer, bob)).status == 202
+    await settle(home)
+    async with http.get(home.url(f"/api/v1/statuses/{mine['id']}"), headers=alice.headers) as resp:
+        assert (await resp.json())["reblogs_count"] == 1
+    for inner in (boost, like):
+        undo = {"id": f"{inner['id']}/undo", "type": "Undo", "actor": bob.uri, "object": inner}
+        assert (await signed_post(http, home.url("/inbox"), undo, peer, bob)).status == 202
+    await settle(home)
+    async with http.get(home.url(f"/api/v1/statuses/{mine['id']}"), headers=alice.headers) as resp:
+        counts = await resp.json()
+    assert (counts["reblogs_count"], counts["favourites_count"]) == (0, 0)
     edited = {**obj, "content": "<p>edited words</p>", "updated": "2026-11-23T09:00:00Z"}
     update = {"id": f"{obj['id']}#updates/1", "type": "Update", "actor": bob.uri, "object": edited}
     assert (await signed_post(http, home.url("/inbox"), update, peer, bob)).status == 202

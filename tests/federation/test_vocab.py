@@ -14,28 +14,28 @@ PUBLIC = vocab.PUBLIC
 
 
 def account(**kw: object) -> AccountRow:
-    base = dict(
-        id=1, username="alice", domain=None, display_name="Alice", note="<p>hi</p>", note_source="hi",
-        fields_json='[{"name": "site", "value": "x"}]', locked=0, bot=0, discoverable=1, indexable=1,
-        avatar_url="", header_url="", uri=URLS.actor("alice"), url=URLS.profile("alice"),
-        inbox_url=URLS.inbox("alice"), shared_inbox_url=URLS.shared_inbox(), outbox_url=URLS.outbox("alice"),
-        followers_url=URLS.followers("alice"), following_url=URLS.following("alice"),
-        featured_url=URLS.featured("alice"), public_key_pem="PEM", public_key_id=URLS.key_id("alice"),
-        followers_count=0, following_count=0, statuses_count=0, last_status_at=None,
-        created_at="2026-11-01T10:00:00.000Z", updated_at="2026-11-01T10:00:00.000Z", moved_to_id=None,
-        suspended_at=None, silenced_at=None, sensitized_at=None)
+    base = {
+        "id": 1, "username": "alice", "domain": None, "display_name": "Alice", "note": "<p>hi</p>", "note_source": "hi",
+        "fields_json": '[{"name": "site", "value": "x"}]', "locked": 0, "bot": 0, "discoverable": 1, "indexable": 1,
+        "avatar_url": "", "header_url": "", "uri": URLS.actor("alice"), "url": URLS.profile("alice"),
+        "inbox_url": URLS.inbox("alice"), "shared_inbox_url": URLS.shared_inbox(), "outbox_url": URLS.outbox("alice"),
+        "followers_url": URLS.followers("alice"), "following_url": URLS.following("alice"),
+        "featured_url": URLS.featured("alice"), "public_key_pem": "PEM", "public_key_id": URLS.key_id("alice"),
+        "followers_count": 0, "following_count": 0, "statuses_count": 0, "last_status_at": None,
+        "created_at": "2026-11-01T10:00:00.000Z", "updated_at": "2026-11-01T10:00:00.000Z", "moved_to_id": None,
+        "suspended_at": None, "silenced_at": None, "sensitized_at": None}
     base.update(kw)
     return AccountRow(**base)  # type: ignore[arg-type]
 
 
 def status(**kw: object) -> StatusRow:
-    base = dict(
-        id=7, account_id=1, uri=URLS.status("alice", 7), url=URLS.status_page("alice", 7), text="hi",
-        content="<p>hi</p>", spoiler_text="", sensitive=0, visibility="public", language="zh",
-        in_reply_to_id=None, in_reply_to_account_id=None, in_reply_to_uri=None, reblog_of_id=None,
-        conversation_id=7, application_id=None, local=1, state="published", replies_count=0,
-        reblogs_count=0, favourites_count=0, created_at="2026-11-23T08:00:00.123Z", edited_at=None,
-        deleted_at=None)
+    base = {
+        "id": 7, "account_id": 1, "uri": URLS.status("alice", 7), "url": URLS.status_page("alice", 7), "text": "hi",
+        "content": "<p>hi</p>", "spoiler_text": "", "sensitive": 0, "visibility": "public", "language": "zh",
+        "in_reply_to_id": None, "in_reply_to_account_id": None, "in_reply_to_uri": None, "reblog_of_id": None,
+        "conversation_id": 7, "application_id": None, "local": 1, "state": "published", "replies_count": 0,
+        "reblogs_count": 0, "favourites_count": 0, "created_at": "2026-11-23T08:00:00.123Z", "edited_at": None,
+        "deleted_at": None}
     base.update(kw)
     return StatusRow(**base)  # type: ignore[arg-type]
 

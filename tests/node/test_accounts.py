@@ -10,7 +10,8 @@ import aiohttp
 import pytest
 
 from node.entities.account import IDENTITY_FIELD_NAME
-from node.keys import DB
+from node.keys import DB, IDS
+from policy import permits
 from tests.conftest import Node, start_node
 from tests.node.test_oauth import bearer, post_token, register_app
 from tests.openapi import assert_matches
@@ -108,8 +109,9 @@ async def test_sign_up_needs_an_app_token(node: Node, http: aiohttp.ClientSessio
 
 
 async def test_update_credentials_round_trip(node: Node, http: aiohttp.ClientSession) -> None:
-    # Given alice, identity verified (profile text is published text)
+    # Given alice, identity verified (profile text is published text), linking a permitted host
     alice = await node.account("alice", verified=True)
+    await permits.import_permits(node.app[DB], node.app[IDS], [permits.validate_entry("alice.example", "京ICP备12345678号-1")])
     # When she updates her profile with JSON, fields as an object keyed by index
     async with http.patch(node.url("/api/v1/accounts/update_credentials"), headers=alice.headers, json={
             "display_name": "Alice", "note": "Buy <b>nothing</b>\nsee https://alice.example",

@@ -12,6 +12,8 @@ import requests
 from mastodon import Mastodon
 from mastodon.errors import MastodonAPIError, MastodonUnauthorizedError
 
+from node.keys import DB, IDS
+from policy import permits
 from tests.conftest import NodeThread
 from tests.node.test_oauth_authorize import parse_form
 
@@ -30,6 +32,8 @@ def test_password_login_profile_and_revoke(live_node: NodeThread) -> None:
     node = live_node.node
     assert node is not None
     alice = live_node.call(node.account("alice"))
+    live_node.call(permits.import_permits(node.app[DB], node.app[IDS], [  # linked hosts hold permits (7(6))
+        permits.validate_entry(host, "京ICP备12345678号-1") for host in ("example.com", "alice.example")]))
     client = registered(node.base_url)
     # When Mastodon.py logs in with her e-mail address (password grant)
     client.log_in(username="alice@example.test", password="correct horse", scopes=SCOPES, allow_http=True)

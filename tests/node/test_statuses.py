@@ -9,7 +9,8 @@ import aiohttp
 import pytest
 
 from node import gate
-from node.keys import DB
+from node.keys import DB, IDS
+from policy import permits
 from storage import search
 from tests.conftest import Node, Session
 from tests.openapi import assert_matches
@@ -62,8 +63,9 @@ async def test_post_status_returns_mastodon_status(node: Node, http: aiohttp.Cli
 
 
 async def test_plain_text_becomes_safe_html(node: Node, http: aiohttp.ClientSession) -> None:
-    # Given a post with markup, a link and several lines
+    # Given a post with markup, a link (to a host with a permit: article 7(6)) and several lines
     alice = await node.account("alice")
+    await permits.import_permits(node.app[DB], node.app[IDS], [permits.validate_entry("example.cn", "京ICP备12345678号-1")])
     text = "<script>alert(1)</script> & more\nsee https://example.cn/x\n\nsecond paragraph"
     # When it is posted
     body = await post(http, node, alice, status=text)

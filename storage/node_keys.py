@@ -1,0 +1,30 @@
+"""The node's own key pair (its instance actor), kept in `node_settings`.
+
+Created once: every process of the node reads the same pair, the first
+writer wins a race (INSERT OR IGNORE), and the others read what it wrote.
+"""
+
+from __future__ import annotations
+
+from storage.database import Database
+
+PRIVATE = "instance_actor.private_key_pem"
+PUBLIC = "instance_actor.public_key_pem"
+
+
+async def get_instance_keys(db: Database) -> tuple[str, str] | None:
+    rows = await db.fetchall("SELECT key, value FROM node_settings WHERE key IN (?, ?)", (PRIVATE, PUBLIC))
+    found = {r[0]: r[1] for r in rows}
+    return (found[PRIVATE], found[PUBLIC]) if PRIVATE in found and PUBLIC in found else None
+
+
+async def store_instance_keys(db: Database, private_pem: str, public_pem: str) -> tuple[str, str]:
+    """Store a pair unless one exists; returns the stored pair."""
+    async with db.write() as w:
+        exists = await w.fetchone("SELECT 1 FROM node_settings WHERE key = ?", (PRIVATE,))
+        if exists is None:
+            await w.execute("INSERT INTO node_settings (key, value) VALUES (?, ?)", (PRIVATE, private_pem))
+            await w.execute("INSERT OR REPLACE INTO node_settings (key, value) VALUES (?, ?)", (PUBLIC, public_pem))
+    stored = await get_instance_keys(db)
+    assert stored is not None
+    return stored

@@ -1,0 +1,188 @@
+"""The hyperscan fast path never misses what the exact path catches.
+
+A seeded generator (hypothesis is not a project dependency) builds texts
+from terms with evasions: separators between Han characters, full-width
+and styled letters, zero-width and bidi controls, mixed case,
+traditional characters, exemption phrases, noise. Every text is screened
+with the fast path on and forced off; the decisions must be identical.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import threading
+from pathlib import Path
+
+import pytest
+
+from policy.screening import (
+    Policy,
+    available_engines,
+    fastpath,
+    load_policy,
+    matchers,
+    parse_categories,
+    screen,
+)
+from policy.screening.charsets import traditional_table
+from policy.screening.skeleton import get_skeleton
+
+needs_hyperscan = pytest.mark.skipif("hyperscan" not in available_engines(),
+                                     reason="hyperscan not installed")
+
+TERMS = ["博彩", "赌场", "网上赌博", "代开发票", "刷单", "买粉", "online casino", "casino",
+         "bet", "click here", "fake invoice", "发票", "百家乐", "加微信领红包"]
+LISTS = {
+    "g.txt": "博彩\n赌场\n网上赌博\nword:casino\nonline casino\nword:bet\n百家乐\n",
+    "f.txt": "word:刷单\nre:日赚\\s*\\d{3,}\\s*元\nre:(?:qq|vx)[:：]?\\d{5,12}\n",
+    "i.txt": "代开发票\nfake invoice\n发票代开\n",
+    "s.txt": "买粉\nword:click here\n加微信领红包\n",
+}
+CATEGORIES = [
+    {"name": "g", "action": "reject", "lists": ["g.txt"],
+     "exemptions": ["casino royale", "禁止赌场广告", "博彩业监管"]},
+    {"name": "f", "action": "reject", "lists": ["f.txt"]},
+    {"name": "i", "action": "review", "lists": ["i.txt"]},
+    {"name": "s", "action": "flag", "lists": ["s.txt"], "mode": "shadow"},
+]
+FILLER = ["今天天气很好", "我们去吃饭", "周末愉快", "hello world", "nice photo", "服务器更新",
+          "发", "票", "博", "赌", "单", "casi", "no", "的", "了", "timeline", "赚", "日", "800",
+          "元", "qq", "12345678"]
+SEPARATORS = [" ", "*", ".", "-", "，", "。", "、", "！", "“", "”", "\u3000", "\u200b", "\u200d",
+              "\u202e", "\ufeff", "🎲", "\u0301", "…", "·", "♥", "\t", "\n", "_", "【", "》"]
+NOISE = ["é", "Ｃ", "ａ", "𝐜", "ß", "ẞ", "Σ", "ς", "⼈", "™", "①", "\u00a0", "😀", "İ", "ﬁ"]
+TO_TRADITIONAL = {s: chr(t) for t, s in traditional_table().items()}
+
+
+def make_policy(tmp_path: Path, engine: str, fold: bool = True) -> Policy:
+    for name, text in LISTS.items():
+        (tmp_path / name).write_text(text, "utf-8")
+    return load_policy(parse_categories(CATEGORIES, tmp_path), fold_traditional=fold,
+                       engine=engine)
+
+
+def evade(rng: random.Random, term: str) -> str:
+    """`term` as an evader might write it."""
+    out = []
+    for ch in term:
+        roll = rng.random()
+        if roll < 0.2 and ch in TO_TRADITIONAL:
+            ch = TO_TRADITIONAL[ch]
+        elif roll < 0.3 and ch.isascii() and ch.isalpha():
+            ch = chr(ord(ch.lower()) - 0x61 + 0xFF41)  # full-width
+        elif roll < 0.5:
+            ch = ch.upper()
+        out.append(ch)
+        if rng.random() < 0.3:
+            out.append("".join(rng.choices(SEPARATORS, k=rng.randint(1, 3))))
+    return "".join(out)
+
+
+def random_text(rng: random.Random) -> str:
+    parts = []
+    for _ in range(rng.randint(1, 8)):
+        roll = rng.random()
+        if roll < 0.45:
+            parts.append(rng.choice(FILLER))
+        elif roll < 0.6:
+            parts.append(evade(rng, rng.choice(TERMS)))
+        elif roll < 0.7:
+            parts.append(rng.choice(["casino royale", "禁止赌场广告", "加强博彩业监管",
+                                     "日赚 900 元", "VX:1234567", "double-click here"]))
+        elif roll < 0.8:
+            parts.append(rng.choice(NOISE))
+        else:
+            parts.append(rng.choice(SEPARATORS))
+    if rng.random() < 0.01:
+        parts.append("\ud800")
+    return "".join(parts)
+
+
+@needs_hyperscan
+@pytest.mark.parametrize(("fold", "big", "rs"), [
+    (True, False, True), (False, False, True), (True, True, True), (True, True, False)])
+def test_fast_path_agrees_with_exact_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          fold: bool, big: bool, rs: bool) -> None:
+    # Given the same policy with the fast path on and forced off (terms in
+    # hyperscan with Han variants as classes, or, as big policies do, in
+    # an automaton over the skeleton with the variants detected)
+    monkeypatch.setattr(fastpath, "HYPERSCAN_TERM_LIMIT", 0 if big else 10_000)
+    if not rs:  # pyahocorasick both behind and inside the fast path
+        monkeypatch.setattr(fastpath, "_rs", None)
+        monkeypatch.setattr(matchers, "_rs", None)
+    fast = make_policy(tmp_path, "hyperscan", fold)
+    assert fast.fast is not None
+    exact = dataclasses.replace(fast, fast=None)
+    rng = random.Random(20261123 + fold)
+    proved = 0
+    for _ in range(6000):
+        fields = [("status", random_text(rng)), ("spoiler_text", random_text(rng))]
+        # When both screen it, Then they decide identically, hits and offsets included
+        assert screen(fast, fields) == screen(exact, fields), fields
+        proved += sum(fast.fast.is_clean(text) for _, text in fields)
+    # And the fast path did prove a fair share of the fields clean on its own
+    assert proved > 1500
+
+
+@needs_hyperscan
+def test_fast_path_proves_plain_text_clean_and_sends_the_rest_on(tmp_path: Path) -> None:
+    fast = make_policy(tmp_path, "hyperscan").fast
+    assert fast is not None
+    for text in ["今天天气很好，我们去吃饭！", "Hello World, nice photo :)", "hello 🎲 world",
+                 "《三体》【书评】“好看”", ""]:
+        assert fast.is_clean(text), text
+    assert fast.is_clean("臺灣的天氣")  # traditional, no term: still the fast path
+    for text in ["賭場", "赌 场", "赌\u200b场", "ＣＡＳＩＮＯ", "博🎲彩", "Online-Casino",
+                 "日赚 800元", "café", "\ud800", "ÉCOLE", "博\u0301彩", "vx123456"]:
+        assert not fast.is_clean(text), text
+
+
+def test_regex_literals_are_necessary_parts() -> None:
+    skeleton = get_skeleton(True)
+    assert skeleton.regex_literals(r"日赚\s*\d{3,}\s*元") == ["日赚"]
+    assert skeleton.regex_literals(r"(?:QQ|vx)[:：]?\d{5,12}") == ["qq", "vx"]
+    assert skeleton.regex_literals(r"Free(Bet)s?") == ["freebet"]
+    assert skeleton.regex_literals(r"ab|c\d") == ["ab", "c"]
+    assert skeleton.regex_literals(r"ab|\d+") is None  # a branch without one: no set
+    assert skeleton.regex_literals(r"\d{11}") is None
+
+
+@needs_hyperscan
+def test_fast_path_is_off_when_a_term_has_no_skeleton(tmp_path: Path) -> None:
+    (tmp_path / "g.txt").write_text("博彩\n$$$\n", "utf-8")
+    configs = parse_categories([{"name": "g", "action": "flag", "lists": ["g.txt"]}], tmp_path)
+    policy = load_policy(configs, engine="hyperscan")
+    assert policy.engine == "hyperscan" and policy.fast is None
+    assert screen(policy, {"status": "cost: $$$"}).action == "flag"
+
+
+@needs_hyperscan
+def test_fast_path_scans_from_many_threads(tmp_path: Path) -> None:
+    policy = make_policy(tmp_path, "hyperscan")
+    results: list[bool] = []
+
+    def work() -> None:
+        for _ in range(300):
+            results.append(screen(policy, {"status": "今天天气很好 博 彩"}).action == "reject")
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [True] * 1200
+
+
+def test_everything_works_with_pyahocorasick_alone(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a machine without the "fast" extra
+    monkeypatch.setattr(fastpath, "_hs", None)
+    monkeypatch.setattr(matchers, "_rs", None)
+    assert available_engines() == ("pyahocorasick",)
+    # Then the default policy uses pyahocorasick, without a fast path, and screens
+    policy = make_policy(tmp_path, "")
+    assert (policy.engine, policy.fast) == ("pyahocorasick", None)
+    assert screen(policy, {"status": "網上賭場"}).action == "reject"
+    with pytest.raises(ValueError, match="not installed"):
+        matchers.build_matcher(["x"], "hyperscan")
