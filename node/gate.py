@@ -9,6 +9,7 @@ with where to verify), 422 when the content may not (naming the category).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 from dataclasses import replace
 
 from aiohttp import web
@@ -101,9 +102,18 @@ async def queue_vetting(app: web.Application, w: Writer, vetting: Vetting, *, ki
     """Put held ('review') and flagged content in the moderators' queue,
     inside the caller's write transaction so the item and the content
     it explains are stored together."""
-    if vetting.action not in ("review", "flag") or vetting.decision is None:
+    if vetting.action not in ("review", "flag"):
         return
     decision = vetting.decision
+    explained: dict[str, Any] = decision.to_dict() if decision is not None else {"action": vetting.action}
+    links = vetting.links
+    if links is not None and links.unlinked:
+        # Held for a link to an unpermitted host (article 7(6)): say which.
+        explained["links"] = [{"host": h.host, "url": h.url, "reason": h.reason, "message": h.message}
+                              for h in links.unlinked]
+    if decision is None and "links" not in explained:
+        return
+    version = decision.policy_version if decision is not None else "links"
     await screening_store.enqueue(w, app[IDS].next_id(), kind=kind, action=vetting.action,
                                   status_id=status_id, account_id=account_id,
-                                  decision=decision.to_dict(), policy_version=decision.policy_version)
+                                  decision=explained, policy_version=version)

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from federation import emit
 from node import routing
 from node.api.path_ids import path_id
 from node.audit_log import audit
@@ -127,10 +128,14 @@ async def approve(request: web.Request, auth: Auth) -> web.Response:
     async with db.write() as w:
         if not await store.resolve_item(w, item.id, "approved", auth.account_id, ""):
             raise json_error(409, "This item was already resolved")
-        if status is not None and status.state == "pending" and item.action == "review":
+        released = status is not None and status.state == "pending" and item.action == "review"
+        if released and status is not None:
             await status_writes.set_state(w, status.id, "published")
             await status_writes.publish_effects(w, ids, status, status.text)
         await audit(w, auth, "queue.approve", ("queue_item", item.id), _item_details(item))
+    if released and status is not None:
+        # Published now, so delivered now: peers never saw the held version.
+        await emit.after_commit(request.app, emit.status_created, status.id)
     return web.json_response(serialize_item(await _item(request)))
 
 

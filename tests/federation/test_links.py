@@ -13,6 +13,7 @@ from node.keys import DB, IDS
 from policy import permits
 from policy.links import LinkRules, allow_listed, decide_links, url_host
 from policy.permits import PeerDecision
+from storage import screening as screening_store
 from storage import statuses
 from tests.conftest import Node, start_node
 from tests.federation.test_delivery_support import PERMIT_NUMBER
@@ -101,6 +102,10 @@ async def test_review_holds_the_post(tmp_path: Path) -> None:
         assert status == 200
         row = await statuses.get_status(node.app[DB], int(body["id"]))
         assert row is not None and row.state == "pending"
+        # And the moderators' queue says which link held it
+        queue = await screening_store.list_queue(node.app[DB])
+        assert [q.status_id for q in queue] == [row.id]
+        assert [h["host"] for h in queue[0].decision["links"]] == ["unlicensed.example"]
         status, body = await _post(node, http, alice.headers, "only https://permitted.example.cn/ here")
         row = await statuses.get_status(node.app[DB], int(body["id"]))
         assert row is not None and row.state == "published"
