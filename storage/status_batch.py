@@ -23,7 +23,7 @@ from storage import search
 from storage.clock import now_iso
 from storage.database import Database, Writer
 from storage.ids import IdGenerator
-from storage.status_writes import NewStatus, notify_about, read_status
+from storage.status_writes import NewStatus, link_tags, notify_about, read_status
 from storage.statuses import StatusRow, idempotency_cutoff
 
 
@@ -78,17 +78,7 @@ async def _insert(w: Writer, ids: IdGenerator, batch: Sequence[Creation]) -> lis
 
 
 async def _tags(w: Writer, ids: IdGenerator, batch: Sequence[Creation]) -> None:
-    names = list(dict.fromkeys(n for c in batch for n in c.tags))
-    if not names:
-        return
-    now = now_iso()
-    await w.executemany(
-        "INSERT INTO tags (id, name, created_at) SELECT ?, ?, ?"
-        " WHERE NOT EXISTS (SELECT 1 FROM tags WHERE lower(name) = lower(?))",
-        [(ids.next_id(), n, now, n) for n in names])
-    await w.executemany(
-        "INSERT OR IGNORE INTO status_tags (status_id, tag_id) SELECT ?, id FROM tags WHERE lower(name) = lower(?)",
-        [(c.new.id, n) for c in batch for n in c.tags])
+    await link_tags(w, ids, [(c.new.id, n) for c in batch for n in c.tags])
 
 
 async def _publish(w: Writer, ids: IdGenerator, published: Sequence[tuple[StatusRow, Creation]]) -> None:

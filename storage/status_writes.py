@@ -91,6 +91,12 @@ async def record_mentions(w: Writer, status_id: int, account_ids: Sequence[int])
 
 async def record_tags(w: Writer, ids: IdGenerator, status_id: int, names: Sequence[str]) -> None:
     """Find or create each tag (case-insensitively) and link it to the status."""
+    await link_tags(w, ids, [(status_id, n) for n in names])
+
+
+async def link_tags(w: Writer, ids: IdGenerator, links: Sequence[tuple[int, str]]) -> None:
+    """(status id, tag name) pairs, for one status or a batch of them."""
+    names = list(dict.fromkeys(n for _, n in links))
     if not names:
         return
     now = now_iso()
@@ -100,7 +106,7 @@ async def record_tags(w: Writer, ids: IdGenerator, status_id: int, names: Sequen
         [(ids.next_id(), n, now, n) for n in names])
     await w.executemany(
         "INSERT OR IGNORE INTO status_tags (status_id, tag_id) SELECT ?, id FROM tags WHERE lower(name) = lower(?)",
-        [(status_id, n) for n in names])
+        list(links))
 
 
 async def replace_entities(w: Writer, ids: IdGenerator, status_id: int,
