@@ -2,15 +2,18 @@
 
 Every fetch asks the permit gate first: an actor on a host without a
 permit is never contacted. The accounts table is the key cache: a keyId
-found there is used without a fetch; `key_for(..., refresh=True)`
-refetches (the inbox does so once when a signature fails, for key
-rotation).
+found there is used without a fetch (and kept in memory a few seconds,
+see `KeyCache`); `key_for(..., refresh=True)` refetches (the inbox does
+so once when a signature fails, for key rotation).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +23,7 @@ from federation.peers import url_host
 from federation.sanitize import sanitize_html
 from storage import remote
 from storage.accounts import AccountRow, find_account_by_uri
+from storage.database import Database
 from storage.remote import RemoteAccount
 
 logger = logging.getLogger(__name__)
@@ -96,13 +100,45 @@ def _url(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-async def check_host(fed: Federation, url: str) -> str:
-    """The host of `url` when the permit gate lets us talk to it; ActorError otherwise."""
+async def check_host(fed: Federation, url: str, *, recent: bool = False) -> str:
+    """The host of `url` when the permit gate lets us talk to it; ActorError otherwise.
+
+    `recent=True` (signed requests coming in) accepts a "permitted" answer
+    the gate gave in this process within `PERMITTED_SECONDS`; a refusal is
+    never reused, so a new permit counts at once. A permit revoked,
+    suspended or removed refuses requests at most `PERMITTED_SECONDS`
+    later; what was stored meanwhile is dropped by inbox processing, which
+    asks the gate afresh before applying anything.
+    """
     host = url_host(url)
-    decision = await fed.gate.check(host) if host else None
-    if decision is None or not decision.permitted:
-        raise ActorError("not_permitted", decision.message if decision else f"no host in {url!r}")
+    if not host:
+        raise ActorError("not_permitted", f"no host in {url!r}")
+    permitted = _permitted(fed)
+    if recent and permitted.get(host, 0.0) > time.monotonic():
+        return host
+    decision = await fed.gate.check(host)
+    if not decision.permitted:
+        permitted.pop(host, None)
+        raise ActorError("not_permitted", decision.message)
+    permitted[host] = time.monotonic() + PERMITTED_SECONDS
+    if len(permitted) > PERMITTED_HOSTS:
+        now = time.monotonic()
+        for stale in [h for h, until in permitted.items() if until <= now] or list(permitted)[:1]:
+            del permitted[stale]
     return host
+
+
+PERMITTED_SECONDS = 2.0
+PERMITTED_HOSTS = 4096
+_PERMITTED: weakref.WeakKeyDictionary[Any, dict[str, float]] = weakref.WeakKeyDictionary()
+
+
+def _permitted(fed: Federation) -> dict[str, float]:
+    """host -> until when its "permitted" answer may be reused, per gate."""
+    hosts = _PERMITTED.get(fed.gate)
+    if hosts is None:
+        hosts = _PERMITTED[fed.gate] = {}
+    return hosts
 
 
 async def fetch_actor_document(fed: Federation, uri: str,
@@ -127,7 +163,10 @@ async def refresh_actor(fed: Federation, uri: str, signer: RequestSigner | None 
 async def store_actor(fed: Federation, actor: RemoteAccount) -> AccountRow:
     if actor.domain == fed.settings.domain:
         raise ActorError("bad_actor", "a remote document cannot describe a local actor")
-    return await remote.upsert_remote_account(fed.db, fed.ids.next_id(), actor)
+    try:
+        return await remote.upsert_remote_account(fed.db, fed.ids.next_id(), actor)
+    finally:
+        _key_cache(fed.db).clear()  # a key may have changed: no cached row outlives its update
 
 
 async def actor_for(fed: Federation, uri: str, signer: RequestSigner | None = None) -> AccountRow:
@@ -147,9 +186,14 @@ class SigningKey:
 async def key_for(fed: Federation, key_id: str, *, refresh: bool = False,
                   signer: RequestSigner | None = None) -> SigningKey:
     """The account whose public key has this keyId; fetched when unknown or `refresh`."""
+    cache = _key_cache(fed.db)
     if not refresh:
+        cached = cache.get(key_id)
+        if cached is not None:
+            return SigningKey(cached, False)
         known = await remote.find_account_by_key_id(fed.db, key_id)
         if known is not None and known.public_key_pem:
+            cache.put(key_id, known)
             return SigningKey(known, False)
     doc = await fetch_actor_document(fed, key_id.split("#", 1)[0], signer)
     owner = _str(doc, "owner")
@@ -159,3 +203,49 @@ async def key_for(fed: Federation, key_id: str, *, refresh: bool = False,
     if account.public_key_id != key_id:
         raise ActorError("key_mismatch", f"{account.uri} does not hold key {key_id}")
     return SigningKey(account, True)
+
+
+class KeyCache:
+    """Account rows by keyId, for `key_for`, each for `KEY_CACHE_SECONDS`.
+
+    Saves the accounts lookup on every signed request. Bound on staleness:
+    `store_actor` (actor Update, Move, refetch after a failed signature)
+    clears it in this process, so a key changed here is seen at once; a key
+    changed by another process of the node is seen within the TTL. A cached
+    key that no longer verifies is refetched as before (`fetched` is False).
+    """
+
+    def __init__(self, ttl: float, size: int) -> None:
+        self._ttl, self._size = ttl, size
+        self._rows: OrderedDict[str, tuple[float, AccountRow]] = OrderedDict()
+
+    def get(self, key_id: str) -> AccountRow | None:
+        hit = self._rows.get(key_id)
+        if hit is None:
+            return None
+        if hit[0] <= time.monotonic():
+            del self._rows[key_id]
+            return None
+        self._rows.move_to_end(key_id)
+        return hit[1]
+
+    def put(self, key_id: str, row: AccountRow) -> None:
+        self._rows[key_id] = (time.monotonic() + self._ttl, row)
+        self._rows.move_to_end(key_id)
+        while len(self._rows) > self._size:
+            self._rows.popitem(last=False)
+
+    def clear(self) -> None:
+        self._rows.clear()
+
+
+KEY_CACHE_SECONDS = 10.0
+KEY_CACHE_SIZE = 4096
+_KEY_CACHES: weakref.WeakKeyDictionary[Database, KeyCache] = weakref.WeakKeyDictionary()
+
+
+def _key_cache(db: Database) -> KeyCache:
+    cache = _KEY_CACHES.get(db)
+    if cache is None:
+        cache = _KEY_CACHES[db] = KeyCache(KEY_CACHE_SECONDS, KEY_CACHE_SIZE)
+    return cache

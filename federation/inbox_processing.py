@@ -13,26 +13,33 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 
 from federation.activities import PROCESSORS, Dropped, Inbound
 from federation.actors import ActorError, actor_for
 from federation.context import Federation
 from federation.fetch import FetchError
+from policy.permits import PeerDecision
 from storage import inbox as store
 from storage.inbox import MAX_ATTEMPTS, InboxRow
 
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 30.0
+DECISION_SECONDS = 1.0  # a batch's gate answer per host is reused this long
+
+Decisions = dict[str, tuple[float, PeerDecision]]
 
 
-async def apply_row(fed: Federation, row: InboxRow) -> tuple[str, str | None]:
-    """(state, reason) after applying one row."""
+async def apply_row(fed: Federation, row: InboxRow,
+                    decisions: Decisions | None = None) -> tuple[str, str | None]:
+    """(state, reason) after applying one row; `decisions` shares the gate's
+    answers between the rows of one batch (for at most DECISION_SECONDS)."""
     activity = json.loads(row.body)
     processor = PROCESSORS.get(str(activity.get("type")))
     if processor is None:
         return "dropped", f"unsupported type {activity.get('type')!r}"
-    decision = await fed.gate.check(row.host)
+    decision = await _decision(fed, row.host, decisions)
     if not decision.permitted:  # the permit lapsed between the 202 and now
         return "dropped", f"{decision.reason}: {decision.message}"
     try:
@@ -48,14 +55,25 @@ async def apply_row(fed: Federation, row: InboxRow) -> tuple[str, str | None]:
     return "done", None
 
 
+async def _decision(fed: Federation, host: str, decisions: Decisions | None) -> PeerDecision:
+    if decisions is None:
+        return await fed.gate.check(host)
+    asked = decisions.get(host)
+    if asked is None or asked[0] < time.monotonic():
+        decision = await fed.gate.check(host)
+        decisions[host] = asked = (time.monotonic() + DECISION_SECONDS, decision)
+    return asked[1]
+
+
 async def process_pending(fed: Federation, *, limit: int = 20) -> int:
     """Apply the due rows, a batch at a time; a row put back for a retry waits
     for the next pass. Returns how many rows were taken."""
     taken, retry = 0, False
     while not retry:
         rows = await store.claim_due(fed.db, limit)
+        decisions: Decisions = {}
         for row in rows:
-            state, reason = await _apply_logged(fed, row)
+            state, reason = await _apply_logged(fed, row, decisions)
             await store.finish(fed.db, row.id, state, reason)
             retry = retry or state == "received"
         taken += len(rows)
@@ -64,9 +82,10 @@ async def process_pending(fed: Federation, *, limit: int = 20) -> int:
     return taken
 
 
-async def _apply_logged(fed: Federation, row: InboxRow) -> tuple[str, str | None]:
+async def _apply_logged(fed: Federation, row: InboxRow,
+                        decisions: Decisions | None = None) -> tuple[str, str | None]:
     try:
-        return await apply_row(fed, row)
+        return await apply_row(fed, row, decisions)
     except Exception as exc:  # a bug must not stop the worker: record it, go on
         logger.exception("processing %s failed", row.activity_id)
         return ("received" if row.attempts < MAX_ATTEMPTS else "failed"), repr(exc)[:500]

@@ -21,6 +21,7 @@ draft-cavage otherwise.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -149,8 +150,9 @@ def verify_rfc9421(method: str, url: str, headers: Mapping[str, str], body: byte
     pem = resolve_key(sig.key_id)
     if pem is None:
         raise SignatureError("bad_signature", f"no key for {sig.key_id}")
-    algorithm = _algorithm_for(sig.alg, _load_public_key(pem))
-    _verify_base(method, url, headers, sig, algorithm, pem)
+    key = _load_public_key(pem)
+    algorithm = _algorithm_for(sig.alg, key)
+    _verify_base(method, url, headers, sig, algorithm, key)
     return VerifiedSignature(scheme="rfc9421", key_id=sig.key_id, algorithm=algorithm.algorithm_id,
                              covered=sig.components, created=created)
 
@@ -187,10 +189,20 @@ def _timestamp(seconds: int) -> dt.datetime:
 
 
 def _load_public_key(pem: str) -> Any:
+    key = _parsed_public_key(pem)
+    if key is None:
+        raise SignatureError("bad_signature", "unusable public key")
+    return key
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed_public_key(pem: str) -> Any:
+    """The key object of a PEM (None: unusable), kept: keyed by the PEM text,
+    so a changed key is a new entry and never meets a stale object."""
     try:
         return load_pem_public_key(pem.encode("ascii"))
     except (ValueError, TypeError, UnicodeEncodeError):
-        raise SignatureError("bad_signature", "unusable public key") from None
+        return None
 
 
 def _algorithm_for(alg: str | None, key: Any) -> type[HTTPSignatureAlgorithm]:
@@ -265,12 +277,12 @@ class _Message:
 
 
 def _verify_base(method: str, url: str, headers: Mapping[str, str], sig: MessageSignature,
-                 algorithm: type[HTTPSignatureAlgorithm], pem: str) -> None:
+                 algorithm: type[HTTPSignatureAlgorithm], key: Any) -> None:
     lines = [(n, v) for n, v in _field_lines(headers) if n.lower() not in ("signature", "signature-input")]
     lines += [("Signature-Input", sig.input_field), ("Signature", sig.signature_field)]
     message = _Message(method.upper(), url, _FieldLines(lines))
     verifier = _Verifier(signature_algorithm=algorithm,
-                         key_resolver=_OneKey(sig.key_id, public=pem.encode("ascii")))
+                         key_resolver=_OneKey(sig.key_id, public=key))
     try:
         verifier.verify(message, max_age=None)
     except HTTPMessageSignaturesException as exc:

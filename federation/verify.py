@@ -6,6 +6,12 @@ host is never contacted otherwise), the key is found (fetched through the
 gate; 401 when it cannot be), the signature verifies (401; on failure a
 cached key is refetched once, for key rotation), the key owner's host has
 a permit (403). Reasons are mapped to HTTP statuses here, in one place.
+
+Per-request costs kept small (the inbox takes ~1,000 requests/s): a
+"permitted" answer of the gate is reused for 2 s (`actors.check_host`,
+refusals never are), the key's account row for 10 s (`actors.KeyCache`,
+cleared when an actor is stored), parsed keys by PEM (`httpsig`), and the
+owner's host is not asked again when it is the keyId's host just asked.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from dataclasses import dataclass
 from federation.actors import ActorError, check_host, key_for
 from federation.context import Federation
 from federation.httpsig import SignatureError
+from federation.peers import url_host
 from federation.rfc9421 import signature_key_id, verify_any
 from storage.accounts import AccountRow
 
@@ -50,7 +57,7 @@ async def verify_signed(fed: Federation, method: str, url: str, headers: Mapping
     """Verify a signed request (`url` absolute, as received); SignedRequestError otherwise."""
     key_id = _key_id(headers)
     try:
-        await check_host(fed, key_id)
+        key_host = await check_host(fed, key_id, recent=True)
         key = await key_for(fed, key_id)
     except ActorError as exc:
         raise _actor_refusal(exc) from None
@@ -67,10 +74,13 @@ async def verify_signed(fed: Federation, method: str, url: str, headers: Mapping
             raise _actor_refusal(err) from None
         except SignatureError as err:
             raise SignedRequestError(401, err.reason, err.detail or err.reason) from None
-    try:
-        await check_host(fed, key.account.uri)
-    except ActorError as exc:
-        raise _actor_refusal(exc) from None
+    if key.fetched or url_host(key.account.uri) != key_host:
+        # Asked again unless the owner is on the host the gate permitted a
+        # moment ago, with no fetch in between (the same question, answered).
+        try:
+            await check_host(fed, key.account.uri)
+        except ActorError as exc:
+            raise _actor_refusal(exc) from None
     return SignedBy(key.account, key_id, verified)
 
 

@@ -172,11 +172,20 @@ def _undo_handler(undo: str) -> routing.Handler:
     return handler
 
 
+def _number(request: web.Request, name: str, default: int) -> int:
+    text = request.query.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise unprocessable(f"Validation failed: {name} must be a whole number")
+    return int(text)
+
+
 @authenticated(*READ, staff=True)
 async def follower_bursts(request: web.Request, auth: Auth) -> web.Response:
     """GET /api/v1/admin/follower_bursts?hours=24&min=20"""
-    hours = max(1, min(int(request.query.get("hours", "24") or 24), 24 * 30))
-    minimum = max(1, int(request.query.get("min", "20") or 20))
+    hours = max(1, min(_number(request, "hours", 24), 24 * 30))
+    minimum = max(1, _number(request, "min", 20))
     moment = now()
     rows = await store.follower_bursts(request.app[DB], iso(moment - dt.timedelta(hours=hours)),
                                        iso(moment - dt.timedelta(days=7)), minimum, read_limit(request, 40, 200))

@@ -94,7 +94,7 @@ async def test_chain_verifies_after_a_sequence_of_actions(node: Node, http: aioh
     assert result.ok and result.count == 5
 
 
-async def test_review_queue_decisions_are_audited(snode: Node, http: aiohttp.ClientSession) -> None:
+async def test_review_queue_decisions_are_audited(snode: Node, http: aiohttp.ClientSession) -> None:  # noqa: F811
     # Given two held posts
     alice = await snode.account("alice")
     mod = await snode.account("mod", role="moderator")
