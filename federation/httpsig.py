@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
+from Crypto.PublicKey import RSA as PyCryptoRSA
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
-from Crypto.PublicKey import RSA as PyCryptoRSA
 from httpsig.sign import HeaderSigner
 from httpsig.utils import generate_message
 
