@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -16,6 +17,7 @@ from node.federation_setup import federation_context
 from node.identity_runtime import load_identity_keys
 from node.moderation_setup import moderation_context
 from node.screening_setup import screening_context
+from storage import search
 from storage.database import Database
 from storage.ids import IdGenerator
 
@@ -44,6 +46,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     await db.open()
     app[keys.DB] = db
     app[keys.IDENTITY] = await load_identity_keys(config, db)
+    await asyncio.to_thread(search.warm_up)
     if not config.federation_on:
         logger.warning(
             "federation is off: %s; serving local only",

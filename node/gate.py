@@ -23,7 +23,7 @@ from policy.identity.gate import VERIFY_URL
 from policy.publication import ACTIONS, Author, IdentityRules, Vetting, vet
 from storage import accounts
 from storage import screening as screening_store
-from storage.accounts import AccountRow
+from storage.accounts import AccountRow, UserRow
 from storage.clock import now
 from storage.database import Writer
 
@@ -35,14 +35,16 @@ def identity_rules(config: Config) -> IdentityRules:
     return IdentityRules(ident.required, ident.enforcement_started, ident.grace_until)
 
 
-async def author_of(app: web.Application, account: AccountRow) -> Author:
-    user = await accounts.get_user(app[DB], account.id) if account.local else None
+async def author_of(app: web.Application, account: AccountRow, user: UserRow | None = None) -> Author:
+    if user is None and account.local:
+        user = await accounts.get_user(app[DB], account.id)
     revoked = bool(user is not None and user.posting_revoked_at)
     return Author(account.id, account.local, account.created_at, revoked)
 
 
 async def vet_publication(app: web.Application, account: AccountRow,
-                          fields: Sequence[tuple[str, str]], *, kind: str = "status") -> Vetting:
+                          fields: Sequence[tuple[str, str]], *, kind: str = "status",
+                          user: UserRow | None = None) -> Vetting:
     """Identity gate then screening; raises a JSON 403/422 on refusal.
 
     `fields` are (name, text) pairs: ("status", ...), ("spoiler_text", ...),
@@ -51,7 +53,7 @@ async def vet_publication(app: web.Application, account: AccountRow,
     """
     config = app[CONFIG]
     holder = app.get(SCREENING)
-    vetting = await vet(app[DB], identity_rules(config), await author_of(app, account), fields,
+    vetting = await vet(app[DB], identity_rules(config), await author_of(app, account, user), fields,
                         kind=kind, now=now(), screening=holder)
     if vetting.refusal == "identity":
         raise json_error(403, vetting.message, reason=vetting.reason,

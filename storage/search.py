@@ -25,6 +25,12 @@ _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
 _CJK_CHAR = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
+def warm_up() -> None:
+    """Load jieba's dictionary now (about a second), not inside the first
+    request that indexes a post, which would stall every other request."""
+    jieba.initialize()
+
+
 def tokens(text: str) -> list[str]:
     return [t.lower() for t in jieba.cut_for_search(text) if _WORD.search(t)]
 
@@ -51,6 +57,14 @@ async def index_status(w: Writer, status_id: int, plain_text: str) -> None:
     words = index_tokens(plain_text)
     if words:
         await w.execute("INSERT INTO statuses_fts (rowid, tokens) VALUES (?, ?)", (status_id, " ".join(words)))
+
+
+async def index_new_statuses(w: Writer, posts: list[tuple[int, str]]) -> None:
+    """Index statuses that were just created (no old row to replace), in
+    one statement for a whole batch of posts."""
+    rows = [(sid, " ".join(words)) for sid, text in posts if (words := index_tokens(text))]
+    if rows:
+        await w.executemany("INSERT INTO statuses_fts (rowid, tokens) VALUES (?, ?)", rows)
 
 
 async def unindex_status(w: Writer, status_id: int) -> None:

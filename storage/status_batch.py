@@ -93,8 +93,8 @@ async def _publish(w: Writer, ids: IdGenerator, published: Sequence[tuple[Status
     if per_parent:
         await w.executemany("UPDATE statuses SET replies_count = replies_count + ? WHERE id = ?",
                             [(n, p) for p, n in per_parent.items()])
+    await search.index_new_statuses(w, [(row.id, creation.plain_text) for row, creation in published])
     for row, creation in published:
-        await search.index_status(w, row.id, creation.plain_text)
         for account_id in dict.fromkeys(creation.mention_ids):
             await notify_about(w, ids, account_id, row.account_id, "mention", row)
 

@@ -221,7 +221,8 @@ async def create_status(request: web.Request, auth: Auth) -> web.Response:
     if draft.poll_options:
         raise unprocessable("Validation failed: Polls are not supported on this node yet")
     parent = await _reply_target(request.app[DB], params.raw("in_reply_to_id"), auth.account_id)
-    vetting = await gate.vet_publication(request.app, auth.account, draft.fields(), kind="status")
+    vetting = await gate.vet_publication(request.app, auth.account, draft.fields(), kind="status",
+                                         user=auth.user)
     draft = apply_vetting(draft, vetting)
     rendered = await render_text(request.app, draft.text, gate.link_policy_of(vetting))
     new = _new_status(request.app, auth, draft, rendered, parent, vetting.held)

@@ -277,7 +277,7 @@ def vetting_gate(monkeypatch: pytest.MonkeyPatch, action: str) -> list[tuple[str
     """Replace the publication gate's answer; returns the calls it saw."""
     calls: list[tuple[str, list[tuple[str, str]]]] = []
 
-    async def fake(app: Any, account: Any, fields: Any, *, kind: str = "status") -> gate.Vetting:
+    async def fake(app: Any, account: Any, fields: Any, *, kind: str = "status", user: Any = None) -> gate.Vetting:
         calls.append((kind, list(fields)))
         return gate.Vetting(action=action, reason="test")
 
