@@ -71,11 +71,14 @@ async def _local(em: Emitter, account_id: int) -> AccountRow | None:
 
 async def _note(em: Emitter, status: StatusRow, author: AccountRow) -> tuple[dict[str, Any], Audience]:
     mentions = (await statuses.mentions_of(em.db, [status.id])).get(status.id, [])
+    return await _build_note(em, status, author, mentions), status_audience(status, [m.account_id for m in mentions])
+
+
+async def _build_note(em: Emitter, status: StatusRow, author: AccountRow, mentions: list[Any]) -> dict[str, Any]:
     tags = (await statuses.tags_of(em.db, [status.id])).get(status.id, [])
     parent = await statuses.get_status(em.db, status.in_reply_to_id) if status.in_reply_to_id else None
-    note = vocab.status_to_note(em.urls, status, author, mentions=mentions, tags=tags,
+    return vocab.status_to_note(em.urls, status, author, mentions=mentions, tags=tags,
                                 in_reply_to_uri=parent.uri if parent else None)
-    return note, status_audience(status, [m.account_id for m in mentions])
 
 
 async def _status_and_author(em: Emitter, status_id: int) -> tuple[StatusRow, AccountRow] | None:
@@ -92,8 +95,14 @@ async def status_created(em: Emitter, status_id: int) -> Plan:
     found = await _status_and_author(em, status_id)
     if found is None:
         return NOTHING
-    note, audience = await _note(em, *found)
-    return await send(em.queue, em.gate, vocab.create_activity(note), found[1].id, audience)
+    status, author = found
+    mentions = (await statuses.mentions_of(em.db, [status.id])).get(status.id, [])
+
+    async def build() -> dict[str, Any]:  # only when a permitted peer will receive it
+        return vocab.create_activity(await _build_note(em, status, author, mentions))
+
+    return await send(em.queue, em.gate, build, author.id,
+                      status_audience(status, [m.account_id for m in mentions]))
 
 
 async def status_edited(em: Emitter, status_id: int) -> Plan:

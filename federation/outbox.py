@@ -13,7 +13,7 @@ each attempt, since a permit may be revoked while a row waits.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,12 +83,20 @@ async def plan_delivery(db: Database, gate: PeerGate, audience: Audience) -> Pla
     return Plan(tuple(inboxes), refused)
 
 
-async def send(queue: DeliveryQueue, gate: PeerGate, activity: Mapping[str, Any], signer_account_id: int,
+Activity = Mapping[str, Any] | Callable[[], Awaitable[Mapping[str, Any]]]
+
+
+async def send(queue: DeliveryQueue, gate: PeerGate, activity: Activity, signer_account_id: int,
                audience: Audience) -> Plan:
-    """Plan the delivery of `activity` and queue it; the plan says where and who not."""
+    """Plan the delivery of `activity` and queue it; the plan says where and who not.
+
+    `activity` may be a coroutine function that builds it: then it is built
+    only when some permitted inbox will receive it (most local posts have
+    no remote audience, and building a Note costs queries)."""
     plan = await plan_delivery(queue.db, gate, audience)
     for host, reason in plan.refused:
-        logger.info("%s not sent to %s: %s", activity.get("id"), host, reason)
+        logger.info("activity of account %s not sent to %s: %s", signer_account_id, host, reason)
     if plan.inboxes:
-        await queue.enqueue(activity, plan.inboxes, signer_account_id)
+        built = activity if isinstance(activity, Mapping) else await activity()
+        await queue.enqueue(built, plan.inboxes, signer_account_id)
     return plan
