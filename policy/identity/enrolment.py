@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -48,10 +49,22 @@ class IdentityKeys:
     audience: str
     max_accounts: int
     _reloads: int = field(default=0, repr=False)
+    _loaded_mtime: float = field(default=0.0, repr=False)
+
+    def __post_init__(self) -> None:
+        self._loaded_mtime = _mtime(self.key_file)
 
     def reload(self) -> None:
         self.vault = load_key_file(self.key_file)  # type: ignore[arg-type]
         self._reloads += 1
+
+    def current(self) -> Vault:
+        """The vault, reloaded first if `identity rotate-key` (another
+        process) rewrote the key file: new records go under the new key."""
+        if self._loaded_mtime != _mtime(self.key_file):
+            self.reload()
+            self._loaded_mtime = _mtime(self.key_file)
+        return self.vault
 
     def decrypt(self, blob: str, associated: bytes) -> str:
         try:
@@ -59,6 +72,13 @@ class IdentityKeys:
         except UnknownKeyError:
             self.reload()
             return self.vault.decrypt(blob, associated)
+
+
+def _mtime(path: object) -> float:
+    try:
+        return os.stat(path).st_mtime_ns / 1e9  # type: ignore[arg-type]
+    except OSError:
+        return 0.0
 
 
 def associated(account_id: int, what: str) -> bytes:
@@ -111,7 +131,7 @@ async def enrol(db: Database, keys: IdentityKeys, account_id: int, token: str, *
 
 
 def _row_for(keys: IdentityKeys, account_id: int, att: Attestation, now: dt.datetime) -> IdentityRow:
-    vault = keys.vault
+    vault = keys.current()
     name = vault.encrypt(att.name, associated(account_id, "name")) if att.name else None
     number = vault.encrypt(att.id_number, associated(account_id, "id_number")) if att.id_number else None
     return IdentityRow(
@@ -165,6 +185,7 @@ async def reencrypt_all(db: Database, keys: IdentityKeys) -> int:
 
 
 def _re(keys: IdentityKeys, blob: str | None, ad: bytes) -> str | None:
-    if blob is None or not keys.vault.needs_reencrypt(blob):
+    vault = keys.current()
+    if blob is None or not vault.needs_reencrypt(blob):
         return blob
-    return keys.vault.encrypt(keys.decrypt(blob, ad), ad)
+    return vault.encrypt(keys.decrypt(blob, ad), ad)

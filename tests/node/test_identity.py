@@ -10,10 +10,12 @@ import aiohttp
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from node.identity_runtime import DEV_AUTHORITY_ID, dev_authority
+from node.identity_runtime import DEV_AUTHORITY_ID, dev_authority, load_identity_keys
 from node.keys import DB
 from policy.identity import issue_attestation
 from policy.identity.authority import sign_payload
+from policy.identity.enrolment import reencrypt_all
+from policy.identity.vault import rotate_key_file
 from tests.conftest import Node, Session, start_node
 
 VALID_ID = "11010519491231002X"
@@ -244,3 +246,22 @@ async def test_sign_up_with_attestation_and_refusal_leaves_nothing(node: Node, h
                         headers={"Authorization": f"Bearer {token}"}) as resp:
         me = await resp.json()
     assert me["identity"]["verified"] is True and me["identity"]["can_publish"] is True
+
+
+async def test_key_rotation_while_serving(node: Node, http: aiohttp.ClientSession) -> None:
+    # Given a verified account on a running node
+    alice = await node.account("alice", verified=False)
+    assert (await verify(http, node, alice, node.attestation("a", name="甲")))[0] == 200
+    # When another process rotates the key file and re-encrypts (as `identity rotate-key` does)
+    new_key = rotate_key_file(node.config.identity.key_file)
+    assert await reencrypt_all(node.app[DB], await load_identity_keys(node.config, node.app[DB])) == 1
+    # Then the running node verifies the next account under the new key, and reveals both
+    bob = await node.account("bob", verified=False)
+    assert (await verify(http, node, bob, node.attestation("b", name="乙")))[0] == 200
+    blobs = [r[0] for r in await node.app[DB].fetchall("SELECT name_blob FROM identities ORDER BY account_id")]
+    assert all(b.startswith(f"{new_key}:") for b in blobs)
+    admin = await node.account("root", role="admin")
+    for who, name in ((alice, "甲"), (bob, "乙")):
+        async with http.post(node.url(f"/api/v1/admin/accounts/{who.account.id}/identity/reveal"),
+                             json={"reason": "rotation check"}, headers=admin.headers) as resp:
+            assert (await resp.json())["name"] == name
