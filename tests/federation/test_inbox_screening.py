@@ -21,33 +21,13 @@ from tests.federation.nodes import (
     signed_post,
     start_peers,
 )
-
-CATEGORIES = """
-[screening]
-[[screening.categories]]
-name = "gambling"
-action = "reject"
-lists = ["lists/gambling.txt"]
-
-[[screening.categories]]
-name = "invoices"
-action = "review"
-lists = ["lists/invoices.txt"]
-
-[[screening.categories]]
-name = "followers"
-action = "sensitive"
-lists = ["lists/followers.txt"]
-"""
-LISTS = {"gambling.txt": "online casino\n", "invoices.txt": "fake invoice\n", "followers.txt": "buy followers\n"}
+from tests.node.test_screening_api import CATEGORIES, write_lists
 
 
 @pytest.fixture
 async def peers(tmp_path: Path) -> AsyncIterator[Peers]:
     for i in range(2):
-        (tmp_path / f"node{i}" / "lists").mkdir(parents=True)
-        for name, text in LISTS.items():
-            (tmp_path / f"node{i}" / "lists" / name).write_text(text, "utf-8")
+        write_lists(tmp_path / f"node{i}")
     started = await start_peers(tmp_path, 2, screening=CATEGORIES)
     await permit(started.nodes[0], started.nodes[1])
     yield started
