@@ -85,7 +85,9 @@ async def filter_results(app: web.Application, rows: Sequence[StatusRow],
                          viewer_id: int | None) -> dict[int, list[dict[str, Any]]]:
     """FilterResults per status id for the viewer's unexpired filters, in
     every context (clients apply the filter's `context`), as Mastodon's
-    `filtered`. A boost is matched by what it boosts."""
+    `filtered`. A boost is matched by what it boosts. As in Mastodon, your
+    own posts are never filtered for you (and need no query)."""
+    rows = [r for r in rows if r.account_id != viewer_id]
     if viewer_id is None or not rows:
         return {}
     active = await filters.active_filters(app[DB], viewer_id)

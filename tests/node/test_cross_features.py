@@ -26,6 +26,10 @@ async def test_own_keyword_filter_marks_statuses(node: Node, http: aiohttp.Clien
     assert seen_by_alice["filtered"][0]["filter"]["title"] == "No spoilers"
     assert seen_by_alice["filtered"][0]["keyword_matches"] == ["spoilers"]
     assert seen_by_bob["filtered"] == []
+    # And alice's own post with the word is not filtered for her, as in Mastodon
+    async with http.post(node.url("/api/v1/statuses"), json={"status": "my spoilers"},
+                         headers=alice.headers) as resp:
+        assert (await resp.json())["filtered"] == []
 
 
 async def test_unfollow_removes_from_lists(node: Node, http: aiohttp.ClientSession) -> None:
