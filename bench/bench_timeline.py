@@ -82,9 +82,6 @@ port = {port}
 
 [storage]
 path = "data/node.sqlite3"
-
-[identity]
-required = false
 """
 
 
@@ -111,6 +108,10 @@ def seed_accounts(conn: sqlite3.Connection, sizes: Sizes, base_url: str, now_ms:
     conn.executemany("INSERT INTO users (account_id, email, password_hash, created_at) VALUES (?,?,?,?)", users)
     conn.executemany("INSERT INTO oauth_tokens (id, token_hash, account_id, scopes, created_at)"
                      " VALUES (?,?,?,?,?)", tokens)
+    # Verified identities (article 9), so posting runs the real identity
+    # gate; only the keyed-hash column matters to it, no legal data.
+    conn.executemany("INSERT INTO identities (account_id, authority, subject_hash, kind, verified_at)"
+                     " VALUES (?, 'bench', ?, 'person', ?)", [(a, f"bench-{a}", STAMP) for a, _ in out])
     return out
 
 
