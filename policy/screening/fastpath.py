@@ -1,15 +1,15 @@
 """The hyperscan fast path: prove most clean texts clean in one scan.
 
-One hyperscan database over the skeleton (see skeleton.py) holds every
-literal term's skeleton, a necessary literal of every regex term, and the
-detectors for what the skeleton cannot stand in for. Past
-`HYPERSCAN_TERM_LIMIT` terms the term skeletons go to an Aho-Corasick
-automaton over the skeleton instead, and hyperscan keeps the detectors
-only. A clean text makes no callback at all; any match, or a text that cannot be encoded, sends
-the text to the exact path (normalise with offset map, automaton, word
-and exemption checks), which alone decides. So the fast path may only
-say "clean" or "don't know", and it says "clean" only when the exact
-path could find no candidate either.
+The text's skeleton (skeleton.py: one pass in C) either says "don't
+know" (a character the skeleton cannot stand in for) or is scanned by
+one hyperscan database of pure literals: every literal term's skeleton
+and a necessary literal of every regex term. Past
+`HYPERSCAN_TERM_LIMIT` terms the skeletons go to an Aho-Corasick
+automaton instead. A clean text makes no callback at all; any match, or
+"don't know", sends the text to the exact path (normalise with offset
+map, automaton, word and exemption checks), which alone decides. So the
+fast path may only say "clean" or "don't know", and it says "clean"
+only when the exact path could find no candidate either.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 import ahocorasick
 
-from policy.screening.skeleton import Skeleton, get_skeleton
+from policy.screening.skeleton import Skeleton, get_skeleton, native_available
 
 _hs: ModuleType | None
 try:
@@ -38,19 +38,14 @@ except ImportError:
 logger = logging.getLogger(__name__)
 
 # Measured on Chinese terms: hyperscan scans 10,000 term skeletons about
-# twice as fast as Aho-Corasick, but at 100,000 it compiles for 8-14 s
-# (more than 40 s with Han variants as classes), takes over 150 MiB and
-# scans no faster than ahocorasick_rs. So past this many terms they go to
-# an automaton (built in about a second). An automaton takes no classes,
-# so it also gets every Han variant as a one-character pattern: a text
-# holding one takes the exact path, which folds it. (As a hyperscan
-# class the ~2,700 scattered variants cost 5 µs a scan; in the automaton
-# they cost nothing extra.)
+# twice as fast as Aho-Corasick, but at 100,000 it compiles for 8-14 s,
+# takes over 150 MiB and scans no faster than ahocorasick_rs. So past
+# this many terms they go to an automaton (built in about a second).
 HYPERSCAN_TERM_LIMIT = 20_000
 
 
 def available() -> bool:
-    return _hs is not None
+    return _hs is not None and native_available()
 
 
 def _stop(*_args: Any) -> bool:
@@ -64,9 +59,9 @@ class FastPath:
 
     def __init__(self, db: Any, skeleton: Skeleton, pattern_count: int,
                  terms: SkeletonAutomaton | None = None) -> None:
-        self._db = db
+        self._db = db  # None: the terms are in `terms`
         self._skeleton = skeleton
-        self._terms = terms  # None: the terms are in the hyperscan database
+        self._terms = terms
         # A scratch serves one scan at a time and the scan releases the
         # GIL, so each thread gets its own.
         self._local = threading.local()
@@ -80,16 +75,17 @@ class FastPath:
         return scratch
 
     def is_clean(self, text: str) -> bool:
-        try:
-            data = self._skeleton.text(text)
-        except UnicodeEncodeError:  # a lone surrogate: the exact path drops it
+        data = self._skeleton.text(text)
+        if data is None:
             return False
+        if self._terms is not None:
+            return not self._terms.any_match(data)
         scratch = getattr(self._local, "scratch", None) or self._scratch()
         try:
             self._db.scan(data, match_event_handler=_stop, scratch=scratch)
         except _hs.ScanTerminated:  # type: ignore[union-attr]
             return False
-        return self._terms is None or not self._terms.any_match(data)
+        return True
 
 
 class SkeletonAutomaton:
@@ -117,27 +113,25 @@ def build_fast_path(fold_traditional: bool, literals: Sequence[str],
                     regexes: Sequence[str]) -> FastPath | None:
     """A fast path over normalised `literals` and `regexes`, or None.
 
-    None when hyperscan is missing or some term has no usable skeleton
-    (a term of ASCII punctuation only, a regex with no necessary
-    literal): then every text takes the exact path, as before.
+    None when hyperscan or the C skeleton is missing, or some term has
+    no usable skeleton (a term of ASCII punctuation only, a regex with
+    no necessary literal): then every text takes the exact path.
     """
-    if _hs is None:
+    if not available():
         return None
+    assert _hs is not None
     skeleton = get_skeleton(fold_traditional)
     needed = _needed_literals(skeleton, literals, regexes)
     if needed is None:
         return None
-    in_hyperscan = len(needed) <= HYPERSCAN_TERM_LIMIT
-    patterns = skeleton.detectors()
-    if in_hyperscan:
-        patterns += [skeleton.pattern(term) for term in needed]
+    if len(needed) > HYPERSCAN_TERM_LIMIT:
+        return FastPath(None, skeleton, len(needed), SkeletonAutomaton(needed))
     try:
-        db = _compile(patterns)
+        db = _compile(needed)
     except _hs.error as exc:  # e.g. a term past hyperscan's pattern length limit
         logger.warning("fast path off: hyperscan cannot compile the terms: %s", exc)
         return None
-    terms = None if in_hyperscan else SkeletonAutomaton(needed + skeleton.variant_sources())
-    return FastPath(db, skeleton, len(patterns), terms)
+    return FastPath(db, skeleton, len(needed), None)
 
 
 def _needed_literals(skeleton: Skeleton, literals: Sequence[str],
@@ -155,14 +149,14 @@ def _needed_literals(skeleton: Skeleton, literals: Sequence[str],
         if found is None:
             logger.info("fast path off: regex %r has no necessary literal", regex)
             return None
-        needed += found
+        # Through the same pass, so a traditional literal folds as text does.
+        needed += [skeleton.term(literal) or literal for literal in found]
     return list(dict.fromkeys(needed))
 
 
-def _compile(patterns: list[str]) -> Any:
+def _compile(literals: list[str]) -> Any:
     assert _hs is not None
-    unique = list(dict.fromkeys(patterns))
     db = _hs.Database(mode=_hs.HS_MODE_BLOCK)
-    db.compile(expressions=[p.encode() for p in unique], ids=list(range(len(unique))),
-               elements=len(unique), flags=_hs.HS_FLAG_UTF8 | _hs.HS_FLAG_SINGLEMATCH)
+    db.compile(expressions=[t.encode("utf-8") for t in literals], ids=list(range(len(literals))),
+               elements=len(literals), flags=_hs.HS_FLAG_SINGLEMATCH, literal=True)
     return db

@@ -1,128 +1,88 @@
 """The fast path's skeleton: a cheap byte image of a text that keeps every term.
 
-`Skeleton.text` deletes the common CJK punctuation (one `re.sub`),
-encodes to UTF-8 and, in one `bytes.translate`, lowercases ASCII and
-deletes ASCII punctuation, symbols, spaces and controls. A term's
-skeleton is its normalised form put through the same deletions. Deleting
-a fixed set of characters and lowercasing ASCII act character by
-character, so if the normalised text contains a term, the skeleton of
-the normalised text contains the term's skeleton.
+`Skeleton.text` makes it in one pass (the C helper `_skeleton.c`, or
+`skeleton_reference`, which defines it): UTF-8 of the text with ASCII
+lowercased, ASCII punctuation, symbols, spaces and controls and the
+common CJK punctuation deleted, and traditional characters (and
+radicals, compatibility ideographs) that fold to one Han character
+replaced by it. A term's skeleton is its normalised form put through
+the same pass. Each step acts character by character, so if the
+normalised text contains a term, the skeleton of the normalised text
+contains the term's skeleton.
 
 The skeleton of the *raw* text equals the skeleton of the normalised
 text, character for character, unless the raw text holds something the
-exact normaliser would change and the skeleton does not:
+exact normaliser would change and the pass does not; there the pass
+answers None ("don't know", the exact path decides):
 
 - a character `fold_table` or `casefold` changes (full-width and styled
   letters, accented letters, non-ASCII capitals, zero-width and bidi
-  controls): `flagged`, one detector class;
+  controls): flagged;
 - a run of other separators (emoji, rarer punctuation, combining marks)
-  between two Han characters, which the exact path drops: a second
-  detector;
-- a traditional character (or radical, or compatibility ideograph) that
-  folds to one Han character: no detector, the term patterns accept it
-  in place of its target (`variants`), so 賭場 is screened on the fast
-  path too.
+  between two Han characters, which the exact path drops.
 
-A detector match sends the text to the exact path, so the fast path can
-only add candidates, never lose one.
+So the fast path can only add candidates, never lose one.
 """
 
 from __future__ import annotations
 
+import array
 import re
-import string
+import sys
 import unicodedata
 import warnings
-from collections.abc import Iterable
 from functools import lru_cache
 from re import _parser as _sre_parser  # type: ignore[attr-defined]
 from typing import Any
 
 from policy.screening import charsets
 
-ASCII_SEPARATORS = bytes(c for c in range(128) if not chr(c).isalnum())
-LOWER = bytes.maketrans(string.ascii_uppercase.encode(), string.ascii_lowercase.encode())
-# What Chinese posts put between characters; each is deleted before
-# encoding only if the exact path treats it as a separator that folds to
-# ASCII separators (or to itself), which `_deletable` checks.
+_native: Any
+try:
+    from policy.screening import _skeleton as _native
+except ImportError:  # the C helper was not built (no compiler at install)
+    _native = None
+
+# What Chinese posts put between characters; each is deleted only if the
+# exact path treats it as a separator that folds to ASCII separators (or
+# to itself), which `_deletable` checks.
 CJK_PUNCTUATION = "，。、！？：；“”‘’（）《》【】…\u3000「」『』—～·"
 _CASE_LIMIT = 0x20000  # every character with a case mapping lies below this
-_RANGES_PER_PATTERN = 500  # at most ~13,000 characters of pattern, under hyperscan's 16,000
+# Table entries: the code point to emit in the low 21 bits, the action in
+# the top byte (keep, delete, flag, separator) and a Han bit. Past the
+# table only the tag and variation-selector block is special (flagged);
+# `_table` checks that.
+KEEP, DELETE, FLAG, SEPARATOR, HAN = 0, 1, 2, 3, 0x10
+TABLE_LIMIT = 0x31350  # just past the last Han block
+ASTRAL_FLAGGED = (0xE0000, 0xE01EF)
 
 
-def _ranges(codepoints: Iterable[int]) -> list[list[int]]:
-    ranges: list[list[int]] = []
-    for cp in sorted(set(codepoints)):
-        if ranges and cp == ranges[-1][1] + 1:
-            ranges[-1][1] = cp
-        else:
-            ranges.append([cp, cp])
-    return ranges
-
-
-def _class_body(ranges: Iterable[list[int]]) -> str:
-    return "".join(f"\\x{{{a:x}}}" if a == b else f"\\x{{{a:x}}}-\\x{{{b:x}}}"
-                   for a, b in ranges)
-
-
-def hs_class(codepoints: Iterable[int]) -> str:
-    """A hyperscan (UTF-8 mode) class body for `codepoints`, as ranges."""
-    return _class_body(_ranges(codepoints))
-
-
-def hs_classes(codepoints: Iterable[int]) -> list[str]:
-    """Single-class patterns for `codepoints`, split under hyperscan's pattern length limit."""
-    ranges = _ranges(codepoints)
-    return [f"[{_class_body(ranges[i:i + _RANGES_PER_PATTERN])}]"
-            for i in range(0, len(ranges), _RANGES_PER_PATTERN)]
+def native_available() -> bool:
+    return _native is not None
 
 
 class Skeleton:
-    """Skeletons and detectors for one folding option; build with `get_skeleton`."""
+    """Skeletons for one folding option; build with `get_skeleton`."""
 
-    __slots__ = ("_strip", "flagged", "punctuation", "variants")
+    __slots__ = ("flagged", "punctuation", "table", "variants")
 
     def __init__(self, fold_traditional: bool) -> None:
-        table = charsets.fold_table(fold_traditional)
-        self.punctuation = _deletable(table)
-        self.variants = _variants(table)
-        self.flagged = _flagged(table, self.variants, self.punctuation)
-        self._strip = re.compile(f"[{re.escape(''.join(map(chr, sorted(self.punctuation))))}]")
+        fold = charsets.fold_table(fold_traditional)
+        self.punctuation = _deletable(fold)
+        self.variants = _variants(fold)
+        self.flagged = _flagged(fold, self.variants, self.punctuation)
+        self.table = _table(self.flagged, self.punctuation, self.variants)
 
-    def text(self, text: str) -> bytes:
-        """The raw text's skeleton; UnicodeEncodeError on a lone surrogate."""
-        if not text.isascii():
-            text = self._strip.sub("", text)
-        return text.encode("utf-8").translate(LOWER, ASCII_SEPARATORS)
+    def text(self, text: str) -> bytes | None:
+        """The raw text's skeleton, or None when only the exact path can tell."""
+        if _native is not None:
+            return _native.skeleton(text, self.table)  # type: ignore[no-any-return]
+        return skeleton_reference(text, self.table)
 
-    def term(self, normalized: str) -> str:
-        """A normalised term's skeleton, as text."""
-        return self.text(normalized).decode("utf-8")
-
-    def pattern(self, skeleton: str) -> str:
-        """A hyperscan pattern for a skeleton, Han variants as classes."""
-        out = []
-        for ch in skeleton:
-            variants_of = self.variants.get(ch)
-            if variants_of:
-                out.append(f"[{hs_class([ord(ch), *map(ord, variants_of)])}]")
-            elif ch.isascii():
-                out.append(ch)  # only letters and digits survive skeletonising
-            else:
-                out.append(f"\\x{{{ord(ch):x}}}")
-        return "".join(out)
-
-    def variant_sources(self) -> list[str]:
-        """Every Han character that folds to another (traditional, radicals)."""
-        return sorted(c for chars in self.variants.values() for c in chars)
-
-    def detectors(self) -> list[str]:
-        """Patterns for everything the skeleton (and `pattern`) cannot stand in for."""
-        cjk = hs_class(cp for a, b in charsets.CJK_RANGES for cp in range(a, b + 1))
-        seps = set(charsets.bmp_separators()) - self.punctuation
-        seps -= set(range(128))
-        seps.update(cp for a, b in charsets.astral_separator_ranges() for cp in range(a, b + 1))
-        return [*hs_classes(self.flagged), f"[{cjk}][{hs_class(seps)}]+[{cjk}]"]
+    def term(self, normalized: str) -> str | None:
+        """A normalised term's skeleton, as text (None: it has none)."""
+        data = self.text(normalized)
+        return None if data is None else data.decode("utf-8")
 
     def regex_literals(self, pattern: str) -> list[str] | None:
         """Literals one of which every match of `pattern` contains, or None.
@@ -200,8 +160,65 @@ def _flagged(table: dict[int, str | None], variants: dict[str, tuple[str, ...]],
     flagged.update(cp for cp in range(0x80, _CASE_LIMIT)
                    if chr(cp).casefold() != chr(cp) or
                    unicodedata.normalize("NFKD", chr(cp)) != chr(cp) and cp not in accepted)
-    # Surrogates never reach the scan (encoding fails first) and are no UTF-8.
-    return frozenset(cp for cp in flagged if not 0xD800 <= cp <= 0xDFFF)
+    return frozenset(flagged)
+
+
+def _table(flagged: frozenset[int], punctuation: frozenset[int],
+           variants: dict[str, tuple[str, ...]]) -> bytes:
+    """The per-code-point table `_skeleton.c` and `skeleton_reference` read."""
+    entries = array.array("I", range(TABLE_LIMIT))
+    for a, b in charsets.CJK_RANGES:
+        for cp in range(a, min(b, TABLE_LIMIT - 1) + 1):
+            entries[cp] |= HAN << 24
+    for target, sources in variants.items():
+        for source in sources:
+            entries[ord(source)] = ord(target) | HAN << 24
+    separators = set(charsets.bmp_separators()).union(
+        *(range(a, b + 1) for a, b in charsets.astral_separator_ranges()))
+    for cp in separators:
+        if 0x80 <= cp < TABLE_LIMIT:
+            entries[cp] = cp | SEPARATOR << 24
+    for cp in range(0x80):
+        ch = chr(cp)
+        entries[cp] = ord(ch.lower()) if ch.isalnum() else DELETE << 24
+    for cp in punctuation:
+        entries[cp] = DELETE << 24
+    for cp in flagged.union(range(0xD800, 0xE000)):  # lone surrogates: no UTF-8
+        if cp < TABLE_LIMIT:
+            entries[cp] = FLAG << 24
+    beyond = {cp for cp in flagged | separators if cp >= TABLE_LIMIT}
+    if not all(ASTRAL_FLAGGED[0] <= cp <= ASTRAL_FLAGGED[1] for cp in beyond):
+        raise RuntimeError("skeleton: this Unicode version changes characters past the table")
+    return entries.tobytes()  # native byte order, as the C helper reads it
+
+
+def _entry(table: bytes, cp: int) -> int:
+    if cp < len(table) // 4:
+        return int.from_bytes(table[4 * cp:4 * cp + 4], sys.byteorder)
+    return FLAG << 24 if ASTRAL_FLAGGED[0] <= cp <= ASTRAL_FLAGGED[1] else cp
+
+
+def skeleton_reference(text: str, table: bytes) -> bytes | None:
+    """What `_skeleton.c` computes, in Python: slow, the definition."""
+    out = []
+    after_han = in_run = False
+    for ch in text:
+        entry = _entry(table, ord(ch))
+        action = entry >> 24 & 0x0F
+        if action == DELETE:
+            continue
+        if action == FLAG:
+            return None
+        if action == SEPARATOR:
+            in_run = after_han
+        elif entry >> 24 & HAN:
+            if in_run:
+                return None  # Han, separators, Han: the exact path joins them
+            after_han = True
+        else:
+            after_han = in_run = False
+        out.append(chr(entry & 0x1FFFFF))
+    return "".join(out).encode("utf-8")
 
 
 @lru_cache(maxsize=2)

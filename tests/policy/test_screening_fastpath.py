@@ -26,6 +26,7 @@ from policy.screening import (
     screen,
 )
 from policy.screening.charsets import traditional_table
+from policy.screening import skeleton as skeletons
 from policy.screening.skeleton import get_skeleton
 
 needs_hyperscan = pytest.mark.skipif("hyperscan" not in available_engines(),
@@ -105,8 +106,7 @@ def random_text(rng: random.Random) -> str:
 def test_fast_path_agrees_with_exact_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                           fold: bool, big: bool, rs: bool) -> None:
     # Given the same policy with the fast path on and forced off (terms in
-    # hyperscan with Han variants as classes, or, as big policies do, in
-    # an automaton over the skeleton with the variants detected)
+    # hyperscan, or, as big policies do, in an automaton over the skeleton)
     monkeypatch.setattr(fastpath, "HYPERSCAN_TERM_LIMIT", 0 if big else 10_000)
     if not rs:  # pyahocorasick both behind and inside the fast path
         monkeypatch.setattr(fastpath, "_rs", None)
@@ -186,3 +186,41 @@ def test_everything_works_with_pyahocorasick_alone(tmp_path: Path,
     assert screen(policy, {"status": "網上賭場"}).action == "reject"
     with pytest.raises(ValueError, match="not installed"):
         matchers.build_matcher(["x"], "hyperscan")
+
+
+def random_unicode(rng: random.Random) -> str:
+    """Text from every part of Unicode the skeleton treats differently."""
+    pools = [(0x20, 0x7F), (0x80, 0x2FF), (0x300, 0x36F), (0x2000, 0x206F), (0x3000, 0x303F),
+             (0x4E00, 0x4E80), (0x2E80, 0x2FDF), (0xF900, 0xFAFF), (0xFF00, 0xFFEF),
+             (0xD800, 0xDFFF), (0x1D400, 0x1D7FF), (0x1F300, 0x1F64F), (0x20000, 0x20100),
+             (0x2F800, 0x2FA1F), (0xE0000, 0xE01EF), (0xF0000, 0xF0010)]
+    out = []
+    for _ in range(rng.randint(0, 40)):
+        a, b = rng.choice(pools)
+        out.append(chr(rng.randint(a, b)))
+    return "".join(out)
+
+
+@pytest.mark.skipif(not skeletons.native_available(), reason="C helper not built")
+@pytest.mark.parametrize("fold", [True, False])
+def test_c_skeleton_matches_its_python_definition(fold: bool) -> None:
+    skeleton = get_skeleton(fold)
+    rng = random.Random(fold)
+    texts = [random_unicode(rng) for _ in range(20_000)] + [random_text(rng) for _ in range(2000)]
+    for text in texts:
+        assert skeleton.text(text) == skeletons.skeleton_reference(text, skeleton.table), text
+
+
+def test_the_c_skeleton_is_built_by_the_install() -> None:
+    # Without it screening stays correct but loses its fast path, which is
+    # most of its speed: an install on a machine with a compiler builds it.
+    assert skeletons.native_available()
+
+
+def test_skeleton_folds_variants_and_knows_what_it_cannot_tell() -> None:
+    skeleton = get_skeleton(True)
+    assert skeleton.text("賭場 Casino，今天") == "赌场casino今天".encode()
+    assert skeleton.text("赌 场") == "赌场".encode()  # ASCII space: deleted
+    assert skeleton.text("hello 🎲 world") == "hello🎲world".encode()
+    for unknown in ["赌🎲场", "赌\u200b场", "ＣＡＳＩＮＯ", "café", "\ud800", "\U000e0041"]:
+        assert skeleton.text(unknown) is None, unknown
