@@ -12,7 +12,7 @@ from aiohttp import web
 
 from node import routing
 from node.config import Config
-from node.keys import CONFIG, DB
+from node.keys import CONFIG, DB, SCREENING
 from node.version import MASTODON_API_VERSION, MASTODON_COMPAT, SOFTWARE, VERSION
 from storage import stats
 
@@ -140,10 +140,21 @@ async def _nodeinfo(request: web.Request, version: str) -> web.Response:
             "nodeDescription": config.node.description,
             "permit": config.node.permit or None,
             "policy": {"federation": "permitted-peers-only", "identity": "verified-to-publish",
-                       "screening": "enabled"},
+                       "screening": "enabled", **_screening_summary(request.app)},
         },
     }
     return web.json_response(body)
+
+
+def _screening_summary(app: web.Application) -> dict[str, Any]:
+    """The live policy's version and size (never its terms): peers and
+    monitoring can tell which policy a node runs and see a reload land."""
+    holder = app.get(SCREENING)
+    if holder is None:
+        return {}
+    policy = holder.policy
+    return {"screeningVersion": policy.version, "screeningCategories": len(policy.categories),
+            "screeningRules": len(policy.rules)}
 
 
 async def nodeinfo_20(request: web.Request) -> web.Response:

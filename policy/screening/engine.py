@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,9 +22,9 @@ from policy.screening.charsets import is_cjk
 from policy.screening.config import CategoryConfig
 from policy.screening.decision import Decision
 from policy.screening.errors import PolicyError
-from policy.screening.fastpath import FastPath, build_fast_path
+from policy.screening.fastpath import FastPath, FastPathParts, compile_fast_path
 from policy.screening.lists import ListTerm, check_list_file, read_list_file
-from policy.screening.matchers import Matcher, build_matcher
+from policy.screening.matchers import Matcher, build_matcher, choose_engine
 from policy.screening.normalize import Normalizer, get_normalizer
 from policy.screening.regexes import RegexSet
 from policy.screening.words import get_tokenizer
@@ -120,27 +121,87 @@ class _Builder:
         else:
             self.literals.setdefault(rule.pattern, []).append(rule)
 
-    def finish(self, categories: Sequence[CategoryConfig], engine: str | None) -> Policy:
+    def parts(self, categories: Sequence[CategoryConfig], engine: str | None) -> PolicyParts:
         try:
-            matcher = build_matcher(list(self.literals), engine)
+            chosen = choose_engine(engine)
         except ValueError as exc:
             raise PolicyError(f"screening.engine: {exc}") from None
-        exemptions = {c.name: normalize_exemptions(c, self.normalizer) for c in categories}
-        version = self.digest.hexdigest()[:16]
+        rules = tuple(self.rules.values())
+        position = {rule.id: i for i, rule in enumerate(rules)}
         fast = None
-        if matcher.name == "hyperscan":
-            fast = build_fast_path(self.normalizer.fold_traditional, list(self.literals),
-                                   [rule.pattern for rule in self.regex_rules])
-        return Policy(
-            version=version,
+        if chosen == "hyperscan":
+            fast = compile_fast_path(self.normalizer.fold_traditional, list(self.literals),
+                                     [rule.pattern for rule in self.regex_rules])
+        return PolicyParts(
+            version=self.digest.hexdigest()[:16],
             loaded_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            categories=tuple(categories), rules=tuple(self.rules.values()),
-            fold_traditional=self.normalizer.fold_traditional, engine=matcher.name,
-            regex_engine=regexes.engine_name(), normalizer=self.normalizer, matcher=matcher,
-            pattern_rules=tuple(tuple(rules) for rules in self.literals.values()),
-            regexes=RegexSet([rule.pattern for rule in self.regex_rules]),
-            regex_rules=tuple(self.regex_rules), exemptions=exemptions,
-            clean=Decision("accept", policy_version=version), fast=fast)
+            categories=tuple(categories), rules=_pickled_chunks(rules),
+            fold_traditional=self.normalizer.fold_traditional, engine=chosen,
+            literals=tuple(self.literals),
+            pattern_rules=tuple(tuple(position[r.id] for r in rs) for rs in self.literals.values()),
+            regex_rules=tuple(position[rule.id] for rule in self.regex_rules),
+            exemptions={c.name: normalize_exemptions(c, self.normalizer) for c in categories},
+            chinese_words=self.chinese_words, fast=fast)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyParts:
+    """A policy before its automata exist: plain data a child process can send.
+
+    Reading and normalising 100,000 terms is a second of Python, which in
+    a thread of the serving process slows every request (they wait for
+    the GIL); in a child process it costs the server nothing. Rules travel
+    as pickled chunks: one `pickle.loads` of 100,000 frozen dataclasses
+    holds the GIL for half a second, a chunk for a few milliseconds.
+    """
+
+    version: str
+    loaded_at: str
+    categories: tuple[CategoryConfig, ...]
+    rules: tuple[bytes, ...]
+    fold_traditional: bool
+    engine: str
+    literals: tuple[str, ...]  # the automaton's patterns, in index order
+    pattern_rules: tuple[tuple[int, ...], ...]  # rule positions by pattern index
+    regex_rules: tuple[int, ...]  # rule positions by regex index
+    exemptions: dict[str, tuple[str, ...]]
+    chinese_words: bool  # some word term needs jieba
+    fast: FastPathParts | None
+
+
+_RULES_PER_CHUNK = 2000
+
+
+def _pickled_chunks(rules: tuple[Rule, ...]) -> tuple[bytes, ...]:
+    return tuple(pickle.dumps(rules[i:i + _RULES_PER_CHUNK], protocol=pickle.HIGHEST_PROTOCOL)
+                 for i in range(0, len(rules), _RULES_PER_CHUNK))
+
+
+def _unpickled(chunks: tuple[bytes, ...]) -> tuple[Rule, ...]:
+    rules: list[Rule] = []
+    for chunk in chunks:
+        rules.extend(pickle.loads(chunk))  # noqa: S301 (our own child's output)
+    return tuple(rules)
+
+
+def assemble_policy(parts: PolicyParts) -> Policy:
+    """Build the automata over prepared parts: the short, C-heavy step."""
+    rules = _unpickled(parts.rules)
+    matcher = build_matcher(list(parts.literals), parts.engine)
+    regex_rules = tuple(rules[i] for i in parts.regex_rules)
+    if parts.chinese_words:
+        # Load jieba's dictionary (about a second, once per process) now,
+        # not inside the first request that hits a Chinese word term.
+        get_tokenizer()
+    return Policy(
+        version=parts.version, loaded_at=parts.loaded_at, categories=parts.categories,
+        rules=rules, fold_traditional=parts.fold_traditional, engine=matcher.name,
+        regex_engine=regexes.engine_name(), normalizer=get_normalizer(parts.fold_traditional),
+        matcher=matcher,
+        pattern_rules=tuple(tuple(rules[i] for i in rs) for rs in parts.pattern_rules),
+        regexes=RegexSet([rule.pattern for rule in regex_rules]), regex_rules=regex_rules,
+        exemptions=parts.exemptions, clean=Decision("accept", policy_version=parts.version),
+        fast=FastPath.load(parts.fast) if parts.fast is not None else None)
 
 
 def make_rule(term: ListTerm, category: CategoryConfig, normalizer: Normalizer) -> Rule:
@@ -170,6 +231,15 @@ def normalize_exemptions(category: CategoryConfig, normalizer: Normalizer) -> tu
     return phrases
 
 
+def prepare_policy(categories: Sequence[CategoryConfig], *, fold_traditional: bool = False,
+                   engine: str | None = None) -> PolicyParts:
+    """Read and check every list file: all a build does before its automata."""
+    builder = _Builder(fold_traditional)
+    for category in categories:
+        builder.add_category(category)
+    return builder.parts(categories, engine)
+
+
 def load_policy(categories: Sequence[CategoryConfig], *, fold_traditional: bool = False,
                 engine: str | None = None) -> Policy:
     """Read the categories' list files and build a ready Policy.
@@ -177,14 +247,8 @@ def load_policy(categories: Sequence[CategoryConfig], *, fold_traditional: bool 
     `engine` forces a backend ("hyperscan", "ahocorasick_rs" or
     "pyahocorasick"); None or "" takes the fastest installed.
     """
-    builder = _Builder(fold_traditional)
-    for category in categories:
-        builder.add_category(category)
-    policy = builder.finish(categories, engine)
-    if builder.chinese_words:
-        # Load jieba's dictionary (about a second, once per process) now,
-        # not inside the first request that hits a Chinese word term.
-        get_tokenizer()
+    policy = assemble_policy(prepare_policy(categories, fold_traditional=fold_traditional,
+                                            engine=engine))
     logger.info("screening policy %s: %d rules in %d categories (%s, regex %s)",
                 policy.version, len(policy.rules), len(categories), policy.engine,
                 policy.regex_engine)
@@ -207,7 +271,7 @@ def check_policy(categories: Sequence[CategoryConfig], *, fold_traditional: bool
             problems.extend(sorted(found, key=lambda p: p.line or 0))
     if not problems:
         try:
-            load_policy(categories, fold_traditional=fold_traditional, engine=engine)
+            prepare_policy(categories, fold_traditional=fold_traditional, engine=engine)
         except PolicyError as exc:
             problems.append(exc)
     return [str(problem) for problem in problems]

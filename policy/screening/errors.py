@@ -22,3 +22,12 @@ class PolicyError(ValueError):
         self.message = message
         self.file = None if file is None else Path(file)
         self.line = line
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only fields: the default pickling (cls(*args)) would lose
+        # them, and a reload built in a child process sends this error back.
+        return (_rebuild, (self.message, self.file, self.line))
+
+
+def _rebuild(message: str, file: Path | None, line: int | None) -> PolicyError:
+    return PolicyError(message, file=file, line=line)

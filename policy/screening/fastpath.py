@@ -3,9 +3,7 @@
 The text's skeleton (skeleton.py: one pass in C) either says "don't
 know" (a character the skeleton cannot stand in for) or is scanned by
 one hyperscan database of pure literals: every literal term's skeleton
-and a necessary literal of every regex term. Past
-`HYPERSCAN_TERM_LIMIT` terms the skeletons go to an Aho-Corasick
-automaton instead. A clean text makes no callback at all; any match, or
+and a necessary literal of every regex term. A clean text makes no callback at all; any match, or
 "don't know", sends the text to the exact path (normalise with offset
 map, automaton, word and exemption checks), which alone decides. So the
 fast path may only say "clean" or "don't know", and it says "clean"
@@ -17,10 +15,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
-
-import ahocorasick
 
 from policy.screening.skeleton import Skeleton, get_skeleton, native_available
 
@@ -29,19 +26,8 @@ try:
     import hyperscan as _hs
 except ImportError:  # the optional "fast" extra is not installed
     _hs = None
-_rs: ModuleType | None
-try:
-    import ahocorasick_rs as _rs
-except ImportError:
-    _rs = None
 
 logger = logging.getLogger(__name__)
-
-# Measured on Chinese terms: hyperscan scans 10,000 term skeletons about
-# twice as fast as Aho-Corasick, but at 100,000 it compiles for 8-14 s,
-# takes over 150 MiB and scans no faster than ahocorasick_rs. So past
-# this many terms they go to an automaton (built in about a second).
-HYPERSCAN_TERM_LIMIT = 20_000
 
 
 def available() -> bool:
@@ -55,17 +41,22 @@ def _stop(*_args: Any) -> bool:
 class FastPath:
     """`is_clean(text)`: True only when the exact path would find nothing."""
 
-    __slots__ = ("_db", "_local", "_skeleton", "_terms", "pattern_count")
+    __slots__ = ("_db", "_local", "_skeleton", "pattern_count")
 
-    def __init__(self, db: Any, skeleton: Skeleton, pattern_count: int,
-                 terms: SkeletonAutomaton | None = None) -> None:
-        self._db = db  # None: the terms are in `terms`
+    def __init__(self, db: Any, skeleton: Skeleton, pattern_count: int) -> None:
+        self._db = db
         self._skeleton = skeleton
-        self._terms = terms
         # A scratch serves one scan at a time and the scan releases the
         # GIL, so each thread gets its own.
         self._local = threading.local()
         self.pattern_count = pattern_count
+
+    @classmethod
+    def load(cls, parts: FastPathParts) -> FastPath:
+        """From compiled bytes: milliseconds, where compiling takes seconds."""
+        assert _hs is not None
+        db = _hs.loadb(parts.database, _hs.HS_MODE_BLOCK)
+        return cls(db, get_skeleton(parts.fold_traditional), parts.pattern_count)
 
     def _scratch(self) -> Any:
         scratch = getattr(self._local, "scratch", None)
@@ -78,8 +69,6 @@ class FastPath:
         data = self._skeleton.text(text)
         if data is None:
             return False
-        if self._terms is not None:
-            return not self._terms.any_match(data)
         scratch = getattr(self._local, "scratch", None) or self._scratch()
         try:
             self._db.scan(data, match_event_handler=_stop, scratch=scratch)
@@ -88,50 +77,36 @@ class FastPath:
         return True
 
 
-class SkeletonAutomaton:
-    """Term skeletons in ahocorasick_rs (or pyahocorasick) for big policies."""
+@dataclass(frozen=True, slots=True)
+class FastPathParts:
+    """A compiled fast path as bytes, so a child process can build it."""
 
-    __slots__ = ("_find",)
-
-    def __init__(self, terms: Sequence[str]) -> None:
-        if _rs is not None:
-            find = _rs.AhoCorasick(list(terms)).find_matches_as_indexes
-            self._find = lambda data: bool(find(data.decode("utf-8")))
-            return
-        # pyahocorasick over UTF-8 bytes spelled as Latin-1 (see matchers.py)
-        automaton = ahocorasick.Automaton()
-        for term in terms:
-            automaton.add_word(term.encode("utf-8").decode("latin-1"), True)
-        automaton.make_automaton()
-        self._find = lambda data: next(automaton.iter(data.decode("latin-1")), None) is not None
-
-    def any_match(self, data: bytes) -> bool:
-        return self._find(data)
+    fold_traditional: bool
+    database: bytes  # hyperscan's serialised form
+    pattern_count: int
 
 
-def build_fast_path(fold_traditional: bool, literals: Sequence[str],
-                    regexes: Sequence[str]) -> FastPath | None:
+def compile_fast_path(fold_traditional: bool, literals: Sequence[str],
+                      regexes: Sequence[str]) -> FastPathParts | None:
     """A fast path over normalised `literals` and `regexes`, or None.
 
     None when hyperscan or the C skeleton is missing, or some term has
     no usable skeleton (a term of ASCII punctuation only, a regex with
     no necessary literal): then every text takes the exact path.
+    Compiling mostly runs without the GIL (100,000 terms: about 4 s).
     """
     if not available():
         return None
     assert _hs is not None
-    skeleton = get_skeleton(fold_traditional)
-    needed = _needed_literals(skeleton, literals, regexes)
+    needed = _needed_literals(get_skeleton(fold_traditional), literals, regexes)
     if needed is None:
         return None
-    if len(needed) > HYPERSCAN_TERM_LIMIT:
-        return FastPath(None, skeleton, len(needed), SkeletonAutomaton(needed))
     try:
         db = _compile(needed)
     except _hs.error as exc:  # e.g. a term past hyperscan's pattern length limit
         logger.warning("fast path off: hyperscan cannot compile the terms: %s", exc)
         return None
-    return FastPath(db, skeleton, len(needed), None)
+    return FastPathParts(fold_traditional, _hs.dumpb(db), len(needed))
 
 
 def _needed_literals(skeleton: Skeleton, literals: Sequence[str],
