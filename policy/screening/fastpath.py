@@ -1,23 +1,27 @@
 """The hyperscan fast path: prove most clean texts clean in one scan.
 
 The text's skeleton (skeleton.py: one pass in C) either says "don't
-know" (a character the skeleton cannot stand in for) or is scanned by
-one hyperscan database of pure literals: every literal term's skeleton
-and a necessary literal of every regex term. A clean text makes no callback at all; any match, or
-"don't know", sends the text to the exact path (normalise with offset
-map, automaton, word and exemption checks), which alone decides. So the
-fast path may only say "clean" or "don't know", and it says "clean"
-only when the exact path could find no candidate either.
+know" (a character the skeleton cannot stand in for) or is scanned for
+every literal term's skeleton and a necessary literal of every regex
+term: by one hyperscan database of pure literals, or past
+`HYPERSCAN_TERM_LIMIT` terms by one Aho-Corasick automaton. A clean
+text makes no callback at all; any match, or "don't know", sends the
+text to the exact path (normalise with offset map, automaton, word and
+exemption checks), which alone decides. So the fast path may only say
+"clean" or "don't know", and it says "clean" only when the exact path
+could find no candidate either.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
+
+import ahocorasick
 
 from policy.screening.skeleton import Skeleton, get_skeleton, native_available
 
@@ -26,8 +30,24 @@ try:
     import hyperscan as _hs
 except ImportError:  # the optional "fast" extra is not installed
     _hs = None
+_rs: ModuleType | None
+try:
+    import ahocorasick_rs as _rs
+except ImportError:
+    _rs = None
 
 logger = logging.getLogger(__name__)
+
+# Measured on Chinese terms (bench_screening.py): hyperscan compiles
+# 20,000 literals in 0.5 s, but 100,000 in 4.5 s (16 s on a loaded
+# machine) with 250 MiB of compile-time memory, and then scans no faster
+# than ahocorasick_rs. Past this many terms the skeletons go to one
+# automaton instead (100,000: 0.25 s, holding the GIL throughout). Not
+# in shards, as the exact automaton is (matchers.py): the fast path scans
+# every clean text, and four shards scanned in turn evict each other
+# from the cache, which made it 8 times slower.
+HYPERSCAN_TERM_LIMIT = 20_000
+SHARD_SIZE = 25_000  # the exact automaton's shards (matchers.py)
 
 
 def available() -> bool:
@@ -38,14 +58,26 @@ def _stop(*_args: Any) -> bool:
     return True  # the first match decides: stop scanning
 
 
+@dataclass(frozen=True, slots=True)
+class FastPathParts:
+    """A fast path before loading: bytes and strings a child process can send."""
+
+    fold_traditional: bool
+    pattern_count: int
+    database: bytes | None = None  # hyperscan's serialised form, up to the limit
+    literals: tuple[str, ...] = ()  # past it: for the automaton
+
+
 class FastPath:
     """`is_clean(text)`: True only when the exact path would find nothing."""
 
-    __slots__ = ("_db", "_local", "_skeleton", "pattern_count")
+    __slots__ = ("_db", "_local", "_skeleton", "_terms", "pattern_count")
 
-    def __init__(self, db: Any, skeleton: Skeleton, pattern_count: int) -> None:
-        self._db = db
+    def __init__(self, skeleton: Skeleton, pattern_count: int, db: Any = None,
+                 terms: Callable[[bytes], bool] | None = None) -> None:
         self._skeleton = skeleton
+        self._db = db  # None: the terms are in the automaton `terms`
+        self._terms = terms
         # A scratch serves one scan at a time and the scan releases the
         # GIL, so each thread gets its own.
         self._local = threading.local()
@@ -53,10 +85,13 @@ class FastPath:
 
     @classmethod
     def load(cls, parts: FastPathParts) -> FastPath:
-        """From compiled bytes: milliseconds, where compiling takes seconds."""
-        assert _hs is not None
-        db = _hs.loadb(parts.database, _hs.HS_MODE_BLOCK)
-        return cls(db, get_skeleton(parts.fold_traditional), parts.pattern_count)
+        """Milliseconds from hyperscan's bytes; an automaton is built here."""
+        skeleton = get_skeleton(parts.fold_traditional)
+        if parts.database is not None:
+            assert _hs is not None
+            db = _hs.loadb(parts.database, _hs.HS_MODE_BLOCK)
+            return cls(skeleton, parts.pattern_count, db=db)
+        return cls(skeleton, parts.pattern_count, terms=_automaton(parts.literals))
 
     def _scratch(self) -> Any:
         scratch = getattr(self._local, "scratch", None)
@@ -69,6 +104,8 @@ class FastPath:
         data = self._skeleton.text(text)
         if data is None:
             return False
+        if self._terms is not None:
+            return not self._terms(data)
         scratch = getattr(self._local, "scratch", None) or self._scratch()
         try:
             self._db.scan(data, match_event_handler=_stop, scratch=scratch)
@@ -77,13 +114,17 @@ class FastPath:
         return True
 
 
-@dataclass(frozen=True, slots=True)
-class FastPathParts:
-    """A compiled fast path as bytes, so a child process can build it."""
-
-    fold_traditional: bool
-    database: bytes  # hyperscan's serialised form
-    pattern_count: int
+def _automaton(terms: Sequence[str]) -> Callable[[bytes], bool]:
+    """`any_match(skeleton bytes)` over `terms`, in ahocorasick_rs or pyahocorasick."""
+    if _rs is not None:
+        find = _rs.AhoCorasick(list(terms)).find_matches_as_indexes
+        return lambda data: bool(find(data.decode("utf-8")))
+    # pyahocorasick over UTF-8 bytes spelled as Latin-1 (see matchers.py)
+    automaton = ahocorasick.Automaton()
+    for term in terms:
+        automaton.add_word(term.encode("utf-8").decode("latin-1"), True)
+    automaton.make_automaton()
+    return lambda data: next(automaton.iter(data.decode("latin-1")), None) is not None
 
 
 def compile_fast_path(fold_traditional: bool, literals: Sequence[str],
@@ -93,7 +134,6 @@ def compile_fast_path(fold_traditional: bool, literals: Sequence[str],
     None when hyperscan or the C skeleton is missing, or some term has
     no usable skeleton (a term of ASCII punctuation only, a regex with
     no necessary literal): then every text takes the exact path.
-    Compiling mostly runs without the GIL (100,000 terms: about 4 s).
     """
     if not available():
         return None
@@ -101,12 +141,14 @@ def compile_fast_path(fold_traditional: bool, literals: Sequence[str],
     needed = _needed_literals(get_skeleton(fold_traditional), literals, regexes)
     if needed is None:
         return None
+    if len(needed) > HYPERSCAN_TERM_LIMIT:
+        return FastPathParts(fold_traditional, len(needed), literals=tuple(needed))
     try:
         db = _compile(needed)
     except _hs.error as exc:  # e.g. a term past hyperscan's pattern length limit
         logger.warning("fast path off: hyperscan cannot compile the terms: %s", exc)
         return None
-    return FastPathParts(fold_traditional, _hs.dumpb(db), len(needed))
+    return FastPathParts(fold_traditional, len(needed), database=_hs.dumpb(db))
 
 
 def _needed_literals(skeleton: Skeleton, literals: Sequence[str],

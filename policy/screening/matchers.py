@@ -109,7 +109,7 @@ class RsAhoCorasickMatcher:
 class HyperscanMatcher:
     """The exact automaton behind the hyperscan fast path, under its name.
 
-    In shards of `SHARD_SIZE` patterns: building one automaton over
+    In shards of `fastpath.SHARD_SIZE` patterns: building one automaton over
     100,000 terms holds the GIL for 100-300 ms, which a reload in a
     running node would add to every request waiting meanwhile; a shard
     holds it for a quarter of that. Behind the fast path only texts with
@@ -118,13 +118,12 @@ class HyperscanMatcher:
 
     name = "hyperscan"
     __slots__ = ("_shards",)
-    SHARD_SIZE = 25_000
 
     def __init__(self, patterns: Sequence[str]) -> None:
         if not fastpath.available():
             raise ValueError("hyperscan is not installed")
         automaton = RsAhoCorasickMatcher if _rs is not None else PyAhoCorasickMatcher
-        size = self.SHARD_SIZE
+        size = fastpath.SHARD_SIZE
         self._shards: list[tuple[int, Matcher]] = [
             (first, automaton(patterns[first:first + size]))
             for first in range(0, len(patterns), size)]

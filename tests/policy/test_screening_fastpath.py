@@ -105,10 +105,13 @@ def random_text(rng: random.Random) -> str:
     (True, False, True), (False, False, True), (True, True, True), (True, True, False)])
 def test_fast_path_agrees_with_exact_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                           fold: bool, big: bool, rs: bool) -> None:
-    # Given the same policy with the fast path on and forced off (the exact
-    # automaton whole, or in shards as big policies have it)
-    monkeypatch.setattr(matchers.HyperscanMatcher, "SHARD_SIZE", 3 if big else 25_000)
-    if not rs:  # pyahocorasick behind the fast path
+    # Given the same policy with the fast path on and forced off (terms in
+    # hyperscan, or, as big policies have them, in an automaton, with the
+    # exact automaton in shards)
+    monkeypatch.setattr(fastpath, "HYPERSCAN_TERM_LIMIT", 0 if big else 10_000)
+    monkeypatch.setattr(fastpath, "SHARD_SIZE", 3 if big else 25_000)
+    if not rs:  # pyahocorasick both behind and inside the fast path
+        monkeypatch.setattr(fastpath, "_rs", None)
         monkeypatch.setattr(matchers, "_rs", None)
     fast = make_policy(tmp_path, "hyperscan", fold)
     assert fast.fast is not None
