@@ -40,9 +40,10 @@ from federation.fetch import (
     session_policy,
 )
 from federation.httpsig import ACTIVITY_JSON, sign_request
+from federation.instance_actor import INSTANCE_SIGNER, instance_actor_url
 from federation.urls import Urls
 from policy.permits import PeerDecision, PermitError, normalise_host
-from storage import accounts, clock
+from storage import accounts, clock, node_keys
 from storage import deliveries as store
 from storage.database import Database
 from storage.deliveries import DeliveryRow, NewDelivery
@@ -268,7 +269,13 @@ class DeliveryWorker:
             logger.info("delivery %s to %s: %s", row.id, row.inbox_url, outcome.reason)
 
     async def _signer(self, account_id: int) -> tuple[str, str] | None:
-        """(keyId, private PEM) of a local account, cached per worker."""
+        """(keyId, private PEM) of a local account (or of the instance actor,
+        `INSTANCE_SIGNER`), cached per worker."""
+        if account_id == INSTANCE_SIGNER and account_id not in self._keys:
+            keys = await node_keys.get_instance_keys(self.queue.db)
+            if keys is None:
+                return None
+            self._keys[account_id] = (f"{instance_actor_url(self.urls.base_url)}#main-key", keys[0])
         if account_id not in self._keys:
             account = await accounts.get_account(self.queue.db, account_id)
             pem = await accounts.get_private_key(self.queue.db, account_id) if account else None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Concatenate, ParamSpec
 
 from aiohttp import web
@@ -24,6 +24,7 @@ from aiohttp import web
 from federation import vocab
 from federation.delivery import DeliveryQueue, PeerGate
 from federation.outbox import Audience, Plan, send, status_audience
+from federation.polls import with_question
 from federation.urls import Urls
 from storage import accounts, clock, deliveries, remote, statuses
 from storage.accounts import AccountRow
@@ -77,8 +78,9 @@ async def _note(em: Emitter, status: StatusRow, author: AccountRow) -> tuple[dic
 async def _build_note(em: Emitter, status: StatusRow, author: AccountRow, mentions: list[Any]) -> dict[str, Any]:
     tags = (await statuses.tags_of(em.db, [status.id])).get(status.id, [])
     parent = await statuses.get_status(em.db, status.in_reply_to_id) if status.in_reply_to_id else None
-    return vocab.status_to_note(em.urls, status, author, mentions=mentions, tags=tags,
+    note = vocab.status_to_note(em.urls, status, author, mentions=mentions, tags=tags,
                                 in_reply_to_uri=parent.uri if parent else None)
+    return await with_question(em.db, note, status.id)  # a status with a poll is a Question
 
 
 async def _status_and_author(em: Emitter, status_id: int) -> tuple[StatusRow, AccountRow] | None:
@@ -110,13 +112,20 @@ async def status_edited(em: Emitter, status_id: int) -> Plan:
     if found is None:
         return NOTHING
     note, audience = await _note(em, *found)
-    return await send(em.queue, em.gate, vocab.update_activity(note), found[1].id, audience)
+    return await send(em.queue, em.gate, vocab.update_activity(note, em.ids.next_id()), found[1].id, audience)
 
 
 async def deletion_audience(db: Database, status: StatusRow) -> Audience:
-    """Read before the delete commits (mentions go with the status)."""
+    """Everywhere the status went, read before the delete commits (mentions,
+    boosts and favourites go with the status): as Mastodon's StatusReachFinder,
+    its audience, the accounts that boosted, favourited or replied to it,
+    and the followers of local boosters (their nodes got it through a boost)."""
     mentions = (await statuses.mentions_of(db, [status.id])).get(status.id, [])
-    return status_audience(status, [m.account_id for m in mentions])
+    audience = status_audience(status, [m.account_id for m in mentions])
+    if status.reblog_of_id is not None:
+        return audience
+    reach = await deliveries.status_reach(db, status.id)
+    return replace(audience.plus(*reach.account_ids), boosters=reach.local_booster_ids)
 
 
 async def status_deleted(em: Emitter, status: StatusRow, audience: Audience) -> Plan:
@@ -128,6 +137,21 @@ async def status_deleted(em: Emitter, status: StatusRow, audience: Audience) -> 
         return await _undo_reblog(em, status, author)
     activity = vocab.delete_activity(author.uri, status.uri)
     return await send(em.queue, em.gate, activity, author.id, audience)
+
+
+async def status_released(em: Emitter, status_id: int, *, seen: bool) -> Plan:
+    """A held status a moderator approved: a Create, or an Update when peers
+    had the status before its edit was held (`seen`)."""
+    return await (status_edited(em, status_id) if seen else status_created(em, status_id))
+
+
+async def status_withdrawn(em: Emitter, status: StatusRow, audience: Audience) -> Plan:
+    """Delete of a status that peers had received and a moderator has now
+    rejected (its state is no longer 'published')."""
+    author = await _local(em, status.account_id)
+    if author is None or status.reblog_of_id is not None:
+        return NOTHING
+    return await send(em.queue, em.gate, vocab.delete_activity(author.uri, status.uri), author.id, audience)
 
 
 # ---- interactions -----------------------------------------------------------------

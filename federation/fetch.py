@@ -55,9 +55,10 @@ class FetchError(Exception):
     """A fetch that failed or was refused; `reason` is machine-readable."""
 
     def __init__(self, reason: FetchReason | str, detail: str = "", *,
-                 status: int | None = None, url: str | None = None) -> None:
+                 status: int | None = None, url: str | None = None, canonical: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
         self.reason, self.detail, self.status, self.url = reason, detail, status, url
+        self.canonical = canonical  # id_mismatch: the id the document gave itself
 
 
 class ForbiddenAddressError(OSError):
@@ -247,7 +248,9 @@ async def fetch_activitypub(session: aiohttp.ClientSession, url: str, *,
     if not isinstance(document, dict):
         raise FetchError("bad_json", "not a JSON object", url=fetched.url)
     if not _same_url(document.get("id"), fetched.url):
-        raise FetchError("id_mismatch", f"id {document.get('id')!r} is not {fetched.url}", url=fetched.url)
+        own = document.get("id")
+        raise FetchError("id_mismatch", f"id {own!r} is not {fetched.url}", url=fetched.url,
+                         canonical=own if isinstance(own, str) else "")
     return fetched.url, document
 
 

@@ -19,12 +19,13 @@ from typing import Any
 
 from aiohttp import web
 
+from federation.actors import ActorError, check_host
 from federation.context import FEDERATION, Federation
 from federation.fetch import FetchError, JsonLimits, parse_json_limited
 from federation.peers import url_host
 from federation.verify import SignedRequestError, verify_signed
 from storage import inbox as store
-from storage.accounts import find_local_account
+from storage.accounts import find_account_by_uri, find_local_account
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +118,8 @@ async def _accept(fed: Federation, request: web.Request) -> bool:
     body = await read_body(request, fed.settings.max_body_bytes)
     activity = parse_activity(body)
     env = envelope(activity)
+    if await _farewell_of_a_stranger(fed, env, activity):
+        return False
     try:
         signed = await verify_signed(fed, "POST", fed.settings.base_url + request.raw_path,
                                      request.headers, body)
@@ -129,6 +132,27 @@ async def _accept(fed: Federation, request: web.Request) -> bool:
     return await store.store_activity(fed.db, store.NewInboxActivity(
         fed.ids.next_id(), env.activity_id, env.actor, env.host, recipient_id,
         json.dumps(activity, ensure_ascii=False)))
+
+
+async def _farewell_of_a_stranger(fed: Federation, env: Envelope, activity: dict[str, Any]) -> bool:
+    """A permitted peer's Delete of an actor this node never stored.
+
+    Its signature cannot be checked (the actor document is gone, 410) and
+    there is nothing to delete, so, as Mastodon does, it is answered 202
+    and dropped without a fetch, rather than refused and retried by the
+    sender for days. An unpermitted host still gets its 403.
+    """
+    if env.kind != "Delete" or object_id(activity.get("object")) != env.actor:
+        return False
+    if await find_account_by_uri(fed.db, env.actor) is not None:
+        return False
+    try:
+        await check_host(fed, env.actor, recent=True)
+    except ActorError as exc:
+        status = 403 if exc.reason == "not_permitted" else 401
+        raise InboxError(status, exc.detail or exc.reason) from None
+    logger.info("dropped Delete of unknown actor %s", env.actor)
+    return True
 
 
 async def inbox_post(request: web.Request) -> web.Response:

@@ -19,6 +19,10 @@ from federation.keys import generate_keypair
 from storage import node_keys
 from storage.database import Database
 
+# `deliveries.signer_account_id` of a row the instance actor signs (a
+# forwarded report's Flag): no account has id 0.
+INSTANCE_SIGNER = 0
+
 
 @dataclass(frozen=True, slots=True)
 class InstanceActor:

@@ -16,9 +16,11 @@ from typing import Any
 from federation.activities.common import Dropped, object_id
 from federation.context import Federation
 from federation.peers import url_host
+from federation.polls import question_options
 from federation.remote_links import unlink, vet_remote_links
 from federation.sanitize import plain_text, sanitize_html
 from federation.vocab import PUBLIC_ALIASES
+from policy.links import LinkDecision
 from policy.publication import Author, Vetting, vet
 from storage import remote, search, status_writes
 from storage import screening as screening_store
@@ -48,9 +50,11 @@ class ParsedNote:
     visibility: str
     mention_uris: tuple[str, ...]
     tags: tuple[str, ...]
+    poll_options: tuple[str, ...] = ()  # a Question's choices, screened with its text
 
     def fields(self) -> list[tuple[str, str]]:
-        return [("status", plain_text(self.content)), ("spoiler_text", self.spoiler_text)]
+        pairs = [("status", plain_text(self.content)), ("spoiler_text", self.spoiler_text)]
+        return pairs + [(f"poll_option[{i}]", o) for i, o in enumerate(self.poll_options)]
 
 
 def _list(value: Any) -> list[Any]:
@@ -123,7 +127,7 @@ def parse_note(obj: Any, author: AccountRow) -> ParsedNote:
         spoiler_text=plain_text(summary)[:1000] if isinstance(summary, str) else "",
         sensitive=obj.get("sensitive") is True, language=language, published=_published(obj.get("published")),
         in_reply_to_uri=reply, visibility=visibility_of(obj, author.followers_url),
-        mention_uris=mentions, tags=hashtags)
+        mention_uris=mentions, tags=hashtags, poll_options=question_options(obj))
 
 
 async def vet_note(fed: Federation, author: AccountRow, note: ParsedNote,
@@ -139,8 +143,10 @@ async def vet_note(fed: Federation, author: AccountRow, note: ParsedNote,
     decision = await vet_remote_links(fed, note.content)
     if decision.action == "reject":
         raise Dropped(f"links: {decision.message}")
-    held = vetting.held or decision.action == "review"
-    return replace(note, content=unlink(note.content, decision)), vetting, held
+    if decision.action == "review" and not vetting.held:  # as node.gate.apply_links
+        vetting = replace(vetting, action="review", reason="links", message=decision.message)
+    vetting = replace(vetting, links=decision)
+    return replace(note, content=unlink(note.content, decision)), vetting, vetting.held
 
 
 async def related_to_local(fed: Federation, author: AccountRow, note: ParsedNote) -> bool:
@@ -159,12 +165,19 @@ async def queue_for_moderators(fed: Federation, w: Writer, vetting: Vetting, *, 
     """Held ('review') and flagged remote content goes in the moderators'
     queue with its decision, in the transaction that stores it (as
     node.gate.queue_vetting does for local content)."""
-    if vetting.action not in ("review", "flag") or vetting.decision is None:
+    if vetting.action not in ("review", "flag"):
         return
     decision = vetting.decision
+    explained: dict[str, Any] = decision.to_dict() if decision is not None else {"action": vetting.action}
+    links = vetting.links
+    if isinstance(links, LinkDecision) and links.unlinked:  # held for a link to an unpermitted host
+        explained["links"] = [{"host": h.host, "url": h.url, "reason": h.reason, "message": h.message}
+                              for h in links.unlinked]
+    if decision is None and "links" not in explained:
+        return
     await screening_store.enqueue(w, fed.ids.next_id(), kind=kind, action=vetting.action, status_id=status_id,
-                                  account_id=account_id, decision=decision.to_dict(),
-                                  policy_version=decision.policy_version)
+                                  account_id=account_id, decision=explained,
+                                  policy_version=decision.policy_version if decision is not None else "links")
 
 
 async def _mentioned(fed: Federation, uris: Sequence[str]) -> tuple[list[int], list[int]]:
@@ -219,10 +232,20 @@ async def update_note(fed: Federation, author: AccountRow, obj: Any) -> None:
     async with fed.db.write() as w:
         await status_writes.save_edit(w, fed.ids, row, StatusText(
             "", note.content, note.spoiler_text, note.sensitive or vetting.sensitive, note.language))
-        await status_writes.replace_entities(w, fed.ids, row.id, mention_ids, list(note.tags))
+        added = await status_writes.replace_entities(w, fed.ids, row.id, mention_ids, list(note.tags))
         await queue_for_moderators(fed, w, vetting, kind="edit", account_id=author.id, status_id=row.id)
         if row.published and held:
             await status_writes.unpublish_effects(w, row)
             await status_writes.set_state(w, row.id, "pending")
         elif row.published:
             await search.index_status(w, row.id, plain_text(note.content))
+            await _notify_edit(fed, w, row, added)
+
+
+async def _notify_edit(fed: Federation, w: Writer, row: StatusRow, added: Sequence[int]) -> None:
+    """As Mastodon: newly mentioned local accounts get a mention, local
+    boosters an update (notify skips remote accounts)."""
+    for account_id in added:
+        await status_writes.notify_about(w, fed.ids, account_id, row.account_id, "mention", row)
+    for account_id in await status_writes.reblogger_ids(w, row.id):
+        await status_writes.notify_about(w, fed.ids, account_id, row.account_id, "update", row)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from federation import vocab
+from federation.polls import with_question
 from federation.urls import Urls
 from storage import accounts, statuses
 from storage.accounts import AccountRow
@@ -36,8 +37,9 @@ async def note_for_status(db: Database, urls: Urls, status: StatusRow, author: A
     assert author is not None
     mentions = (await statuses.mentions_of(db, [status.id])).get(status.id, [])
     tags = (await statuses.tags_of(db, [status.id])).get(status.id, [])
-    return vocab.status_to_note(urls, status, author, mentions=mentions, tags=tags,
+    note = vocab.status_to_note(urls, status, author, mentions=mentions, tags=tags,
                                 in_reply_to_uri=await parent_uri(db, status), context=context)
+    return await with_question(db, note, status.id)  # a status with a poll is a Question
 
 
 async def activity_for_status(db: Database, urls: Urls, status: StatusRow, author: AccountRow) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from federation.delivery import DeliveryQueue, PeerGate, inbox_host
@@ -33,10 +33,11 @@ FOLLOWER_VISIBILITIES = frozenset({"public", "unlisted", "private"})
 class Audience:
     followers_of: int | None = None        # a local account whose remote followers receive it
     account_ids: tuple[int, ...] = ()      # specific accounts (remote ones receive it)
+    boosters: tuple[int, ...] = ()         # local accounts whose remote followers received a boost of it
 
     def plus(self, *account_ids: int | None) -> Audience:
         extra = tuple(a for a in account_ids if a is not None)
-        return Audience(self.followers_of, tuple(dict.fromkeys(self.account_ids + extra)))
+        return replace(self, account_ids=tuple(dict.fromkeys(self.account_ids + extra)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +58,9 @@ def status_audience(status: StatusRow, mention_ids: Iterable[int] = ()) -> Audie
 
 async def recipients(db: Database, audience: Audience) -> list[InboxRow]:
     rows: list[InboxRow] = []
-    if audience.followers_of is not None:
-        rows += await store.follower_inboxes(db, audience.followers_of)
+    for account_id in dict.fromkeys((audience.followers_of, *audience.boosters)):
+        if account_id is not None:
+            rows += await store.follower_inboxes(db, account_id)
     rows += await store.account_inboxes(db, list(audience.account_ids))
     return rows
 

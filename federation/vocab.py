@@ -41,6 +41,7 @@ EXTENSIONS: dict[str, Any] = {
     "discoverable": "toot:discoverable",
     "indexable": "toot:indexable",
     "suspended": "toot:suspended",
+    "votersCount": "toot:votersCount",
     "memorial": "toot:memorial",
     "Emoji": "toot:Emoji",
     "schema": "http://schema.org#",
@@ -198,10 +199,12 @@ def create_activity(note: dict[str, Any]) -> dict[str, Any]:
                      published=note.get("published"), to=note.get("to", []), cc=note.get("cc", []))
 
 
-def update_activity(note: dict[str, Any]) -> dict[str, Any]:
-    """Update of an edited Note; the id carries the edit time."""
+def update_activity(note: dict[str, Any], serial: int | None = None) -> dict[str, Any]:
+    """Update of an edited Note; the id carries the edit time, and `serial`
+    (a fresh id) when given: two edits within one second (`updated` has
+    seconds) are two activities, or the second would be taken for a repeat."""
     stamp = note.get("updated") or note.get("published") or ""
-    suffix = "".join(ch for ch in stamp if ch.isdigit())
+    suffix = "".join(ch for ch in stamp if ch.isdigit()) + (f"-{serial}" if serial is not None else "")
     return _activity("Update", f"{note['id']}#updates/{suffix}", note["attributedTo"], _inner(note),
                      published=stamp, to=note.get("to", []), cc=note.get("cc", []))
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -85,15 +86,23 @@ def webfinger_url(acct: Acct, host: str, policy: AddressPolicy) -> str:
     return f"{scheme}://{host}/.well-known/webfinger?resource={quote(acct.resource, safe='@:')}"
 
 
-async def resolve_acct(session: aiohttp.ClientSession, acct: str) -> WebfingerResult:
-    """Resolve `user@host` to its actor URL, the subject checked back at its host."""
+async def resolve_acct(session: aiohttp.ClientSession, acct: str,
+                       allow: Callable[[str], Awaitable[object]] | None = None) -> WebfingerResult:
+    """Resolve `user@host` to its actor URL, the subject checked back at its host.
+
+    `allow(host)` is awaited before each host is asked (the permit gate: it
+    raises to refuse)."""
     asked = parse_acct(acct)
+    if allow is not None:
+        await allow(asked.host)
     first = await query_webfinger(session, asked, asked.host)
     subject = _subject_acct(first)
     if subject.same_as(asked):
         return first
     logger.info("webfinger %s answered subject %s; checking at %s", asked.resource,
                 first.subject, subject.host)
+    if allow is not None:
+        await allow(subject.host)
     second = await query_webfinger(session, subject, subject.host)
     if not _subject_acct(second).same_as(subject) or second.actor_url != first.actor_url:
         raise WebfingerError("subject_mismatch",

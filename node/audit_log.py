@@ -56,5 +56,6 @@ def permit_details(change: PermitChange) -> dict[str, Any]:
     return {"before": side(change.before), "after": side(change.after)}
 
 
-async def audit_permit(where: web.Application | Database | Writer, actor: Auth | str, change: PermitChange) -> None:
+async def audit_permit(where: web.Application | Database | Writer, actor: Auth | AccountRow | str,
+                       change: PermitChange) -> None:
     await audit(where, actor, f"permit.{change.action}", ("permit", change.host), permit_details(change))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import ipaddress
 import tomllib
 import types
 import typing
@@ -46,6 +47,7 @@ class HttpSection:
     port: int = 8080
     max_body_bytes: int = 1_048_576
     trust_forwarded: bool = False
+    trusted_proxies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,6 +249,11 @@ def _check(config: Config) -> None:
         raise ConfigError(p, "http.port", "must be between 1 and 65535")
     if config.http.max_body_bytes < 1024:
         raise ConfigError(p, "http.max_body_bytes", "must be at least 1024")
+    for i, cidr in enumerate(config.http.trusted_proxies):
+        try:
+            ipaddress.ip_network(cidr, strict=False)
+        except ValueError:
+            raise ConfigError(p, f"http.trusted_proxies[{i}]", f"not an address or CIDR block: {cidr!r}") from None
     if config.federation.links not in ("unlink", "review", "reject"):
         raise ConfigError(p, "federation.links", "must be unlink, review or reject")
     try:

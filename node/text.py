@@ -25,7 +25,7 @@ URL_RESERVED_CHARS = 23  # Mastodon counts every URL as 23 characters
 # Stops at whitespace, quotes, angle brackets and CJK/full-width punctuation
 # (a Chinese sentence often runs straight on after a URL: "见https://x.cn/a。").
 _URL = r"https?://[^\s<>\"'\u3000-\u303f\uff00-\uffef]+"
-_MENTION = r"(?<![=/\w])@(?P<user>[a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)(?:@(?P<domain>[\w.-]*\w))?"
+_MENTION = r"(?<![=/\w])@(?P<user>[a-z0-9_]+(?:[.-]+[a-z0-9_]+)*)(?:@(?P<domain>[\w.-]*\w(?::\d{1,5}(?!\w))?))?"
 _HASHTAG = r"(?<![=/)\w&])#(?P<tag>[\w·]*[^\W\d][\w·]*)"
 _ENTITY = re.compile(f"(?P<url>{_URL})|(?P<mention>{_MENTION})|(?P<hashtag>{_HASHTAG})", re.IGNORECASE)
 _TRAILING = ".,:;!?'\")]}*"

@@ -9,10 +9,11 @@ audit record commit in one transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from policy import audit
+from storage import origin_suspensions
 from storage import sanctions as store
 from storage.clock import iso, now_iso
 from storage.database import Database, Writer
@@ -79,24 +80,33 @@ async def lift(w: Writer, undo: str, account_id: int, *, actor: str) -> int:
     """An undo (`unsuspend`, `restore_posting`...): clear the effect, close the rows."""
     action = UNDO[undo]
     closed = await store.lift_effect(w, account_id, action)
+    if action == "suspend":
+        await origin_suspensions.keep(w, account_id)  # a remote account its own node deleted stays hidden
     await audit.append(w, audit.Entry(actor, f"account.{undo}", "account", str(account_id),
                                       {"lifts": action, "sanctions_closed": closed}))
     return closed
 
 
-async def lift_expired(db: Database) -> int:
-    """Lift every sanction past its end (unless another of its kind still applies)."""
+async def lift_expired(db: Database, on_lift: Callable[[int, str], Awaitable[None]] | None = None) -> int:
+    """Lift every sanction past its end (unless another of its kind still applies).
+
+    `on_lift(account_id, action)` runs after each commit that ended an
+    effect (the node federates an ended suspension with it)."""
     now = now_iso()
     lifted = 0
     for row in await store.due_expiries(db, now):
+        ended = False
         async with db.write() as w:
             if not await store.close_sanction(w, row.id):
                 continue
             if not await store.still_applies(w, row.account_id, row.action, now):
                 await store.lift_effect(w, row.account_id, row.action)
+                ended = not (row.action == "suspend" and await origin_suspensions.keep(w, row.account_id))
             await audit.append(w, audit.Entry("system", "sanction.expire", "account", str(row.account_id),
                                               {"sanction_id": str(row.id), "type": row.action}))
             lifted += 1
+        if ended and on_lift is not None:
+            await on_lift(row.account_id, row.action)
     return lifted
 
 

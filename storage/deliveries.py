@@ -195,6 +195,25 @@ async def account_inboxes(db: Database, account_ids: Sequence[int]) -> list[Inbo
         " ORDER BY a.id", unique))
 
 
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """Who a status reached beyond its author's followers and mentions
+    (Mastodon's StatusReachFinder): boosters, favouriters, repliers."""
+
+    account_ids: tuple[int, ...]
+    local_booster_ids: tuple[int, ...]  # their followers received the boost
+
+
+async def status_reach(db: Database, status_id: int) -> Reach:
+    rows = await db.fetchall(
+        "SELECT s.account_id, a.domain IS NULL FROM statuses s JOIN accounts a ON a.id = s.account_id"
+        " WHERE s.reblog_of_id = :id"
+        " UNION SELECT f.account_id, 0 FROM favourites f WHERE f.status_id = :id"
+        " UNION SELECT r.account_id, 0 FROM statuses r WHERE r.in_reply_to_id = :id", {"id": status_id})
+    ids = tuple(dict.fromkeys(int(r[0]) for r in rows))
+    return Reach(ids, tuple(dict.fromkeys(int(r[0]) for r in rows if r[1])))
+
+
 # ---- peer restrictions (permit suspended or revoked) --------------------------
 
 _OF_HOST = ("SELECT id FROM accounts WHERE domain IS NOT NULL AND (lower(domain) = :host"

@@ -64,14 +64,16 @@ async def _next_id(w: Writer) -> int:
 
 
 async def notify(w: Writer, ids: IdGenerator, account_id: int, from_account_id: int, kind: str,
-                 status_id: int | None = None, extra: dict[str, Any] | None = None) -> int | None:
+                 status_id: int | None = None, extra: dict[str, Any] | None = None, *,
+                 allow_self: bool = False) -> int | None:
     """Record a notification for a local account; skips self-notifications
-    and notifications from accounts the recipient blocks or mutes.
+    (unless `allow_self`: an author's own poll ended, as Mastodon) and
+    notifications from accounts the recipient blocks or mutes.
 
     `ids` is accepted for the callers' sake; notification ids come from
     their own counter (see migration 0012)."""
     del ids
-    if account_id == from_account_id:
+    if account_id == from_account_id and not allow_self:
         return None
     local = await w.fetchone("SELECT 1 FROM users WHERE account_id = ?", (account_id,))
     if local is None:

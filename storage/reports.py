@@ -115,6 +115,12 @@ async def set_resolved(w: Writer, report_id: int, by_account_id: int | None) -> 
                     " WHERE id = ?", (at, by_account_id, now_iso(), report_id))
 
 
+async def set_forwarded(w: Writer, report_id: int, flag_uri: str) -> None:
+    """A copy went to the reported account's node as a Flag (`flag_uri`, its id)."""
+    await w.execute("UPDATE reports SET forwarded = 1, uri = coalesce(uri, ?), updated_at = ? WHERE id = ?",
+                    (flag_uri, now_iso(), report_id))
+
+
 async def add_note(w: Writer, note_id: int, report_id: int, account_id: int, content: str) -> None:
     await w.execute("INSERT INTO report_notes (id, report_id, account_id, content, created_at) VALUES (?,?,?,?,?)",
                     (note_id, report_id, account_id, content, now_iso()))

@@ -94,6 +94,22 @@ async def get_item(db: Database, item_id: int) -> QueueItem | None:
     return to_row(QueueItem, await db.fetchone("SELECT * FROM moderation_queue WHERE id = ?", (item_id,)))
 
 
+async def was_published(db: Database, item: QueueItem) -> bool:
+    """Whether the item's status had been published (and so federated)
+    before the item held or flagged it: flagged content was; a held edit
+    was unless the status itself is still, or was never, approved."""
+    if item.status_id is None:
+        return False
+    if item.action == "flag":
+        return True
+    if item.kind != "edit":
+        return False
+    held = await db.fetchone(
+        "SELECT 1 FROM moderation_queue WHERE status_id = ? AND kind = 'status' AND action = 'review'"
+        " AND state != 'approved'", (item.status_id,))
+    return held is None
+
+
 async def resolve_item(w: Writer, item_id: int, state: str, by: int, reason: str) -> bool:
     """Close an open item; False if it was already closed (a second moderator)."""
     changed = await w.rowcount(

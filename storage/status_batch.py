@@ -19,10 +19,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from storage import search
+from storage import polls, search
 from storage.clock import now_iso
 from storage.database import Database, Writer
 from storage.ids import IdGenerator
+from storage.polls import NewPoll
 from storage.status_writes import NewStatus, link_tags, notify_about, read_status
 from storage.statuses import StatusRow, idempotency_cutoff
 
@@ -36,6 +37,7 @@ class Creation:
     tags: tuple[str, ...] = ()
     plain_text: str = ""
     idempotency_key: str | None = None
+    poll: NewPoll | None = None
 
     @property
     def key(self) -> tuple[int, str] | None:
@@ -70,6 +72,7 @@ async def _insert(w: Writer, ids: IdGenerator, batch: Sequence[Creation]) -> lis
     if mentions:
         await w.executemany("INSERT OR IGNORE INTO mentions (status_id, account_id) VALUES (?, ?)", mentions)
     await _tags(w, ids, batch)
+    await polls.insert_polls(w, [c.poll for c in batch if c.poll is not None])
     keyed = [(c.new.account_id, c.idempotency_key, c.new.id, now_iso()) for c in batch if c.idempotency_key]
     if keyed:
         await w.executemany("INSERT OR REPLACE INTO idempotency_keys (account_id, key, status_id, created_at)"

@@ -7,11 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from federation.activities.common import Dropped, Inbound, object_id
-from federation.actors import ActorError, actor_for, check_host
+from federation.actors import ActorError
 from federation.context import Federation
-from federation.fetch import FetchError, fetch_activitypub
+from federation.fetch import FetchError
 from federation.notes import store_note, visibility_of
 from federation.peers import url_host
+from federation.polls import store_question
+# The module, not its names: resolve imports this package (via common).
+from federation import resolve
 from storage import remote, status_writes
 from storage.clock import now_iso
 from storage.remote import NewRemoteStatus
@@ -22,15 +25,10 @@ async def _fetched(fed: Federation, inbound: Inbound, uri: str) -> StatusRow | N
     if url_host(uri) == fed.settings.domain:
         return None
     try:
-        await check_host(fed, uri)
-        _url, doc = await fetch_activitypub(fed.session, uri, signer=fed.instance.signer())
-        author_uri = object_id(doc.get("attributedTo"))
-        if url_host(author_uri) != url_host(uri):
-            raise Dropped("the fetched object is not attributed to an actor of its host")
-        author = await actor_for(fed, author_uri)
+        doc = await resolve.fetch_object(fed, uri)
+        return await resolve.store_fetched_status(fed, doc, kind="reblog")
     except (ActorError, FetchError) as exc:
         raise Dropped(f"the announced object could not be fetched: {exc}") from None
-    return await store_note(fed, author, doc, kind="reblog", solicited=True)
 
 
 async def _original(fed: Federation, inbound: Inbound, obj: Any) -> StatusRow | None:
@@ -41,7 +39,9 @@ async def _original(fed: Federation, inbound: Inbound, obj: Any) -> StatusRow | 
     booster = inbound.actor
     own = isinstance(obj, dict) and object_id(obj.get("attributedTo")) == booster.uri and url_host(uri) == booster.domain
     if own:
-        return await store_note(fed, booster, obj, kind="reblog", solicited=True)
+        row = await store_note(fed, booster, obj, kind="reblog", solicited=True)
+        await store_question(fed, row, obj)
+        return row
     return await _fetched(fed, inbound, uri)
 
 

@@ -1,13 +1,21 @@
-"""Create of a Note (Question and Article read as Notes): screened, then stored."""
+"""Create of a Note (Question and Article read as Notes): screened, then
+stored, a Question with its poll; or a vote on one of our polls, counted."""
 
 from __future__ import annotations
 
 from federation.activities.common import Dropped, Inbound
 from federation.context import Federation
 from federation.notes import store_note
+from federation.polls import NotCounted, store_question, take_vote
 
 
 async def process(fed: Federation, inbound: Inbound) -> None:
     if not isinstance(inbound.object, dict):
         raise Dropped("Create without an embedded object")
-    await store_note(fed, inbound.actor, inbound.object)
+    try:
+        if await take_vote(fed, inbound.actor, inbound.object):
+            return
+    except NotCounted as exc:
+        raise Dropped(str(exc)) from None
+    row = await store_note(fed, inbound.actor, inbound.object)
+    await store_question(fed, row, inbound.object)

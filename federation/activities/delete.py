@@ -1,9 +1,10 @@
-"""Delete of a status (soft delete) or of the actor (its statuses go)."""
+"""Delete of a status (soft delete) or of the actor (its statuses go, the account is hidden)."""
 
 from __future__ import annotations
 
 from federation.activities.common import Dropped, Inbound, object_id
 from federation.context import Federation
+from federation.moderation_in import actor_deleted
 from storage import remote
 
 
@@ -13,6 +14,7 @@ async def process(fed: Federation, inbound: Inbound) -> None:
     if target == actor.uri:
         async with fed.db.write() as w:
             await remote.soft_delete_account_statuses(w, actor.id)
+        await actor_deleted(fed, actor, inbound.id)  # the account is hidden too
         return
     status = await remote.find_status_by_uri(fed.db, target)
     if status is None:

@@ -76,7 +76,20 @@ async def _account(request: web.Request) -> AccountRow:
 
 # --- actor and profile ---------------------------------------------------------
 
+def gone(account: AccountRow) -> web.Response:
+    """A suspended account's actor: 410 with a Tombstone, until it is lifted
+    (peers got a Delete of it; the Update on lifting brings it back)."""
+    body = vocab.with_context({"id": account.uri, "type": "Tombstone", "formerType": "Person"})
+    return web.json_response(body, status=410, content_type=ACTIVITY_JSON,
+                             headers={"Vary": "Accept, Signature, Signature-Input"})
+
+
 async def actor_or_profile(request: web.Request) -> web.Response:
+    if wants_activitypub(request):
+        found = await accounts.find_local_account(request.app[DB], request.match_info["username"])
+        if found is not None and found.suspended_at:
+            federation_of(request)
+            return gone(found)
     account = await _account(request)
     if not wants_activitypub(request):
         return _profile_page(request, account)

@@ -15,6 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
+from federation import moderation_out
+from federation.emit import after_commit
 from node import routing
 from node.api.path_ids import id_param, path_id
 from node.auth import Auth, authenticated
@@ -94,62 +96,88 @@ async def show_account(request: web.Request, auth: Auth) -> web.Response:
     return web.json_response((await admin_accounts_by_id(request.app, [account.id]))[account.id])
 
 
-def _sanction_from(params: Params) -> Sanction:
+def sanction_from(params: Params) -> Sanction:
     hours = params.int("duration_hours")
     report = id_param(params.str("report_id"))
     return Sanction(action=params.str("type") or "none", text=(params.str("text") or params.str("warning_text")
                     or "").strip(), report_id=report, duration_hours=hours, scope=params.str("scope") or "account")
 
 
-async def _targets(request: web.Request, account: AccountRow, scope: str) -> tuple[list[int], str | None]:
+async def _targets(app: web.Application, account: AccountRow, scope: str) -> tuple[list[int], str | None]:
     """The account alone, or every local account of its verified person."""
     if scope != "identity":
         return [account.id], None
-    row = await identities.get_identity(request.app[DB], account.id)
+    row = await identities.get_identity(app[DB], account.id)
     if row is None:
         raise unprocessable("Validation failed: this account has no verified identity to sanction")
-    return sorted(await identities.accounts_with_subject(request.app[DB], row.subject_hash)), row.subject_hash
+    return sorted(await identities.accounts_with_subject(app[DB], row.subject_hash)), row.subject_hash
 
 
-async def _check_target(request: web.Request, auth: Auth, account: AccountRow, action: str) -> None:
-    if account.id == auth.account_id:
+async def _check_target(app: web.Application, actor: AccountRow, actor_is_admin: bool,
+                        account: AccountRow, action: str) -> None:
+    if account.id == actor.id:
         raise forbidden("You cannot sanction your own account")
-    user = await accounts.get_user(request.app[DB], account.id) if account.local else None
-    if user is not None and user.role in ("admin", "moderator") and not auth.is_admin:
+    user = await accounts.get_user(app[DB], account.id) if account.local else None
+    if user is not None and user.role in ("admin", "moderator") and not actor_is_admin:
         raise forbidden("Only admins may sanction staff")
     if action in ("disable", "revoke_posting") and not account.local:
         raise unprocessable(f"Validation failed: {action} applies to local accounts only")
 
 
-@authenticated(*WRITE, staff=True)
-async def action(request: web.Request, auth: Auth) -> web.Response:
-    """POST /api/v1/admin/accounts/:id/action"""
-    account = await _account(request)
-    sanction = _sanction_from(await read_params(request))
+async def take_action(app: web.Application, actor: AccountRow, account_id: int, sanction: Sanction, *,
+                      actor_is_admin: bool) -> None:
+    """Validate and apply a sanction (and notify each target), as the admin API does."""
+    account = await accounts.get_account(app[DB], account_id)
+    if account is None:
+        raise not_found()
     try:
         policy.validate(sanction)
     except SanctionError as exc:
         raise unprocessable(f"Validation failed: {exc}") from None
-    await _check_target(request, auth, account, sanction.action)
-    if sanction.report_id and await reports.get_report(request.app[DB], sanction.report_id) is None:
+    await _check_target(app, actor, actor_is_admin, account, sanction.action)
+    if sanction.report_id and await reports.get_report(app[DB], sanction.report_id) is None:
         raise unprocessable("Validation failed: report_id is not a report")
-    targets, subject = await _targets(request, account, sanction.scope)
-    await _apply(request, auth, sanction, targets, subject)
+    targets, subject = await _targets(app, account, sanction.scope)
+    await _apply(app, actor, sanction, targets, subject)
+
+
+@authenticated(*WRITE, staff=True)
+async def action(request: web.Request, auth: Auth) -> web.Response:
+    """POST /api/v1/admin/accounts/:id/action"""
+    assert auth.account is not None
+    account = await _account(request)
+    sanction = sanction_from(await read_params(request))
+    await take_action(request.app, auth.account, account.id, sanction, actor_is_admin=auth.is_admin)
     return web.json_response({})
 
 
-async def _apply(request: web.Request, auth: Auth, sanction: Sanction, targets: list[int],
+async def _apply(app: web.Application, actor: AccountRow, sanction: Sanction, targets: list[int],
                  subject: str | None) -> None:
-    app, moment = request.app, now()
-    assert auth.account is not None
+    moment = now()
     async with app[DB].write() as w:
-        rows = await policy.apply(w, app[IDS], sanction, targets, actor=auth.account.acct(),
-                                  actor_account_id=auth.account_id, subject_hash=subject, now=moment)
+        rows = await policy.apply(w, app[IDS], sanction, targets, actor=actor.acct(),
+                                  actor_account_id=actor.id, subject_hash=subject, now=moment)
         if sanction.report_id:
-            await reports.set_resolved(w, sanction.report_id, auth.account_id)
+            await reports.set_resolved(w, sanction.report_id, actor.id)
         for row in rows:
-            await notify(w, app[IDS], row.account_id, auth.account_id, "moderation_warning", None,
+            await notify(w, app[IDS], row.account_id, actor.id, "moderation_warning", None,
                          extra={"moderation_warning": serialize_warning(row)})
+    await federate_sanction(app, sanction.action, targets)
+
+
+async def federate_sanction(app: web.Application, action: str, account_ids: list[int]) -> None:
+    """After the commit: a local account's suspension reaches its peers as a
+    Delete of the actor. Every other action, and any action on a remote
+    account, stays on this node (moderation_out sends nothing for those)."""
+    if action == "suspend":
+        for account_id in account_ids:
+            await after_commit(app, moderation_out.account_suspended, account_id)
+
+
+async def federate_lift(app: web.Application, undo: str, account_id: int) -> None:
+    """After the commit: a lifted suspension reaches the peers as an Update of the actor."""
+    if undo == "unsuspend":
+        await after_commit(app, moderation_out.account_unsuspended, account_id)
 
 
 def serialize_warning(row: SanctionRow) -> dict[str, Any]:
@@ -160,14 +188,24 @@ def serialize_warning(row: SanctionRow) -> dict[str, Any]:
             "expires_at": row.expires_at, "extension_action": row.action}
 
 
+async def lift_sanction(app: web.Application, actor: AccountRow, account_id: int, undo: str) -> None:
+    """An undo (`unsuspend`, `restore_posting`...), audited by `policy.sanctions.lift`."""
+    if undo not in policy.UNDO:
+        raise unprocessable(f"Validation failed: undo must be one of {', '.join(policy.UNDO)}")
+    if await accounts.get_account(app[DB], account_id) is None:
+        raise not_found()
+    async with app[DB].write() as w:
+        await policy.lift(w, undo, account_id, actor=actor.acct())
+    await federate_lift(app, undo, account_id)
+
+
 def _undo_handler(undo: str) -> routing.Handler:
     @authenticated(*WRITE, staff=True)
     async def handler(request: web.Request, auth: Auth) -> web.Response:
-        account = await _account(request)
         assert auth.account is not None
-        async with request.app[DB].write() as w:
-            await policy.lift(w, undo, account.id, actor=auth.account.acct())
-        return web.json_response((await admin_accounts_by_id(request.app, [account.id]))[account.id])
+        account_id = path_id(request)
+        await lift_sanction(request.app, auth.account, account_id, undo)
+        return web.json_response((await admin_accounts_by_id(request.app, [account_id]))[account_id])
 
     return handler
 

@@ -17,11 +17,12 @@ from node.audit_log import audit_permit
 from node.auth import Auth, authenticated
 from node.errors import forbidden, not_found, unprocessable
 from node.keys import CONFIG, DB, IDS
-from node.params import read_params
+from node.params import Params, read_params
 from policy import permits
 from policy.permit_effects import apply_permit_change
 from policy.permits import PermitError, PermitNotFoundError
 from storage import permits as store
+from storage.accounts import AccountRow
 
 READ = "admin:read:domain_allows"
 WRITE = "admin:write:domain_allows"
@@ -68,11 +69,8 @@ async def show_permit(request: web.Request, auth: Auth) -> web.Response:
     return web.json_response(serialize_permit(await _permit_row(request)))
 
 
-@authenticated(WRITE, staff=True)
-async def create_permit(request: web.Request, auth: Auth) -> web.Response:
+async def save_permit(app: web.Application, actor: AccountRow, params: Params) -> store.PermitRow:
     """Add a permit, or replace the details of the domain's (status kept)."""
-    _require_admin(auth)
-    params = await read_params(request)
     try:
         entry = permits.validate_entry(
             params.str("domain") or "", params.str("number") or "", params.str("kind") or None,
@@ -81,42 +79,73 @@ async def create_permit(request: web.Request, auth: Auth) -> web.Response:
     except PermitError as exc:
         field = "domain" if exc.field == "host" else exc.field
         raise unprocessable(f"Validation failed: {field} {exc.message}") from None
-    change = await permits.add_permit(request.app[DB], request.app[IDS], entry)
-    await audit_permit(request.app, auth, change)
-    await apply_permit_change(request.app[DB], change)  # re-added after removal: ties restored
-    row = await store.get_permit(request.app[DB], change.host)
+    change = await permits.add_permit(app[DB], app[IDS], entry)
+    await audit_permit(app, actor, change)
+    await apply_permit_change(app[DB], change)  # re-added after removal: ties restored
+    row = await store.get_permit(app[DB], change.host)
     assert row is not None
+    return row
+
+
+async def _row_by_id(app: web.Application, permit_id: int) -> store.PermitRow:
+    row = await store.get_permit_by_id(app[DB], permit_id)
+    if row is None:
+        raise not_found()
+    return row
+
+
+async def remove_permit(app: web.Application, actor: AccountRow, permit_id: int) -> None:
+    row = await _row_by_id(app, permit_id)
+    try:
+        change = await permits.remove_permit(app[DB], row.host)
+    except PermitNotFoundError:
+        raise not_found() from None
+    await audit_permit(app, actor, change)
+    await apply_permit_change(app[DB], change)  # deliveries dropped, follows frozen
+
+
+async def set_permit_status(app: web.Application, actor: AccountRow, permit_id: int, status: str,
+                            note: str | None) -> store.PermitRow:
+    """suspended, revoked or active; the peer's ties follow (`apply_permit_change`)."""
+    row = await _row_by_id(app, permit_id)
+    try:
+        change = await permits.change_status(app[DB], row.host, status, note=note)
+    except PermitNotFoundError:
+        raise not_found() from None
+    await audit_permit(app, actor, change)
+    await apply_permit_change(app[DB], change)  # restrict on suspend/revoke, restore on activate
+    updated = await store.get_permit(app[DB], change.host)
+    assert updated is not None
+    return updated
+
+
+@authenticated(WRITE, staff=True)
+async def create_permit(request: web.Request, auth: Auth) -> web.Response:
+    _require_admin(auth)
+    assert auth.account is not None
+    row = await save_permit(request.app, auth.account, await read_params(request))
     return web.json_response(serialize_permit(row))
 
 
 @authenticated(WRITE, staff=True)
 async def delete_permit(request: web.Request, auth: Auth) -> web.Response:
     _require_admin(auth)
-    row = await _permit_row(request)
-    try:
-        change = await permits.remove_permit(request.app[DB], row.host)
-    except PermitNotFoundError:
-        raise not_found() from None
-    await audit_permit(request.app, auth, change)
-    await apply_permit_change(request.app[DB], change)  # deliveries dropped, follows frozen
+    assert auth.account is not None
+    await remove_permit(request.app, auth.account, (await _permit_row(request)).id)
     return web.json_response({})
+
+
+STATUS_VERBS = {"suspend": "suspended", "revoke": "revoked", "activate": "active"}
 
 
 def _status_handler(status: str) -> routing.Handler:
     @authenticated(WRITE, staff=True)
     async def set_status(request: web.Request, auth: Auth) -> web.Response:
         _require_admin(auth)
+        assert auth.account is not None
         row = await _permit_row(request)
         params = await read_params(request)
-        try:
-            change = await permits.change_status(request.app[DB], row.host, status,
-                                                 note=params.str("note"))
-        except PermitNotFoundError:
-            raise not_found() from None
-        await audit_permit(request.app, auth, change)
-        await apply_permit_change(request.app[DB], change)  # restrict on suspend/revoke, restore on activate
-        updated = await store.get_permit(request.app[DB], change.host)
-        assert updated is not None
+        updated = await set_permit_status(request.app, auth.account, row.id, status, params.str("note"))
         return web.json_response(serialize_permit(updated))
 
     return set_status
@@ -128,7 +157,6 @@ def routes() -> list[web.RouteDef]:
         routing.post(BASE, create_permit),
         routing.get(f"{BASE}/{{id}}", show_permit),
         routing.delete(f"{BASE}/{{id}}", delete_permit),
-        routing.post(f"{BASE}/{{id}}/suspend", _status_handler("suspended")),
-        routing.post(f"{BASE}/{{id}}/revoke", _status_handler("revoked")),
-        routing.post(f"{BASE}/{{id}}/activate", _status_handler("active")),
+        *[routing.post(f"{BASE}/{{id}}/{verb}", _status_handler(status))
+          for verb, status in STATUS_VERBS.items()],
     ]

@@ -2,7 +2,9 @@
 
 Moderators list, assign, resolve and reopen reports; notes are an
 extension (`POST /api/v1/admin/reports/:id/notes`; Mastodon keeps them in
-its web interface). Every change is audited in its own transaction.
+its web interface), and so is forwarding a report about a remote account
+to its node later (`POST /api/v1/admin/reports/:id/forward`; Mastodon
+forwards only when the reporter asks). Every change is audited in its own transaction.
 """
 
 from __future__ import annotations
@@ -11,6 +13,10 @@ from typing import Any
 
 from aiohttp import web
 
+from federation import moderation_out
+from federation.delivery import inbox_host
+from federation.emit import EMITTER, after_commit
+from federation.outbox import Plan
 from node import routing
 from node.api.admin_accounts import admin_accounts_by_id
 from node.api.path_ids import id_param, path_id
@@ -21,7 +27,9 @@ from node.errors import not_found, unprocessable
 from node.keys import DB, IDS
 from node.pagination import read_limit
 from node.params import read_params
-from storage import reports, statuses
+from storage import accounts, reports, statuses
+from storage.accounts import AccountRow
+from storage.database import Writer
 from storage.reports import NoteRow, ReportQuery, ReportRow
 
 READ = ("admin:read", "admin:read:reports")
@@ -85,22 +93,75 @@ async def show_report(request: web.Request, auth: Auth) -> web.Response:
     return await _respond(request, (await _report(request)).id)
 
 
+VERBS = ("assign_to_self", "unassign", "resolve", "reopen")
+
+
+async def change_report(app: web.Application, actor: AccountRow, report_id: int, verb: str) -> ReportRow:
+    """Assign (to the actor), unassign, resolve or reopen a report, audited."""
+    row = await reports.get_report(app[DB], report_id)
+    if row is None:
+        raise not_found()
+    async with app[DB].write() as w:
+        if verb == "assign_to_self":
+            await reports.set_assignee(w, row.id, actor.id)
+        elif verb == "unassign":
+            await reports.set_assignee(w, row.id, None)
+        else:
+            await reports.set_resolved(w, row.id, actor.id if verb == "resolve" else None)
+        await audit(w, actor, f"report.{verb}", ("report", row.id),
+                    {"report_id": str(row.id), "target_account_id": str(row.target_account_id)})
+    return row
+
+
 def _change(verb: str) -> routing.Handler:
     @authenticated(*WRITE, staff=True)
     async def handler(request: web.Request, auth: Auth) -> web.Response:
-        row = await _report(request)
-        async with request.app[DB].write() as w:
-            if verb == "assign_to_self":
-                await reports.set_assignee(w, row.id, auth.account_id)
-            elif verb == "unassign":
-                await reports.set_assignee(w, row.id, None)
-            else:
-                await reports.set_resolved(w, row.id, auth.account_id if verb == "resolve" else None)
-            await audit(w, auth, f"report.{verb}", ("report", row.id),
-                        {"report_id": str(row.id), "target_account_id": str(row.target_account_id)})
+        assert auth.account is not None
+        row = await change_report(request.app, auth.account, path_id(request), verb)
         return await _respond(request, row.id)
 
     return handler
+
+
+async def forward_report(app: web.Application, actor: AccountRow | Auth, report_id: int) -> ReportRow:
+    """Send a report about a remote account to its node as a Flag from the
+    instance actor (the reporter is never named), audited `report.forward`.
+    422 when the account is local, the report went already, federation is
+    off or the account's node is not permitted."""
+    row = await reports.get_report(app[DB], report_id)
+    if row is None:
+        raise not_found()
+    target = await accounts.get_account(app[DB], row.target_account_id)
+    if target is None or target.local:
+        raise unprocessable("Validation failed: only reports about remote accounts can be forwarded")
+    if row.forwarded:
+        raise unprocessable("Validation failed: the report was already forwarded")
+    if app.get(EMITTER) is None:
+        raise unprocessable("Validation failed: federation is off on this node")
+    plan = await after_commit(app, moderation_out.report_forwarded, row.id, record_forward(actor, row))
+    if not plan.inboxes:
+        why = "; ".join(f"{host}: {reason}" for host, reason in plan.refused) or "no inbox to send it to"
+        raise unprocessable(f"Validation failed: the report could not be forwarded ({why})")
+    found = await reports.get_report(app[DB], row.id)
+    assert found is not None
+    return found
+
+
+def record_forward(actor: AccountRow | Auth, row: ReportRow) -> moderation_out.Recorder:
+    """The audit record of a forward, written with the report's `forwarded` mark."""
+    async def record(w: Writer, plan: Plan) -> None:
+        await audit(w, actor, "report.forward", ("report", row.id),
+                    {"report_id": str(row.id), "target_account_id": str(row.target_account_id),
+                     "inboxes": list(plan.inboxes), "hosts": sorted({inbox_host(i) for i in plan.inboxes})})
+    return record
+
+
+@authenticated(*WRITE, staff=True)
+async def forward(request: web.Request, auth: Auth) -> web.Response:
+    """POST /api/v1/admin/reports/:id/forward (an extension: Mastodon forwards only at creation)"""
+    assert auth.account is not None
+    row = await forward_report(request.app, auth.account, path_id(request))
+    return await _respond(request, row.id)
 
 
 def serialize_note(note: NoteRow) -> dict[str, Any]:
@@ -109,19 +170,27 @@ def serialize_note(note: NoteRow) -> dict[str, Any]:
             "content": note.content, "created_at": note.created_at}
 
 
+async def add_report_note(app: web.Application, actor: AccountRow, report_id: int, content: str) -> NoteRow:
+    row = await reports.get_report(app[DB], report_id)
+    if row is None:
+        raise not_found()
+    if not content.strip():
+        raise unprocessable("Validation failed: content can't be blank")
+    note_id = app[IDS].next_id()
+    async with app[DB].write() as w:
+        await reports.add_note(w, note_id, row.id, actor.id, content.strip()[:5000])
+        await audit(w, actor, "report.note", ("report", row.id), {"report_id": str(row.id), "note_id": str(note_id)})
+    notes = await reports.notes_of(app[DB], row.id)
+    return next(n for n in notes if n.id == note_id)
+
+
 @authenticated(*WRITE, staff=True)
 async def add_note(request: web.Request, auth: Auth) -> web.Response:
     """POST /api/v1/admin/reports/:id/notes {content} (an extension)"""
-    row = await _report(request)
-    content = ((await read_params(request)).str("content") or "").strip()
-    if not content:
-        raise unprocessable("Validation failed: content can't be blank")
-    note_id = request.app[IDS].next_id()
-    async with request.app[DB].write() as w:
-        await reports.add_note(w, note_id, row.id, auth.account_id, content[:5000])
-        await audit(w, auth, "report.note", ("report", row.id), {"report_id": str(row.id), "note_id": str(note_id)})
-    notes = await reports.notes_of(request.app[DB], row.id)
-    return web.json_response(serialize_note(next(n for n in notes if n.id == note_id)))
+    assert auth.account is not None
+    report_id = (await _report(request)).id
+    content = (await read_params(request)).str("content") or ""
+    return web.json_response(serialize_note(await add_report_note(request.app, auth.account, report_id, content)))
 
 
 @authenticated(*READ, staff=True)
@@ -136,7 +205,8 @@ def routes() -> list[web.RouteDef]:
         routing.get(base, list_reports),
         routing.get(f"{base}/{{id}}", show_report),
         *[routing.post(f"{base}/{{id}}/{verb}", _change(verb))
-          for verb in ("assign_to_self", "unassign", "resolve", "reopen")],
+          for verb in VERBS],
         routing.post(f"{base}/{{id}}/notes", add_note),
+        routing.post(f"{base}/{{id}}/forward", forward),
         routing.get(f"{base}/{{id}}/notes", list_notes),
     ]

@@ -20,9 +20,11 @@ from node.errors import json_error, not_found, unprocessable
 from node.keys import DB, IDS, SCREENING
 from node.pagination import read_limit
 from node.params import read_params
-from policy.screening_runtime import ScreeningHolder
+from policy.screening import Decision
+from policy.screening_runtime import ReloadResult, ScreeningHolder
 from storage import screening as store
 from storage import status_writes, statuses
+from storage.accounts import AccountRow
 from storage.notifications import notify
 from storage.screening import QueueItem
 
@@ -49,13 +51,16 @@ async def show_policy(request: web.Request, auth: Auth) -> web.Response:
     })
 
 
+async def rules_with_hits(app: web.Application, holder: ScreeningHolder) -> list[dict[str, Any]]:
+    """Every rule of the live policy with its hit count (shadow rules too)."""
+    counts = {c.rule_id: c.hits for c in await store.hit_counts(app[DB], holder.policy.version)}
+    return [{**rule, "hits": counts.get(rule["id"], 0)} for rule in holder.policy.describe_rules()]
+
+
 @authenticated(*READ, staff=True)
 async def rules(request: web.Request, auth: Auth) -> web.Response:
     """GET /api/v1/admin/screening/rules: every rule with its hit count."""
-    holder = _holder(request)
-    counts = {c.rule_id: c.hits for c in await store.hit_counts(request.app[DB], holder.policy.version)}
-    body = [{**rule, "hits": counts.get(rule["id"], 0)} for rule in holder.policy.describe_rules()]
-    return web.json_response(body)
+    return web.json_response(await rules_with_hits(request.app, _holder(request)))
 
 
 @authenticated(*READ, staff=True)
@@ -74,17 +79,27 @@ async def test_text(request: web.Request, auth: Auth) -> web.Response:
     text = params.str("text")
     if text is None:
         raise unprocessable("Validation failed: text is required")
-    decision = _holder(request).screener("test")([("text", text)])
-    return web.json_response(decision.to_dict())
+    return web.json_response(test_decision(_holder(request), text).to_dict())
+
+
+def test_decision(holder: ScreeningHolder, text: str) -> Decision:
+    """What the live policy decides for `text`; not recorded as a hit."""
+    return holder.screener("test")([("text", text)])
 
 
 @authenticated(*WRITE, staff=True)
 async def reload(request: web.Request, auth: Auth) -> web.Response:
     """POST /api/v1/admin/screening/reload: 200 with the new version, or
     422 naming the file and line while the old policy stays."""
-    result = await _holder(request).reload()
-    await audit(request.app, auth, "screening.reload", ("policy", "screening"), result.to_dict())
+    assert auth.account is not None
+    result = await reload_policy(request.app, _holder(request), auth.account)
     return web.json_response(result.to_dict(), status=200 if result.ok else 422)
+
+
+async def reload_policy(app: web.Application, holder: ScreeningHolder, actor: AccountRow) -> ReloadResult:
+    result = await holder.reload()
+    await audit(app, actor, "screening.reload", ("policy", "screening"), result.to_dict())
+    return result
 
 
 def serialize_item(item: QueueItem) -> dict[str, Any]:
@@ -108,10 +123,7 @@ async def queue(request: web.Request, auth: Auth) -> web.Response:
 
 
 async def _item(request: web.Request) -> QueueItem:
-    item = await store.get_item(request.app[DB], path_id(request))
-    if item is None:
-        raise not_found()
-    return item
+    return await _open_item(request.app, path_id(request))
 
 
 @authenticated(*READ, staff=True)
@@ -119,45 +131,84 @@ async def show_item(request: web.Request, auth: Auth) -> web.Response:
     return web.json_response(serialize_item(await _item(request)))
 
 
-@authenticated(*WRITE, staff=True)
-async def approve(request: web.Request, auth: Auth) -> web.Response:
-    """POST /api/v1/admin/screening/queue/:id/approve: publish a held status."""
-    item = await _item(request)
-    db, ids = request.app[DB], request.app[IDS]
+async def _open_item(app: web.Application, item_id: int) -> QueueItem:
+    item = await store.get_item(app[DB], item_id)
+    if item is None:
+        raise not_found()
+    return item
+
+
+async def approve_item(app: web.Application, actor: AccountRow, item_id: int) -> QueueItem:
+    """Approve a queue item: a held status is published (and delivered) now."""
+    item = await _open_item(app, item_id)
+    db, ids = app[DB], app[IDS]
     status = await statuses.get_status(db, item.status_id) if item.status_id else None
+    seen = await store.was_published(db, item)
     async with db.write() as w:
-        if not await store.resolve_item(w, item.id, "approved", auth.account_id, ""):
+        if not await store.resolve_item(w, item.id, "approved", actor.id, ""):
             raise json_error(409, "This item was already resolved")
         released = status is not None and status.state == "pending" and item.action == "review"
         if released and status is not None:
             await status_writes.set_state(w, status.id, "published")
             await status_writes.publish_effects(w, ids, status, status.text)
-        await audit(w, auth, "queue.approve", ("queue_item", item.id), _item_details(item))
+        await audit(w, actor, "queue.approve", ("queue_item", item.id), _item_details(item))
     if released and status is not None:
-        # Published now, so delivered now: peers never saw the held version.
-        await emit.after_commit(request.app, emit.status_created, status.id)
-    return web.json_response(serialize_item(await _item(request)))
+        # Published now, so delivered now: peers never saw the held version
+        # (an Update when they had the status before its edit was held).
+        await emit.after_commit(app, emit.status_released, status.id, seen=seen)
+    return await _open_item(app, item.id)
 
 
-@authenticated(*WRITE, staff=True)
-async def reject(request: web.Request, auth: Auth) -> web.Response:
-    """POST /api/v1/admin/screening/queue/:id/reject {reason}: the author is told why."""
-    item = await _item(request)
-    reason = ((await read_params(request)).str("reason") or "").strip()
-    if not reason:
+async def reject_item(app: web.Application, actor: AccountRow, item_id: int, reason: str) -> QueueItem:
+    """Reject with a reason: the status leaves every view but its author's, who is told why."""
+    item = await _open_item(app, item_id)
+    if not reason.strip():
         raise unprocessable("Validation failed: a reason is required")
-    db, ids = request.app[DB], request.app[IDS]
+    db, ids = app[DB], app[IDS]
+    status = await statuses.get_status(db, item.status_id) if item.status_id else None
+    taken_back = status is not None and await store.was_published(db, item)
+    audience = await emit.deletion_audience(db, status) if taken_back and status is not None else None
     async with db.write() as w:
-        if not await store.resolve_item(w, item.id, "rejected", auth.account_id, reason):
+        if not await store.resolve_item(w, item.id, "rejected", actor.id, reason.strip()):
             raise json_error(409, "This item was already resolved")
         if item.status_id is not None:
             await _unpublish(w, item)
         # The warning names the status; the notification itself carries no
         # status, which is no longer visible to anyone but its author.
-        await notify(w, ids, item.account_id, auth.account_id, "moderation_warning", None,
-                     extra={"moderation_warning": _warning(item, reason)})
-        await audit(w, auth, "queue.reject", ("queue_item", item.id), {**_item_details(item), "reason": reason})
-    return web.json_response(serialize_item(await _item(request)))
+        await notify(w, ids, item.account_id, actor.id, "moderation_warning", None,
+                     extra={"moderation_warning": _warning(item, reason.strip())})
+        await audit(w, actor, "queue.reject", ("queue_item", item.id),
+                    {**_item_details(item), "reason": reason.strip()})
+    if status is not None and audience is not None:  # peers had it: take it back
+        await emit.after_commit(app, emit.status_withdrawn, status, audience)
+    return await _open_item(app, item.id)
+
+
+async def escalate_item(app: web.Application, actor: AccountRow, item_id: int, reason: str) -> QueueItem:
+    item = await _open_item(app, item_id)
+    async with app[DB].write() as w:
+        if not await store.resolve_item(w, item.id, "escalated", actor.id, reason.strip()):
+            raise json_error(409, "This item was already resolved")
+        await audit(w, actor, "queue.escalate", ("queue_item", item.id),
+                    {**_item_details(item), "reason": reason.strip()})
+    return await _open_item(app, item.id)
+
+
+def _resolver(verb: str) -> routing.Handler:
+    @authenticated(*WRITE, staff=True)
+    async def handler(request: web.Request, auth: Auth) -> web.Response:
+        """POST /api/v1/admin/screening/queue/:id/{approve,reject,escalate} {reason}"""
+        assert auth.account is not None
+        item_id, app = path_id(request), request.app
+        if verb == "approve":
+            item = await approve_item(app, auth.account, item_id)
+        else:
+            reason = (await read_params(request)).str("reason") or ""
+            resolve = reject_item if verb == "reject" else escalate_item
+            item = await resolve(app, auth.account, item_id, reason)
+        return web.json_response(serialize_item(item))
+
+    return handler
 
 
 def _item_details(item: QueueItem) -> dict[str, Any]:
@@ -180,17 +231,6 @@ def _warning(item: QueueItem, reason: str) -> dict[str, Any]:
             "target_account": None, "appeal": None, "created_at": item.created_at}
 
 
-@authenticated(*WRITE, staff=True)
-async def escalate(request: web.Request, auth: Auth) -> web.Response:
-    item = await _item(request)
-    reason = ((await read_params(request)).str("reason") or "").strip()
-    async with request.app[DB].write() as w:
-        if not await store.resolve_item(w, item.id, "escalated", auth.account_id, reason):
-            raise json_error(409, "This item was already resolved")
-        await audit(w, auth, "queue.escalate", ("queue_item", item.id), {**_item_details(item), "reason": reason})
-    return web.json_response(serialize_item(await _item(request)))
-
-
 def routes() -> list[web.RouteDef]:
     base = "/api/v1/admin/screening"
     return [
@@ -201,7 +241,6 @@ def routes() -> list[web.RouteDef]:
         routing.post(f"{base}/reload", reload),
         routing.get(f"{base}/queue", queue),
         routing.get(f"{base}/queue/{{id}}", show_item),
-        routing.post(f"{base}/queue/{{id}}/approve", approve),
-        routing.post(f"{base}/queue/{{id}}/reject", reject),
-        routing.post(f"{base}/queue/{{id}}/escalate", escalate),
+        *[routing.post(f"{base}/queue/{{id}}/{verb}", _resolver(verb))
+          for verb in ("approve", "reject", "escalate")],
     ]

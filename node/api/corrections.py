@@ -81,7 +81,37 @@ async def _official_post(app: web.Application, author: AccountRow, body: str) ->
 
 
 async def _original(request: web.Request) -> StatusRow:
-    row = await statuses.get_status(request.app[DB], path_id(request))
+    return await markable_status(request.app, path_id(request))
+
+
+async def mark_false(app: web.Application, actor: AccountRow, original: StatusRow, text: str,
+                     source: str) -> CorrectionRow:
+    """Mark `original` as false information: the warning, the official post, the audit record."""
+    text, source = text.strip(), source.strip()
+    if not text:
+        raise unprocessable("Validation failed: text can't be blank")
+    if source and not source.startswith(("http://", "https://")):
+        raise unprocessable("Validation failed: source_url must be an http(s) URL")
+    official = await official_account(app)
+    new, rendered = await _official_post(app, official, correction_text(text[:1000], original, source))
+    row = CorrectionRow(app[IDS].next_id(), original.id, text[:1000], source, actor.id, new.id, now_iso())
+    async with app[DB].write() as w:
+        posted = await status_writes.insert_status(w, new)
+        await status_writes.record_mentions(w, posted.id, rendered.mention_ids)
+        await status_writes.record_tags(w, app[IDS], posted.id, rendered.tags)
+        await status_writes.publish_effects(w, app[IDS], posted, new.text, rendered.mention_ids)
+        await corrections.save_correction(w, row)
+        await audit(w, actor, "status.correction", ("status", original.id),
+                    {"text": row.text, "source_url": source, "correction_status_id": str(new.id)})
+    await emit.after_commit(app, emit.status_created, new.id)  # federation delivers the node's correction
+    saved = await corrections.get_correction(app[DB], original.id)
+    assert saved is not None
+    return saved
+
+
+async def markable_status(app: web.Application, status_id: int) -> StatusRow:
+    """A status that may carry a correction: not deleted, not a boost."""
+    row = await statuses.get_status(app[DB], status_id)
     if row is None or row.deleted_at or row.reblog_of_id:
         raise not_found()
     return row
@@ -90,29 +120,12 @@ async def _original(request: web.Request) -> StatusRow:
 @authenticated(*WRITE, staff=True)
 async def mark(request: web.Request, auth: Auth) -> web.Response:
     """POST /api/v1/admin/statuses/:id/correction {text, source_url}"""
+    assert auth.account is not None
     original = await _original(request)
     params = await read_params(request)
-    text, source = (params.str("text") or "").strip(), (params.str("source_url") or "").strip()
-    if not text:
-        raise unprocessable("Validation failed: text can't be blank")
-    if source and not source.startswith(("http://", "https://")):
-        raise unprocessable("Validation failed: source_url must be an http(s) URL")
-    app = request.app
-    official = await official_account(app)
-    new, rendered = await _official_post(app, official, correction_text(text[:1000], original, source))
-    row = CorrectionRow(app[IDS].next_id(), original.id, text[:1000], source, auth.account_id, new.id, now_iso())
-    async with app[DB].write() as w:
-        posted = await status_writes.insert_status(w, new)
-        await status_writes.record_mentions(w, posted.id, rendered.mention_ids)
-        await status_writes.record_tags(w, app[IDS], posted.id, rendered.tags)
-        await status_writes.publish_effects(w, app[IDS], posted, new.text, rendered.mention_ids)
-        await corrections.save_correction(w, row)
-        await audit(w, auth, "status.correction", ("status", original.id),
-                    {"text": row.text, "source_url": source, "correction_status_id": str(new.id)})
-    await emit.after_commit(app, emit.status_created, new.id)  # federation delivers the node's correction
-    saved = await corrections.get_correction(app[DB], original.id)
-    assert saved is not None
-    return web.json_response(serialize_correction(saved, original, app[CONFIG].node.base_url))
+    saved = await mark_false(request.app, auth.account, original, params.str("text") or "",
+                             params.str("source_url") or "")
+    return web.json_response(serialize_correction(saved, original, request.app[CONFIG].node.base_url))
 
 
 @authenticated(*READ, staff=True)

@@ -18,8 +18,12 @@ from typing import Any
 
 from aiohttp import web
 
+from federation import moderation_out
+from federation.emit import after_commit
 from node import html, routing
+from node.api import admin_reports
 from node.auth import Auth, authenticated
+from node.client_address import client_address
 from node.entities.account import serialize_account
 from node.errors import not_found, unprocessable
 from node.html import Markup, escape
@@ -70,8 +74,18 @@ async def create(request: web.Request, auth: Auth) -> web.Response:
     row = await reports.create_report(
         request.app[DB], request.app[IDS], reporter_account_id=auth.account_id, target_account_id=target.id,
         status_ids=status_ids, category=category, comment=comment, source="api",
-        rule_ids=[str(r) for r in params.list("rule_ids")], forwarded=bool(params.bool("forward", False)))
+        rule_ids=[str(r) for r in params.list("rule_ids")])
+    if params.bool("forward", False) and not target.local:
+        row = await _forward(request, auth, row)
     return web.json_response(serialize_report(row, serialize_account(target, request.app[CONFIG])))
+
+
+async def _forward(request: web.Request, auth: Auth, row: ReportRow) -> ReportRow:
+    """`forward=true` about a remote account: a Flag to its node if it is
+    permitted (`forwarded` says whether it went); never for a local one."""
+    await after_commit(request.app, moderation_out.report_forwarded, row.id,
+                       admin_reports.record_forward(auth, row))
+    return await reports.get_report(request.app[DB], row.id) or row
 
 
 # ---- the public form -------------------------------------------------------
@@ -143,7 +157,7 @@ async def _status_by_url(request: web.Request, url: str) -> statuses.StatusRow |
 
 
 async def _client_hash(request: web.Request) -> str:
-    return hmac.new(await _secret(request), (request.remote or "").encode(), hashlib.sha256).hexdigest()
+    return hmac.new(await _secret(request), client_address(request).encode(), hashlib.sha256).hexdigest()
 
 
 async def form_submit(request: web.Request) -> web.Response:

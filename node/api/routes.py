@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from node import admin
 from node.api import (
     account_credentials,
     accounts,
@@ -25,6 +26,7 @@ from node.api import (
     oauth,
     oauth_authorize,
     pages,
+    polls,
     relationship_lists,
     relationships,
     reports,
@@ -42,10 +44,10 @@ MODULES = (
     instance, activitypub, pages, identity,
     apps, oauth, oauth_authorize, sign_in,
     account_credentials, relationships, relationship_lists, accounts,
-    statuses, status_actions, timelines,
+    statuses, status_actions, polls, timelines,
     notifications, notifications_v2, search, tags, lists, filters, filters_v1, client_misc,
     reports, corrections,
-    admin_accounts, admin_reports, admin_permits, admin_screening,
+    admin_accounts, admin_reports, admin_permits, admin_screening, admin,
 )
 
 

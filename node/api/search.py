@@ -10,8 +10,11 @@ cut into words (Chinese with jieba, plus bigrams), so 微博 finds
 
 Accounts match a prefix of the username or of a display-name word
 (anywhere in a Chinese display name); `@user@domain` looks for exactly that
-account. With `resolve=true` an https URL is looked up among the accounts
-and statuses this node knows (no remote fetch from here).
+account, and with `resolve=true` an unknown remote one is looked up by
+WebFinger on a permitted host only (`federation/resolve.py`; none found
+otherwise). With `resolve=true` a URL names an account or status this
+node knows, or else one fetched from a permitted host and stored (a web
+page's address works too, as clients paste them).
 
 `/api/v1/search` is not served: Mastodon removed it in 3.0 and it answers
 404 there too; clients use v2.
@@ -25,6 +28,8 @@ from typing import Any
 
 from aiohttp import web
 
+from federation.context import FEDERATION
+from federation.resolve import resolve_account, resolve_url
 from node import routing
 from node.api.path_ids import id_param
 from node.auth import Auth, optional_auth
@@ -78,6 +83,8 @@ async def _accounts(request: web.Request, s: _Search) -> list[dict[str, Any]]:
         username, _, domain = handle.partition("@")
         local = domain.lower() == config.node.domain.lower()
         found = await accounts.find_account_by_acct(db, username, None if local else domain)
+        if found is None and not local and s.params.bool("resolve") and s.offset == 0:
+            found = await _resolve(request, f"{username}@{domain}")
         ids = [found.id] if found and s.offset == 0 else []
         ids = await search.visible_account_ids(db, ids, s.viewer_id, following)
     else:
@@ -85,6 +92,12 @@ async def _accounts(request: web.Request, s: _Search) -> list[dict[str, Any]]:
                                                                        s.limit, s.offset))
     rows = await accounts.get_accounts(db, ids)
     return [serialize_account(rows[i], config) for i in ids if i in rows]
+
+
+async def _resolve(request: web.Request, acct: str) -> accounts.AccountRow | None:
+    """WebFinger and the actor, on a permitted host only (federation/resolve.py)."""
+    fed = request.app.get(FEDERATION)
+    return await resolve_account(fed, acct) if fed is not None else None
 
 
 async def _statuses(request: web.Request, s: _Search, ids: list[int] | None = None) -> list[dict[str, Any]]:
@@ -108,8 +121,16 @@ async def _hashtags(request: web.Request, s: _Search) -> list[dict[str, Any]]:
 
 
 async def _by_url(request: web.Request, s: _Search) -> dict[str, Any]:
-    """A known account or status at this address (resolve=true)."""
+    """The account or status at this address (resolve=true): a known one,
+    or one fetched from a permitted host (federation/resolve.py)."""
     account_ids, status_ids = await search.ids_at_url(request.app[DB], s.q)
+    fed = request.app.get(FEDERATION)
+    if not account_ids and not status_ids and fed is not None:
+        found = await resolve_url(fed, s.q)
+        if isinstance(found, accounts.AccountRow):
+            account_ids = [found.id]
+        elif found is not None:
+            status_ids = [found.id]
     found_accounts: list[dict[str, Any]] = []
     if account_ids and s.wants("accounts"):
         visible = await search.visible_account_ids(request.app[DB], account_ids, s.viewer_id)

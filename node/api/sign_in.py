@@ -11,6 +11,7 @@ from aiohttp import web
 
 from node import html, routing, sessions
 from node.audit_log import audit
+from node.client_address import client_address
 from node.html import Markup, escape
 from node.keys import CONFIG, DB
 from storage import accounts
@@ -64,7 +65,7 @@ async def _audit_staff_sign_in(request: web.Request, account: AccountRow) -> Non
     user = await accounts.get_user(request.app[DB], account.id)
     if user is not None and user.role in ("admin", "moderator"):
         await audit(request.app, account, "staff.sign_in", ("account", account.id),
-                    {"role": user.role, "ip": request.remote or ""})
+                    {"role": user.role, "ip": client_address(request)})
 
 
 async def sign_out(request: web.Request) -> web.StreamResponse:

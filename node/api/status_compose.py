@@ -18,8 +18,12 @@ from typing import Any
 from aiohttp import web
 
 from federation import emit
+from federation.context import FEDERATION
+from federation.resolve import resolve_account
 from federation.urls import Urls
 from node import gate, text
+from node.api import polls as poll_api
+from node.api.polls import PollSettings
 from node.api.path_ids import id_param, path_id
 from node.auth import Auth, authenticated
 from node.entities.status import render_new_status, render_status, tag_url
@@ -28,6 +32,7 @@ from node.keys import CONFIG, DB, IDS
 from node.params import Params, read_params
 from storage import accounts, search, status_writes, statuses
 from storage.accounts import AccountRow, UserRow
+from storage.polls import NewPoll
 from storage.status_batch import Creation, batcher_for
 from storage.status_writes import NewStatus, StatusText
 from storage.statuses import StatusRow
@@ -37,6 +42,7 @@ VISIBILITIES = ("public", "unlisted", "private", "direct")
 POLL_MAX_OPTIONS, POLL_MAX_CHARS = 4, 50
 POLL_MIN_EXPIRY, POLL_MAX_EXPIRY = 300, 2_629_746
 SENSITIVE_SPOILER = "Sensitive content"
+MAX_RESOLVED_MENTIONS = 50
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
 
 # Article 7(6): the permit-based link policy plugs in here; an app may hold
@@ -52,6 +58,7 @@ class Draft:
     visibility: str
     language: str | None
     poll_options: tuple[str, ...] = ()
+    poll_settings: PollSettings = PollSettings()
 
     def fields(self) -> list[tuple[str, str]]:
         """(name, text) pairs for the gate: everything a reader will see."""
@@ -120,9 +127,13 @@ def read_draft(params: Params, user: UserRow) -> Draft:
     media = [m for m in params.list("media_ids") if str(m).strip()]
     if media:
         raise unprocessable(f"Media {', '.join(map(str, media))} not found or already attached to another post")
+    return _with_poll(draft, params)
+
+
+def _with_poll(draft: Draft, params: Params) -> Draft:
     poll = _poll_options(params)
     if poll is not None:
-        draft = replace(draft, poll_options=poll)
+        draft = replace(draft, poll_options=poll, poll_settings=poll_api.poll_settings(params))
     return draft
 
 
@@ -134,11 +145,16 @@ def apply_vetting(draft: Draft, vetting: gate.Vetting) -> Draft:
     return draft
 
 
-async def _mention_targets(db: Any, config: Any, entities: text.Entities) -> dict[str, AccountRow]:
+async def _mention_targets(app: web.Application, entities: text.Entities) -> dict[str, AccountRow]:
+    """The accounts mentioned; an unknown remote one is resolved (WebFinger,
+    permitted hosts only) as Mastodon's ProcessMentionsService does."""
+    db, config, fed = app[DB], app[CONFIG], app.get(FEDERATION)
     found: dict[str, AccountRow] = {}
-    for username, domain in entities.mentions:
+    for username, domain in entities.mentions[:MAX_RESOLVED_MENTIONS]:
         local = domain is None or domain.lower() == config.node.domain.lower()
         account = await accounts.find_account_by_acct(db, username, None if local else domain)
+        if account is None and not local and fed is not None:
+            account = await resolve_account(fed, f"{username}@{domain}")
         if account is not None:
             found[f"{username}@{domain}".lower() if domain else username.lower()] = account
     return found
@@ -148,7 +164,7 @@ async def render_text(app: web.Application, source: str, link_policy: text.LinkP
     """`link_policy`: what the gate's links step decided (`gate.link_policy_of`)."""
     config = app[CONFIG]
     entities = text.extract(source)
-    targets = await _mention_targets(app[DB], config, entities)
+    targets = await _mention_targets(app, entities)
     html = text.render_html(
         source, mentions={k: text.MentionTarget(a.url or a.uri, a.username) for k, a in targets.items()},
         tag_url=lambda name: tag_url(config, name), link_policy=link_policy or app.get(LINK_POLICY, text.link_all))
@@ -195,10 +211,11 @@ def _new_status(app: web.Application, auth: Auth, draft: Draft, rendered: Render
         application_id=auth.app_id, state="pending" if held else "published")
 
 
-async def _store(app: web.Application, new: NewStatus, rendered: Rendered, key: str | None) -> StatusRow:
+async def _store(app: web.Application, new: NewStatus, rendered: Rendered, key: str | None,
+                 poll: NewPoll | None = None) -> StatusRow:
     """Through the group-commit batcher: concurrent posts share one transaction."""
     creation = Creation(new, tuple(rendered.mention_ids), tuple(rendered.tags),
-                        plain_text(new.text, new.spoiler_text), key)
+                        plain_text(new.text, new.spoiler_text), key, poll)
     return await batcher_for(app[DB], app[IDS]).create(creation)
 
 
@@ -218,15 +235,14 @@ async def create_status(request: web.Request, auth: Auth) -> web.Response:
     params = await read_params(request)
     assert auth.user is not None and auth.account is not None
     draft = read_draft(params, auth.user)
-    if draft.poll_options:
-        raise unprocessable("Validation failed: Polls are not supported on this node yet")
     parent = await _reply_target(request.app[DB], params.raw("in_reply_to_id"), auth.account_id)
     vetting = await gate.vet_publication(request.app, auth.account, draft.fields(), kind="status",
                                          user=auth.user)
     draft = apply_vetting(draft, vetting)
     rendered = await render_text(request.app, draft.text, gate.link_policy_of(vetting))
     new = _new_status(request.app, auth, draft, rendered, parent, vetting.held)
-    row = await _store(request.app, new, rendered, key)
+    poll = poll_api.new_poll(request.app, new.id, new.account_id, draft.poll_options, draft.poll_settings)
+    row = await _store(request.app, new, rendered, key, poll)
     if row.id != new.id:  # a concurrent request with the same Idempotency-Key won
         return web.json_response(await render_status(request.app, row, auth.account_id))
     await emit.after_commit(request.app, emit.status_created, row.id)  # federation: after the commit
@@ -243,7 +259,7 @@ def _edited_draft(params: Params, row: StatusRow) -> Draft:
                   sensitive=bool(params.bool("sensitive", False)) or bool(spoiler),
                   visibility=row.visibility, language=params.str("language") or row.language)
     _check_text(draft)
-    return draft
+    return _with_poll(draft, params)
 
 
 async def _save_edit(app: web.Application, row: StatusRow, draft: Draft, rendered: Rendered, held: bool) -> None:
@@ -251,6 +267,7 @@ async def _save_edit(app: web.Application, row: StatusRow, draft: Draft, rendere
     async with app[DB].write() as w:
         await status_writes.save_edit(w, ids, row, StatusText(
             draft.text, rendered.content, draft.spoiler_text, draft.sensitive, draft.language))
+        await poll_api.save_poll_edit(w, app, row, draft.poll_options, draft.poll_settings)
         added = await status_writes.replace_entities(w, ids, row.id, rendered.mention_ids, rendered.tags)
         if not row.published:
             return
@@ -278,7 +295,8 @@ async def edit_status(request: web.Request, auth: Auth) -> web.Response:
         raise not_found()
     draft = _edited_draft(await read_params(request), row)
     assert auth.account is not None
-    if not _unchanged(row, draft):  # Mastodon ignores an edit that changes nothing
+    polled = draft.poll_options or await poll_api.has_poll(db, row.id)  # a poll edit always changes its end
+    if polled or not _unchanged(row, draft):  # Mastodon ignores an edit that changes nothing
         vetting = await gate.vet_publication(request.app, auth.account, draft.fields(), kind="edit")
         draft = apply_vetting(draft, vetting)
         rendered = await render_text(request.app, draft.text, gate.link_policy_of(vetting))

@@ -115,3 +115,21 @@ async def follow_remote(node: Node, local: AccountRow, account: AccountRow) -> A
     here = await remote_account(node, account)
     await relationships.follow(node.app[DB], node.app[IDS], local.id, here.id, FollowOptions(), as_request=False)
     return here
+
+
+async def quiet(nodes: list[Node], timeout: float = 20.0) -> None:
+    """Nothing due in any node's delivery queue, nothing unapplied in any inbox."""
+    loop = asyncio.get_running_loop()
+    deadline, calm = loop.time() + timeout, 0
+    while loop.time() < deadline:
+        busy = 0
+        for node in nodes:
+            busy += await node.app[DB].fetchval(
+                "SELECT count(*) FROM deliveries WHERE state IN ('queued', 'in_flight')"
+                " AND next_attempt_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+5 seconds')")
+            await settle(node, timeout=max(0.1, deadline - loop.time()))
+        calm = calm + 1 if busy == 0 else 0
+        if calm >= 2:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the nodes did not settle")

@@ -1,0 +1,103 @@
+"""The review queue: held and flagged content with the decision that held it.
+
+Each item shows the rule, category, term, field and spans of every hit;
+approve, reject (with a reason the author is told) and escalate call the
+admin API's own functions (`node.api.admin_screening`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from node import html, routing, sessions
+from node.admin.layout import attempt, back, field, post_form, read_form, require_staff, show, table
+from node.api.admin_screening import approve_item, escalate_item, reject_item
+from node.api.path_ids import path_id
+from node.html import Markup, escape
+from node.keys import DB
+from storage import screening as store
+from storage import statuses
+from storage.screening import QueueItem
+
+STATES = ("open", "escalated", "approved", "rejected")
+PAGE = 40
+
+
+def _highlight(text: str, hits: list[dict[str, Any]]) -> Markup:
+    """The text with each hit's span marked (spans index the original text)."""
+    spans = sorted({(h["start"], h["end"]) for h in hits if h.get("field") in ("status", "text")
+                    and 0 <= h.get("start", -1) < h.get("end", -1) <= len(text)})
+    out, at = [], 0
+    for start, end in spans:
+        if start < at:
+            continue  # overlapping spans: the first one is marked
+        out += [escape(text[at:start]), f"<mark>{escape(text[start:end])}</mark>"]
+        at = end
+    out.append(escape(text[at:]))
+    return Markup("".join(out))
+
+
+def _hits(decision: dict[str, Any]) -> Markup:
+    rows = [(h.get("rule_id", ""), h.get("category", ""), h.get("term", ""), h.get("kind", ""),
+             h.get("field", ""), f'{h.get("start")}–{h.get("end")}', h.get("matched", ""), h.get("mode", ""))
+            for h in decision.get("hits", []) + decision.get("shadow_hits", [])]
+    return table(("rule", "category", "term", "kind", "field", "span", "matched", "mode"), rows, "No hits.")
+
+
+def _actions(item: QueueItem, csrf: str) -> Markup:
+    if item.state not in ("open",):
+        return Markup(f"<p>{escape(item.state)}" + (f": {escape(item.reason)}" if item.reason else "") + "</p>")
+    base = f"/admin/queue/{item.id}"
+    reason = Markup('<label>Reason <input type="text" name="reason" required></label>')
+    note = Markup('<label>Note <input type="text" name="reason"></label>')
+    return Markup(post_form(f"{base}/approve", csrf, "Approve") + post_form(f"{base}/reject", csrf, "Reject", reason)
+                  + post_form(f"{base}/escalate", csrf, "Escalate", note))
+
+
+async def _item_html(request: web.Request, item: QueueItem, csrf: str) -> Markup:
+    decision = item.decision
+    status = await statuses.get_status(request.app[DB], item.status_id) if item.status_id else None
+    text = _highlight(status.text, decision.get("hits", [])) if status else Markup("<em>(no status)</em>")
+    return html.render("admin_queue_item.html", id=item.id, kind=item.kind, action=item.action,
+                       category=decision.get("category") or "", version=item.policy_version,
+                       account_id=item.account_id, status_id=item.status_id or "", created_at=item.created_at,
+                       text=text, hits=_hits(decision), actions=_actions(item, csrf))
+
+
+async def queue_page(request: web.Request) -> web.StreamResponse:
+    """GET /admin/queue?state=open"""
+    staff = await require_staff(request)
+    state = request.query.get("state", "open")
+    state = state if state in STATES else "open"
+    items = await store.list_queue(request.app[DB], state=state, limit=PAGE)
+    csrf = await sessions.csrf_token(request)
+    tabs = " ".join(f'<a href="/admin/queue?state={s}">{s}</a>' for s in STATES)
+    entries = [await _item_html(request, i, csrf) for i in items]
+    body = Markup(f"<p>{tabs}</p>" + ("".join(entries) or f"<p>No {escape(state)} items.</p>"))
+    return await show(request, staff, f"Review queue ({state})", body)
+
+
+async def resolve(request: web.Request) -> web.StreamResponse:
+    """POST /admin/queue/{id}/{verb}"""
+    staff, form = await read_form(request)
+    item_id, verb = path_id(request), request.match_info["verb"]
+    if verb == "approve":
+        _, error = await attempt(approve_item(request.app, staff.account, item_id))
+    elif verb in ("reject", "escalate"):
+        resolver = reject_item if verb == "reject" else escalate_item
+        _, error = await attempt(resolver(request.app, staff.account, item_id, field(form, "reason")))
+    else:
+        raise sessions.error_page(request, 404, "Not found", "No such action.")
+    done = {"approve": "approved", "reject": "rejected", "escalate": "escalated"}[verb]
+    return back(request, "/admin/queue", error=error, notice=f"Item {item_id} {done}.")
+
+
+def routes() -> list[web.RouteDef]:
+    return [
+        routing.get("/admin/queue", queue_page),
+        routing.post("/admin/queue/{id}/{verb}", resolve),
+    ]
+
+
