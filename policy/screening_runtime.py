@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import secrets
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -76,8 +77,10 @@ async def build_off_process(loader: Loader) -> Policy:
     """`build`, with the slow half in a fresh child process."""
     source = await asyncio.to_thread(loader)
     # spawn, not fork: the server has threads (database, resolver) that a
-    # forked child would inherit mid-operation.
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    # forked child would inherit mid-operation. Niced, so that on a small
+    # machine the build takes the CPU the server leaves, not the reverse.
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=os.nice, initargs=(19,))
     try:
         parts = await asyncio.get_running_loop().run_in_executor(pool, prepare, source)
     finally:
