@@ -70,7 +70,7 @@ def build(loader: Loader) -> Policy:
 def prepare(source: PolicySource) -> PolicyParts:
     """The child process's half of a build (module level: spawn pickles it by name)."""
     return prepare_policy(source.categories, fold_traditional=source.fold_traditional,
-                          engine=source.engine or None)
+                          engine=source.engine or None).packed()
 
 
 async def build_off_process(loader: Loader) -> Policy:

@@ -9,6 +9,7 @@ swapped in, so a running node keeps its previous policy.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -92,9 +93,9 @@ class _Builder:
     def __init__(self, fold_traditional: bool) -> None:
         self.normalizer = get_normalizer(fold_traditional)
         self.digest = hashlib.sha256(f"{SEMANTICS}\0{fold_traditional}\0".encode())
-        self.rules: dict[str, Rule] = {}
-        self.literals: dict[str, list[Rule]] = {}
-        self.regex_rules: list[Rule] = []
+        self.rules: dict[str, Rule] = {}  # in insertion order: a rule's position is its index
+        self.literals: dict[str, list[int]] = {}  # pattern -> rule positions
+        self.regex_rules: list[int] = []
         self.chinese_words = False  # any word term that jieba must confirm?
 
     def add_category(self, category: CategoryConfig) -> None:
@@ -113,13 +114,14 @@ class _Builder:
             logger.info("%s:%d repeats %s (%s:%d)", term.file, term.line, rule.id,
                         first.file, first.line)
             return
+        position = len(self.rules)
         self.rules[rule.id] = rule
         if rule.kind == "word" and not self.chinese_words:
             self.chinese_words = any(map(is_cjk, rule.pattern))
         if rule.kind == "re":
-            self.regex_rules.append(rule)
+            self.regex_rules.append(position)
         else:
-            self.literals.setdefault(rule.pattern, []).append(rule)
+            self.literals.setdefault(rule.pattern, []).append(position)
 
     def parts(self, categories: Sequence[CategoryConfig], engine: str | None) -> PolicyParts:
         try:
@@ -127,19 +129,18 @@ class _Builder:
         except ValueError as exc:
             raise PolicyError(f"screening.engine: {exc}") from None
         rules = tuple(self.rules.values())
-        position = {rule.id: i for i, rule in enumerate(rules)}
         fast = None
         if chosen == "hyperscan":
             fast = compile_fast_path(self.normalizer.fold_traditional, list(self.literals),
-                                     [rule.pattern for rule in self.regex_rules])
+                                     [rules[i].pattern for i in self.regex_rules])
         return PolicyParts(
             version=self.digest.hexdigest()[:16],
             loaded_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            categories=tuple(categories), rules=_pickled_chunks(rules),
+            categories=tuple(categories), rules=rules,
             fold_traditional=self.normalizer.fold_traditional, engine=chosen,
             literals=tuple(self.literals),
-            pattern_rules=tuple(tuple(position[r.id] for r in rs) for rs in self.literals.values()),
-            regex_rules=tuple(position[rule.id] for rule in self.regex_rules),
+            pattern_rules=tuple(map(tuple, self.literals.values())),
+            regex_rules=tuple(self.regex_rules),
             exemptions={c.name: normalize_exemptions(c, self.normalizer) for c in categories},
             chinese_words=self.chinese_words, fast=fast)
 
@@ -151,14 +152,15 @@ class PolicyParts:
     Reading and normalising 100,000 terms is a second of Python, which in
     a thread of the serving process slows every request (they wait for
     the GIL); in a child process it costs the server nothing. Rules travel
-    as pickled chunks: one `pickle.loads` of 100,000 frozen dataclasses
-    holds the GIL for half a second, a chunk for a few milliseconds.
+    between processes as pickled chunks (`packed`): one `pickle.loads` of
+    100,000 frozen dataclasses holds the GIL for half a second, a chunk for
+    a few milliseconds. In one process they stay as they are.
     """
 
     version: str
     loaded_at: str
     categories: tuple[CategoryConfig, ...]
-    rules: tuple[bytes, ...]
+    rules: tuple[Rule, ...]  # empty once packed
     fold_traditional: bool
     engine: str
     literals: tuple[str, ...]  # the automaton's patterns, in index order
@@ -167,6 +169,11 @@ class PolicyParts:
     exemptions: dict[str, tuple[str, ...]]
     chinese_words: bool  # some word term needs jieba
     fast: FastPathParts | None
+    packed_rules: tuple[bytes, ...] = ()
+
+    def packed(self) -> PolicyParts:
+        """For sending to another process: the rules as pickled chunks."""
+        return dataclasses.replace(self, rules=(), packed_rules=_pickled_chunks(self.rules))
 
 
 _RULES_PER_CHUNK = 2000
@@ -186,7 +193,7 @@ def _unpickled(chunks: tuple[bytes, ...]) -> tuple[Rule, ...]:
 
 def assemble_policy(parts: PolicyParts) -> Policy:
     """Build the automata over prepared parts: the short, C-heavy step."""
-    rules = _unpickled(parts.rules)
+    rules = parts.rules or _unpickled(parts.packed_rules)
     matcher = build_matcher(list(parts.literals), parts.engine)
     regex_rules = tuple(rules[i] for i in parts.regex_rules)
     if parts.chinese_words:
@@ -198,7 +205,7 @@ def assemble_policy(parts: PolicyParts) -> Policy:
         rules=rules, fold_traditional=parts.fold_traditional, engine=matcher.name,
         regex_engine=regexes.engine_name(), normalizer=get_normalizer(parts.fold_traditional),
         matcher=matcher,
-        pattern_rules=tuple(tuple(rules[i] for i in rs) for rs in parts.pattern_rules),
+        pattern_rules=tuple(tuple(map(rules.__getitem__, rs)) for rs in parts.pattern_rules),
         regexes=RegexSet([rule.pattern for rule in regex_rules]), regex_rules=regex_rules,
         exemptions=parts.exemptions, clean=Decision("accept", policy_version=parts.version),
         fast=FastPath.load(parts.fast) if parts.fast is not None else None)
