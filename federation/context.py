@@ -11,6 +11,7 @@ answers 404.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -45,6 +46,20 @@ class FederationSettings:
     link_allow_hosts: tuple[str, ...] = ()
 
 
+@dataclass(slots=True)
+class InboxPace:
+    """When the inbox last accepted an activity, so that applying them can
+    wait for a lull: the 202 is what a sender waits for, applying is not."""
+
+    last_accept: float = 0.0
+
+    def accepted(self) -> None:
+        self.last_accept = time.monotonic()
+
+    def busy(self, within: float) -> bool:
+        return time.monotonic() - self.last_accept < within
+
+
 @dataclass(frozen=True, slots=True)
 class Federation:
     settings: FederationSettings
@@ -59,6 +74,7 @@ class Federation:
     screening: Callable[[], ScreeningPort | None] = lambda: None
     delivery: Callable[[], DeliveryPort | None] = lambda: None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    pace: InboxPace = field(default_factory=InboxPace)
 
     @property
     def urls(self) -> Urls:

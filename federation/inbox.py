@@ -164,5 +164,6 @@ async def inbox_post(request: web.Request) -> web.Response:
     except InboxError as exc:
         return error_response(exc.status, exc.message)
     if stored:
+        fed.pace.accepted()
         fed.wake.set()
     return web.Response(status=202)

@@ -27,6 +27,11 @@ logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 30.0
 DECISION_SECONDS = 1.0  # a batch's gate answer per host is reused this long
+# While activities keep arriving, a batch waits for a lull this long
+# (checked every LULL_STEP), but never more than MAX_DEFER, and then takes
+# only BUSY_BATCH rows: on one core, applying competes with accepting, and
+# senders wait only for the 202.
+LULL, LULL_STEP, MAX_DEFER, BUSY_BATCH = 0.05, 0.02, 0.5, 2
 
 Decisions = dict[str, tuple[float, PeerDecision]]
 
@@ -67,19 +72,50 @@ async def _decision(fed: Federation, host: str, decisions: Decisions | None) -> 
 
 async def process_pending(fed: Federation, *, limit: int = 20) -> int:
     """Apply the due rows, a batch at a time; a row put back for a retry waits
-    for the next pass. Returns how many rows were taken."""
+    for the next pass. Returns how many rows were taken.
+
+    Each actor's rows apply in the order they came, and different actors'
+    side by side: a row spends most of its time waiting for the database,
+    so one at a time left the worker 15 s behind a burst of 4,000 Creates
+    that the inbox accepted in 4 s. (As with Mastodon's parallel jobs, a
+    Like may then meet its Note before another actor's Create stored it.)
+    """
     taken, retry = 0, False
     while not retry:
-        rows = await store.claim_due(fed.db, limit)
+        quiet = await _lull(fed)
+        rows = await store.claim_due(fed.db, limit if quiet else min(limit, BUSY_BATCH))
         decisions: Decisions = {}
+        by_actor: dict[str, list[InboxRow]] = {}
         for row in rows:
-            state, reason = await _apply_logged(fed, row, decisions)
-            await store.finish(fed.db, row.id, state, reason)
-            retry = retry or state == "received"
+            by_actor.setdefault(row.actor, []).append(row)
+        outcomes = await asyncio.gather(*(_apply_in_order(fed, mine, decisions)
+                                          for mine in by_actor.values()))
+        retry = any(outcomes)
         taken += len(rows)
-        if len(rows) < limit:
+        if len(rows) < (limit if quiet else min(limit, BUSY_BATCH)):
             break
     return taken
+
+
+async def _lull(fed: Federation) -> bool:
+    """Wait for a lull in arrivals; False when none came in MAX_DEFER."""
+    waited = 0.0
+    while fed.pace.busy(LULL):
+        if waited >= MAX_DEFER:
+            return False
+        await asyncio.sleep(LULL_STEP)
+        waited += LULL_STEP
+    return True
+
+
+async def _apply_in_order(fed: Federation, rows: list[InboxRow], decisions: Decisions) -> bool:
+    """One actor's rows, in order; True when one was put back for a retry."""
+    retry = False
+    for row in rows:
+        state, reason = await _apply_logged(fed, row, decisions)
+        await store.finish(fed.db, row.id, state, reason)
+        retry = retry or state == "received"
+    return retry
 
 
 async def _apply_logged(fed: Federation, row: InboxRow,

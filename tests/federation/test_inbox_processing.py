@@ -116,3 +116,42 @@ async def test_rows_left_by_a_crash_are_processed_on_start(peers: Peers, revoked
     # Then the row is applied (or dropped, when the permit lapsed meanwhile)
     assert await settle(restarted) == ({"dropped": 1} if revoked else {"done": 1})
     assert (await remote.find_status_by_uri(app[DB], obj["id"]) is None) == revoked
+
+
+async def test_one_actors_activities_apply_in_order_while_others_apply_alongside(
+        peers: Peers) -> None:
+    home, peer = peers.nodes
+    alice = (await home.account("alice")).account
+    bob, carol = (await peer.account("bob")).account, (await peer.account("carol")).account
+    for author in (bob, carol):
+        await remote_account(home, author)
+        await follow_remote(home, alice, author)
+    # Given a batch waiting in the inbox: bob creates, edits and deletes a
+    # note while carol posts twice, interleaved
+    await peers.runners[0].cleanup()
+    first, gone = note(carol, 1), note(bob, 2)
+    edited = {**gone, "content": "<p>edited</p>", "updated": "2026-11-23T01:00:00Z"}
+    steps = [(bob, create(bob, gone)), (carol, create(carol, first)),
+             (bob, {"id": f"{gone['id']}#update", "type": "Update", "actor": bob.uri, "object": edited}),
+             (carol, create(carol, note(carol, 3))),
+             (bob, {"id": f"{gone['id']}#delete", "type": "Delete", "actor": bob.uri,
+                    "object": {"id": gone["id"], "type": "Tombstone"}})]
+    async with open_database(home.config.storage.path) as db:
+        for number, (actor, activity) in enumerate(steps, start=1):
+            await inbox.store_activity(db, inbox.NewInboxActivity(
+                number, activity["id"], actor.uri, peer.config.node.domain, None, json.dumps(activity)))
+    # When the node starts and applies them (bob's and carol's side by side)
+    app = create_app(home.config)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", home.config.http.port).start()
+    peers.runners[0] = runner
+    restarted = Node(home.config, app, home.base_url)
+    assert await settle(restarted) == {"done": 5}
+    # Then bob's note went through create, edit and delete in that order
+    row = await remote.find_status_by_uri(app[DB], gone["id"])
+    assert row is not None and row.deleted_at is not None
+    # and carol's two notes are both there
+    for number in (1, 3):
+        kept = await remote.find_status_by_uri(app[DB], note(carol, number)["id"])
+        assert kept is not None and kept.deleted_at is None
