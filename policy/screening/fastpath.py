@@ -91,6 +91,8 @@ class FastPath:
             assert _hs is not None
             db = _hs.loadb(parts.database, _hs.HS_MODE_BLOCK)
             return cls(skeleton, parts.pattern_count, db=db)
+        if not parts.literals:  # no terms at all: only "don't know" texts go on
+            return cls(skeleton, 0)
         return cls(skeleton, parts.pattern_count, terms=_automaton(parts.literals))
 
     def _scratch(self) -> Any:
@@ -106,6 +108,8 @@ class FastPath:
             return False
         if self._terms is not None:
             return not self._terms(data)
+        if self._db is None:
+            return True
         scratch = getattr(self._local, "scratch", None) or self._scratch()
         try:
             self._db.scan(data, match_event_handler=_stop, scratch=scratch)
@@ -141,7 +145,7 @@ def compile_fast_path(fold_traditional: bool, literals: Sequence[str],
     needed = _needed_literals(get_skeleton(fold_traditional), literals, regexes)
     if needed is None:
         return None
-    if len(needed) > HYPERSCAN_TERM_LIMIT:
+    if not needed or len(needed) > HYPERSCAN_TERM_LIMIT:
         return FastPathParts(fold_traditional, len(needed), literals=tuple(needed))
     try:
         db = _compile(needed)

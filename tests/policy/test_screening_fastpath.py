@@ -226,3 +226,12 @@ def test_skeleton_folds_variants_and_knows_what_it_cannot_tell() -> None:
     assert skeleton.text("hello 🎲 world") == "hello🎲world".encode()
     for unknown in ["赌🎲场", "赌\u200b场", "ＣＡＳＩＮＯ", "café", "\ud800", "\U000e0041"]:
         assert skeleton.text(unknown) is None, unknown
+
+
+@needs_hyperscan
+def test_a_policy_without_terms_still_screens(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "empty.txt").write_text("", "utf-8")
+    configs = parse_categories([{"name": "g", "action": "flag", "lists": ["empty.txt"]}], tmp_path)
+    policy = load_policy(configs, engine="hyperscan")
+    assert policy.fast is not None and "fast path off" not in caplog.text
+    assert screen(policy, {"status": "hello ＣＡＳＩＮＯ 博彩"}).accepted
