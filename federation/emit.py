@@ -24,6 +24,7 @@ from aiohttp import web
 from federation import vocab
 from federation.delivery import DeliveryQueue, PeerGate
 from federation.outbox import Audience, Plan, send, status_audience
+from federation.media import with_attachments
 from federation.polls import with_question
 from federation.urls import Urls
 from storage import accounts, clock, deliveries, remote, statuses
@@ -80,6 +81,7 @@ async def _build_note(em: Emitter, status: StatusRow, author: AccountRow, mentio
     parent = await statuses.get_status(em.db, status.in_reply_to_id) if status.in_reply_to_id else None
     note = vocab.status_to_note(em.urls, status, author, mentions=mentions, tags=tags,
                                 in_reply_to_uri=parent.uri if parent else None)
+    note = await with_attachments(em.db, note, status.id, em.urls.base_url)
     return await with_question(em.db, note, status.id)  # a status with a poll is a Question
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from federation.activities.common import Dropped, object_id
 from federation.context import Federation
+from federation.media import RemoteMedia, parse_attachments, store_remote_media
 from federation.peers import url_host
 from federation.polls import question_options
 from federation.remote_links import unlink, vet_remote_links
@@ -51,10 +52,13 @@ class ParsedNote:
     mention_uris: tuple[str, ...]
     tags: tuple[str, ...]
     poll_options: tuple[str, ...] = ()  # a Question's choices, screened with its text
+    media: tuple[RemoteMedia, ...] = ()  # attachments; their descriptions are screened too
 
     def fields(self) -> list[tuple[str, str]]:
         pairs = [("status", plain_text(self.content)), ("spoiler_text", self.spoiler_text)]
-        return pairs + [(f"poll_option[{i}]", o) for i, o in enumerate(self.poll_options)]
+        pairs += [(f"poll_option[{i}]", o) for i, o in enumerate(self.poll_options)]
+        return pairs + [(f"media_description[{i}]", m.description) for i, m in enumerate(self.media)
+                        if m.description]
 
 
 def _list(value: Any) -> list[Any]:
@@ -127,7 +131,7 @@ def parse_note(obj: Any, author: AccountRow) -> ParsedNote:
         spoiler_text=plain_text(summary)[:1000] if isinstance(summary, str) else "",
         sensitive=obj.get("sensitive") is True, language=language, published=_published(obj.get("published")),
         in_reply_to_uri=reply, visibility=visibility_of(obj, author.followers_url),
-        mention_uris=mentions, tags=hashtags, poll_options=question_options(obj))
+        mention_uris=mentions, tags=hashtags, poll_options=question_options(obj), media=parse_attachments(obj))
 
 
 async def vet_note(fed: Federation, author: AccountRow, note: ParsedNote,
@@ -214,6 +218,7 @@ async def store_note(fed: Federation, author: AccountRow, obj: Any, *, kind: str
             return None
         await status_writes.record_mentions(w, row.id, mention_ids)
         await status_writes.record_tags(w, fed.ids, row.id, list(note.tags))
+        await store_remote_media(w, fed.ids, row, note.media)
         await remote.link_replies(w, row)
         await queue_for_moderators(fed, w, vetting, kind="remote_status", account_id=author.id, status_id=row.id)
         if row.published:
@@ -233,6 +238,7 @@ async def update_note(fed: Federation, author: AccountRow, obj: Any) -> None:
         await status_writes.save_edit(w, fed.ids, row, StatusText(
             "", note.content, note.spoiler_text, note.sensitive or vetting.sensitive, note.language))
         added = await status_writes.replace_entities(w, fed.ids, row.id, mention_ids, list(note.tags))
+        await store_remote_media(w, fed.ids, row, note.media)
         await queue_for_moderators(fed, w, vetting, kind="edit", account_id=author.id, status_id=row.id)
         if row.published and held:
             await status_writes.unpublish_effects(w, row)

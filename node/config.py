@@ -53,6 +53,8 @@ class HttpSection:
 @dataclass(frozen=True, slots=True)
 class StorageSection:
     path: Path = Path("data/node.sqlite3")
+    media_dir: Path = Path("data/media")  # uploaded files, beside the database
+    media_max_bytes: int = 10_485_760  # one upload; its own cap, far above [http] max_body_bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +256,8 @@ def _check(config: Config) -> None:
             ipaddress.ip_network(cidr, strict=False)
         except ValueError:
             raise ConfigError(p, f"http.trusted_proxies[{i}]", f"not an address or CIDR block: {cidr!r}") from None
+    if config.storage.media_max_bytes < 1024:
+        raise ConfigError(p, "storage.media_max_bytes", "must be at least 1024")
     if config.federation.links not in ("unlink", "review", "reject"):
         raise ConfigError(p, "federation.links", "must be unlink, review or reject")
     try:

@@ -21,9 +21,16 @@ def json_error(status: int, message: str, **extra: object) -> web.HTTPException:
     return exc
 
 
+class _PayloadTooLarge(web.HTTPClientError):
+    """413 without aiohttp's HTTPRequestEntityTooLarge, whose constructor
+    wants sizes and writes its own text body."""
+
+    status_code = 413
+
+
 _STATUS_CLASSES: tuple[type[web.HTTPException], ...] = (
     web.HTTPBadRequest, web.HTTPUnauthorized, web.HTTPForbidden, web.HTTPNotFound,
-    web.HTTPMethodNotAllowed, web.HTTPConflict, web.HTTPGone, web.HTTPRequestEntityTooLarge,
+    web.HTTPMethodNotAllowed, web.HTTPConflict, web.HTTPGone, _PayloadTooLarge,
     web.HTTPUnprocessableEntity, web.HTTPTooManyRequests, web.HTTPInternalServerError,
     web.HTTPServiceUnavailable,
 )

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from storage import polls, search
+from storage import media, polls, search
 from storage.clock import now_iso
 from storage.database import Database, Writer
 from storage.ids import IdGenerator
@@ -38,6 +38,7 @@ class Creation:
     plain_text: str = ""
     idempotency_key: str | None = None
     poll: NewPoll | None = None
+    media_ids: tuple[int, ...] = ()  # unattached media of the author, checked by the caller
 
     @property
     def key(self) -> tuple[int, str] | None:
@@ -73,6 +74,8 @@ async def _insert(w: Writer, ids: IdGenerator, batch: Sequence[Creation]) -> lis
         await w.executemany("INSERT OR IGNORE INTO mentions (status_id, account_id) VALUES (?, ?)", mentions)
     await _tags(w, ids, batch)
     await polls.insert_polls(w, [c.poll for c in batch if c.poll is not None])
+    for creation in batch:  # MediaTaken fails the group; the batcher then writes each alone
+        await media.attach_new(w, creation.new.id, creation.media_ids)
     keyed = [(c.new.account_id, c.idempotency_key, c.new.id, now_iso()) for c in batch if c.idempotency_key]
     if keyed:
         await w.executemany("INSERT OR REPLACE INTO idempotency_keys (account_id, key, status_id, created_at)"

@@ -48,6 +48,7 @@ max_body_bytes = {max_body}
 
 [storage]
 path = "data/node.sqlite3"
+{storage}
 
 [registrations]
 mode = "{registrations}"
@@ -66,14 +67,14 @@ allow_private_addresses = true
 
 def write_config(root: Path, port: int | None = None, *, permit: str = "京ICP备12345678号-1",
                  registrations: str = "open", max_body: int = 1048576, extra: str = "",
-                 identity: str = "", screening: str = "") -> Path:
+                 identity: str = "", screening: str = "", storage: str = "") -> Path:
     port = port or unused_port()
     root.mkdir(parents=True, exist_ok=True)
     path = root / "config.toml"
     path.write_text(CONFIG_TEMPLATE.format(
         host=f"127.0.0.1:{port}", hostname=f"node{port}", port=port, permit=permit,
         registrations=registrations, max_body=max_body, extra=extra, identity=identity,
-        screening=screening,
+        screening=screening, storage=storage,
     ), "utf-8")
     return path
 

@@ -11,8 +11,10 @@ from typing import Any
 from aiohttp import web
 
 from node import routing
+from node.api.media import MAX_DESCRIPTION, MAX_IMAGE_PIXELS
 from node.config import Config
 from node.keys import CONFIG, DB, SCREENING
+from node.media_sniff import SUPPORTED_TYPES
 from node.version import MASTODON_API_VERSION, MASTODON_COMPAT, SOFTWARE, VERSION
 from storage import stats
 
@@ -43,10 +45,13 @@ def _configuration(config: Config) -> dict[str, Any]:
                      "max_display_name_length": 30, "max_note_length": 500},
         "statuses": {"max_characters": STATUS_MAX_CHARS, "max_media_attachments": 4,
                      "characters_reserved_per_url": 23},
-        "media_attachments": {"supported_mime_types": [], "image_size_limit": 0,
-                              "image_matrix_limit": 0, "video_size_limit": 0,
+        # What node.media_sniff recognises; one size cap for every kind. Videos
+        # are stored as sent, unread, so their matrix and frame rate are not limited (0).
+        "media_attachments": {"supported_mime_types": list(SUPPORTED_TYPES),
+                              "image_size_limit": config.storage.media_max_bytes,
+                              "image_matrix_limit": MAX_IMAGE_PIXELS, "video_size_limit": config.storage.media_max_bytes,
                               "video_frame_rate_limit": 0, "video_matrix_limit": 0,
-                              "description_limit": 1500},
+                              "description_limit": MAX_DESCRIPTION},
         "polls": {"max_options": 4, "max_characters_per_option": 50,
                   "min_expiration": 300, "max_expiration": 2629746},
         "translation": {"enabled": False},

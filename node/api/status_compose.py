@@ -23,6 +23,8 @@ from federation.resolve import resolve_account
 from federation.urls import Urls
 from node import gate, text
 from node.api import polls as poll_api
+from node.api import status_media
+from node.api.status_media import MediaChange
 from node.api.polls import PollSettings
 from node.api.path_ids import id_param, path_id
 from node.auth import Auth, authenticated
@@ -30,8 +32,9 @@ from node.entities.status import render_new_status, render_status, tag_url
 from node.errors import json_error, not_found, unprocessable
 from node.keys import CONFIG, DB, IDS
 from node.params import Params, read_params
-from storage import accounts, search, status_writes, statuses
+from storage import accounts, media, search, status_writes, statuses
 from storage.accounts import AccountRow, UserRow
+from storage.media import MediaTaken
 from storage.polls import NewPoll
 from storage.status_batch import Creation, batcher_for
 from storage.status_writes import NewStatus, StatusText
@@ -59,11 +62,14 @@ class Draft:
     language: str | None
     poll_options: tuple[str, ...] = ()
     poll_settings: PollSettings = PollSettings()
+    media_ids: tuple[int, ...] = ()
+    media: tuple[MediaChange, ...] = ()  # loaded and checked (`with_media`)
 
     def fields(self) -> list[tuple[str, str]]:
         """(name, text) pairs for the gate: everything a reader will see."""
         pairs = [("status", self.text), ("spoiler_text", self.spoiler_text)]
         pairs += [(f"poll_option[{i}]", o) for i, o in enumerate(self.poll_options)]
+        pairs += [(f"media_description[{i}]", m.description) for i, m in enumerate(self.media) if m.description]
         return pairs
 
 
@@ -75,7 +81,7 @@ class Rendered:
 
 
 def _check_text(draft: Draft) -> None:
-    if not draft.text.strip():
+    if not draft.text.strip() and not draft.media_ids:  # Mastodon: media may stand alone
         raise unprocessable("Validation failed: Text can't be blank")
     if text.countable_length(draft.text) + len(draft.spoiler_text) > MAX_CHARS:
         raise unprocessable(f"Validation failed: Text character limit of {MAX_CHARS} exceeded")
@@ -123,11 +129,20 @@ def read_draft(params: Params, user: UserRow) -> Draft:
     sensitive = params.bool("sensitive", bool(user.default_sensitive)) or bool(spoiler)
     draft = Draft(text=(params.str("status") or "").strip(), spoiler_text=spoiler, sensitive=bool(sensitive),
                   visibility=visibility, language=params.str("language") or user.default_language)
+    draft = _with_poll(draft, params)
+    draft = replace(draft, media_ids=status_media.media_ids(params, with_poll=bool(draft.poll_options)))
     _check_text(draft)
-    media = [m for m in params.list("media_ids") if str(m).strip()]
-    if media:
-        raise unprocessable(f"Media {', '.join(map(str, media))} not found or already attached to another post")
-    return _with_poll(draft, params)
+    return draft
+
+
+async def with_media(app: web.Application, draft: Draft, account_id: int, *, status_id: int | None = None,
+                     params: Params | None = None) -> Draft:
+    """The draft with its media loaded and checked (own, unattached or this
+    status's; an edit's `media_attributes` applied): what the gate screens."""
+    attributes = status_media.media_changes(params) if params is not None and status_id else None
+    loaded = await status_media.load_media(app[DB], account_id, draft.media_ids, status_id=status_id,
+                                           attributes=attributes)
+    return replace(draft, media=loaded)
 
 
 def _with_poll(draft: Draft, params: Params) -> Draft:
@@ -212,11 +227,14 @@ def _new_status(app: web.Application, auth: Auth, draft: Draft, rendered: Render
 
 
 async def _store(app: web.Application, new: NewStatus, rendered: Rendered, key: str | None,
-                 poll: NewPoll | None = None) -> StatusRow:
+                 poll: NewPoll | None = None, media_ids: tuple[int, ...] = ()) -> StatusRow:
     """Through the group-commit batcher: concurrent posts share one transaction."""
     creation = Creation(new, tuple(rendered.mention_ids), tuple(rendered.tags),
-                        plain_text(new.text, new.spoiler_text), key, poll)
-    return await batcher_for(app[DB], app[IDS]).create(creation)
+                        plain_text(new.text, new.spoiler_text), key, poll, media_ids)
+    try:
+        return await batcher_for(app[DB], app[IDS]).create(creation)
+    except MediaTaken:
+        raise unprocessable(status_media.not_found_message(media_ids)) from None
 
 
 async def _queue(app: web.Application, vetting: gate.Vetting, kind: str, row: StatusRow) -> None:
@@ -234,7 +252,7 @@ async def create_status(request: web.Request, auth: Auth) -> web.Response:
         return replayed
     params = await read_params(request)
     assert auth.user is not None and auth.account is not None
-    draft = read_draft(params, auth.user)
+    draft = await with_media(request.app, read_draft(params, auth.user), auth.account_id)
     parent = await _reply_target(request.app[DB], params.raw("in_reply_to_id"), auth.account_id)
     vetting = await gate.vet_publication(request.app, auth.account, draft.fields(), kind="status",
                                          user=auth.user)
@@ -242,7 +260,7 @@ async def create_status(request: web.Request, auth: Auth) -> web.Response:
     rendered = await render_text(request.app, draft.text, gate.link_policy_of(vetting))
     new = _new_status(request.app, auth, draft, rendered, parent, vetting.held)
     poll = poll_api.new_poll(request.app, new.id, new.account_id, draft.poll_options, draft.poll_settings)
-    row = await _store(request.app, new, rendered, key, poll)
+    row = await _store(request.app, new, rendered, key, poll, draft.media_ids)
     if row.id != new.id:  # a concurrent request with the same Idempotency-Key won
         return web.json_response(await render_status(request.app, row, auth.account_id))
     await emit.after_commit(request.app, emit.status_created, row.id)  # federation: after the commit
@@ -258,8 +276,10 @@ def _edited_draft(params: Params, row: StatusRow) -> Draft:
     draft = Draft(text=(params.str("status") or row.text).strip(), spoiler_text=spoiler,
                   sensitive=bool(params.bool("sensitive", False)) or bool(spoiler),
                   visibility=row.visibility, language=params.str("language") or row.language)
+    draft = _with_poll(draft, params)
+    draft = replace(draft, media_ids=status_media.media_ids(params, with_poll=bool(draft.poll_options)))
     _check_text(draft)
-    return _with_poll(draft, params)
+    return draft
 
 
 async def _save_edit(app: web.Application, row: StatusRow, draft: Draft, rendered: Rendered, held: bool) -> None:
@@ -268,6 +288,7 @@ async def _save_edit(app: web.Application, row: StatusRow, draft: Draft, rendere
         await status_writes.save_edit(w, ids, row, StatusText(
             draft.text, rendered.content, draft.spoiler_text, draft.sensitive, draft.language))
         await poll_api.save_poll_edit(w, app, row, draft.poll_options, draft.poll_settings)
+        await status_media.attach_to(w, row.id, draft.media)
         added = await status_writes.replace_entities(w, ids, row.id, rendered.mention_ids, rendered.tags)
         if not row.published:
             return
@@ -293,14 +314,21 @@ async def edit_status(request: web.Request, auth: Auth) -> web.Response:
     row = await statuses.get_status(db, path_id(request))
     if row is None or row.account_id != auth.account_id or row.reblog_of_id is not None:
         raise not_found()
-    draft = _edited_draft(await read_params(request), row)
+    params = await read_params(request)
+    draft = await with_media(request.app, _edited_draft(params, row), auth.account_id, status_id=row.id,
+                             params=params)
     assert auth.account is not None
     polled = draft.poll_options or await poll_api.has_poll(db, row.id)  # a poll edit always changes its end
-    if polled or not _unchanged(row, draft):  # Mastodon ignores an edit that changes nothing
+    current = (await media.media_for_statuses(db, [row.id])).get(row.id, [])
+    if polled or not _unchanged(row, draft) or not status_media.same_media(current, draft.media):
+        # (Mastodon ignores an edit that changes nothing)
         vetting = await gate.vet_publication(request.app, auth.account, draft.fields(), kind="edit")
         draft = apply_vetting(draft, vetting)
         rendered = await render_text(request.app, draft.text, gate.link_policy_of(vetting))
-        await _save_edit(request.app, row, draft, rendered, vetting.held)
+        try:
+            await _save_edit(request.app, row, draft, rendered, vetting.held)
+        except MediaTaken:
+            raise unprocessable(status_media.not_found_message(draft.media_ids)) from None
         await emit.after_commit(request.app, emit.status_edited, row.id)  # federation: after the commit
         await _queue(request.app, vetting, "edit", row)
     updated = await statuses.get_status(db, row.id)

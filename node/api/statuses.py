@@ -13,9 +13,10 @@ from node.api.path_ids import id_param, path_id
 from node.auth import Auth, authenticated, optional_auth
 from node.entities.status import render_history, render_source, render_status, render_statuses
 from node.errors import not_found, unprocessable
-from node.keys import DB
+from node.keys import CONFIG, DB
+from node.media_files import remove_files
 from node.params import read_params
-from storage import status_writes, statuses
+from storage import media, status_writes, statuses
 from storage.statuses import StatusRow
 
 MAX_IDS = 20  # Mastodon's DEFAULT_STATUSES_LIMIT for GET /api/v1/statuses
@@ -94,15 +95,23 @@ async def status_source(request: web.Request, auth: Auth) -> web.Response:
 
 @authenticated("write", "write:statuses")
 async def delete_status(request: web.Request, auth: Auth) -> web.Response:
-    """Returns the deleted status with its `text`, so a client can redraft."""
+    """Returns the deleted status with its `text`, so a client can redraft;
+    its media are detached for that redraft (Mastodon), or deleted with
+    `delete_media=true`."""
     row = await own_or_404(request, auth)
+    drop_media = bool((await read_params(request)).bool("delete_media", False))
     body = await render_status(request.app, row, auth.account_id, source=True)
     audience = await emit.deletion_audience(request.app[DB], row)  # mentions go with the status
     async with request.app[DB].write() as w:
         current = await status_writes.read_status(w, row.id)
         if current is None:
             raise not_found()
+        detached = await media.detach_all(w, current.id)
+        if drop_media:
+            await media.delete_media(w, [m.id for m in detached])
         await status_writes.delete_status(w, current)
+    if drop_media:
+        await remove_files(request.app[CONFIG].storage.media_dir, [m.file_name for m in detached])
     await emit.after_commit(request.app, emit.status_deleted, current, audience)  # federation
     return web.json_response(body)
 

@@ -21,6 +21,7 @@ from node.config import Config
 from node.entities.account import serialize_account
 from node.entities.correction import correction_results
 from node.entities.filter import filter_results
+from node.entities.media import media_by_status
 from node.entities.poll import polls_by_status
 from node.keys import CONFIG, DB
 from storage import accounts, interactions, statuses
@@ -59,6 +60,7 @@ class _Batch:
     state: ViewerState
     filters: dict[int, list[dict[str, Any]]]
     polls: dict[int, dict[str, Any]]
+    media: dict[int, list[dict[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,20 +88,22 @@ async def _load(app: web.Application, rows: Sequence[StatusRow], viewer_id: int 
     own_apps = [r.application_id for r in every if r.application_id and r.account_id == viewer_id]
     conversations = [r.conversation_id for r in every if r.conversation_id]
     known_rows = {known.author.id: known.author} if known.author else {}
-    account_rows, mentions, tags, apps, state, filters, polls = await asyncio.gather(
+    account_rows, mentions, tags, apps, state, filters, polls, media = await asyncio.gather(
         accounts.get_accounts(db, [r.account_id for r in every if r.account_id not in known_rows]),
         statuses.mentions_of(db, ids) if known.mentions else _nothing(),
         statuses.tags_of(db, ids) if known.tags else _nothing(),
         statuses.apps_by_id(db, own_apps),
         interactions.viewer_state(db, viewer_id, ids, conversations) if known.viewer_marks else _no_marks(),
         status_filters(app, every, viewer_id),
-        polls_by_status(db, ids, viewer_id))
+        polls_by_status(db, ids, viewer_id),
+        media_by_status(db, ids, config.node.base_url))
     account_rows = {**account_rows, **known_rows}
     return _Batch(
         config=config, viewer_id=viewer_id, originals=originals,
         accounts={i: serialize_account(a, config) for i, a in account_rows.items()},
         sensitized=frozenset(i for i, a in account_rows.items() if a.sensitized_at),
-        mentions=mentions, tags=tags, apps=apps, state=state, filters=filters, polls=polls)
+        mentions=mentions, tags=tags, apps=apps, state=state, filters=filters, polls=polls,
+        media=media)
 
 
 async def _no_marks() -> ViewerState:
@@ -157,7 +161,7 @@ def _status(row: StatusRow, batch: _Batch, source: bool) -> dict[str, Any]:
         "reblog": _status(original, batch, False) if original else None,
         **_application(row, batch),
         "account": batch.accounts[row.account_id],
-        "media_attachments": [],
+        "media_attachments": batch.media.get(row.id, []),
         "mentions": [_mention(m) for m in batch.mentions.get(row.id, [])],
         "tags": [{"name": t, "url": tag_url(batch.config, t)} for t in batch.tags.get(row.id, [])],
         "emojis": [],

@@ -4,17 +4,14 @@ votes and their refusals, edits, and the `poll` notifications at the end."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 
 from node.keys import DB
 from node.poll_setup import sweep_polls
-from tests.conftest import Node, Session, start_node
-from tests.node.test_screening_api import CATEGORIES, write_lists
+from tests.conftest import Node, Session
+from tests.node.test_screening_api import snode  # noqa: F401 (a fixture)
 from tests.node.test_statuses import follow, get, post
 from tests.openapi import assert_matches
 
@@ -199,15 +196,6 @@ async def test_the_end_notifies_author_and_voters_once(node: Node, http: aiohttp
         if polls:
             assert polls[0]["status"]["id"] == status["id"] and polls[0]["status"]["poll"]["expired"] is True
             assert polls[0]["account"]["id"] == str(alice.account.id)
-
-
-@pytest.fixture
-async def snode(tmp_path: Path) -> AsyncIterator[Node]:
-    root = tmp_path / "screened"
-    write_lists(root)
-    node, runner = await start_node(root, screening=CATEGORIES)
-    yield node
-    await runner.cleanup()
 
 
 async def test_a_rejected_option_names_the_category(snode: Node, http: aiohttp.ClientSession) -> None:
