@@ -15,6 +15,7 @@ from node.config import Config
 from node.delivery_setup import delivery_context
 from node.federation_setup import federation_context
 from node.identity_runtime import load_identity_keys
+from node.media_setup import media_cleanup_context
 from node.moderation_setup import moderation_context
 from node.poll_setup import poll_context
 from node.screening_setup import screening_context
@@ -38,6 +39,7 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(federation_context)
     app.cleanup_ctx.append(delivery_context)  # after federation_context: uses its gate and session
     app.cleanup_ctx.append(poll_context)  # ended polls, debounced poll updates
+    app.cleanup_ctx.append(media_cleanup_context)  # uploads never posted
     app.router.add_routes(api_routes.all_routes())
     return app
 

@@ -44,7 +44,7 @@ async def author_of(app: web.Application, account: AccountRow, user: UserRow | N
 
 async def vet_publication(app: web.Application, account: AccountRow,
                           fields: Sequence[tuple[str, str]], *, kind: str = "status",
-                          user: UserRow | None = None) -> Vetting:
+                          user: UserRow | None = None, provisional: bool = False) -> Vetting:
     """Identity gate then screening; raises a JSON 403/422 on refusal.
 
     `fields` are (name, text) pairs: ("status", ...), ("spoiler_text", ...),
@@ -54,7 +54,7 @@ async def vet_publication(app: web.Application, account: AccountRow,
     config = app[CONFIG]
     holder = app.get(SCREENING)
     vetting = await vet(app[DB], identity_rules(config), await author_of(app, account, user), fields,
-                        kind=kind, now=now(), screening=holder)
+                        kind=kind, now=now(), screening=holder, provisional=provisional)
     if vetting.refusal == "identity":
         raise json_error(403, vetting.message, reason=vetting.reason,
                          verify_url=config.node.base_url + VERIFY_URL)

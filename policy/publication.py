@@ -89,11 +89,14 @@ async def identity_decision(db: Database, rules: IdentityRules, author: Author,
 
 
 async def vet(db: Database, rules: IdentityRules, author: Author, fields: Sequence[tuple[str, str]],
-              *, kind: str, now: dt.datetime, screening: ScreeningPort | None = None) -> Vetting:
+              *, kind: str, now: dt.datetime, screening: ScreeningPort | None = None,
+              provisional: bool = False) -> Vetting:
     """Identity gate for local authors, then screening of `fields`.
 
     `screening` is the live policy (policy.screening_runtime), or None
-    where none is loaded. Every hit is counted, shadow hits included.
+    where none is loaded. Every hit is counted, shadow hits included,
+    except for a `provisional` check (a media description at upload, which
+    is screened again with its status): its hits count only if it refuses.
     """
     if author.local:
         gate = await identity_decision(db, rules, author, now)
@@ -102,7 +105,7 @@ async def vet(db: Database, rules: IdentityRules, author: Author, fields: Sequen
     if screening is None:
         return Vetting()
     decision = screening.screener(kind)(fields)
-    if decision.hits or decision.shadow_hits:
+    if (decision.hits or decision.shadow_hits) and (not provisional or decision.action == "reject"):
         await screening.record(decision)
     if decision.action == "reject":
         return Vetting("reject", "screening", decision.category or "", _refusal_message(decision, kind),

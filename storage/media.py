@@ -147,3 +147,13 @@ async def delete_media(w: Writer, media_ids: Sequence[int]) -> None:
 async def delete_remote_of_status(w: Writer, status_id: int) -> None:
     """A remote status's attachments, replaced whole when it is edited."""
     await w.execute("DELETE FROM media_attachments WHERE status_id = ? AND file_name IS NULL", (status_id,))
+
+
+async def delete_unattached_before(w: Writer, cutoff: str) -> list[str]:
+    """Delete local uploads not attached to any status and older than
+    `cutoff` (ISO time); the names of their files, to remove after commit."""
+    rows = await w.fetchall(
+        "SELECT id, file_name FROM media_attachments "
+        "WHERE status_id IS NULL AND file_name IS NOT NULL AND created_at < ?", (cutoff,))
+    await delete_media(w, [r[0] for r in rows])
+    return [r[1] for r in rows]

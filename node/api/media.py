@@ -61,7 +61,7 @@ async def screen_description(app: web.Application, auth: Auth, description: str 
     if description and description.strip():
         assert auth.account is not None
         await gate.vet_publication(app, auth.account, [("media_description", description)], kind="status",
-                                   user=auth.user)
+                                   user=auth.user, provisional=True)
 
 
 def _render(request: web.Request, row: MediaRow) -> web.Response:

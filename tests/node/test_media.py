@@ -4,6 +4,7 @@ statuses (Mastodon's limits and messages), edits and deletion."""
 
 from __future__ import annotations
 
+import datetime as dt
 import struct
 import zlib
 from collections.abc import AsyncIterator
@@ -14,6 +15,8 @@ import aiohttp
 import pytest
 
 from node.keys import DB
+from node.media_setup import sweep_unattached
+from storage import clock
 from tests.conftest import Node, Session, start_node
 from tests.node.test_screening_api import snode  # noqa: F401 (a fixture)
 from tests.openapi import assert_matches
@@ -288,6 +291,10 @@ async def test_review_term_in_a_description_holds_the_status(snode: Node, http: 
         queue = await resp.json()
     assert queue[0]["status_id"] == body["id"]
     assert queue[0]["decision"]["hits"][0]["category"] == "invoices"
+    # and the rule's hit counts once, though the description was screened
+    # at upload and again with the status
+    assert await snode.app[DB].fetchval(
+        "SELECT sum(hits) FROM screening_hits WHERE category = 'invoices'") == 1
 
 
 async def test_sensitive_term_in_a_description_marks_the_status(snode: Node, http: aiohttp.ClientSession) -> None:
@@ -295,3 +302,25 @@ async def test_sensitive_term_in_a_description_marks_the_status(snode: Node, htt
     media_id = (await upload(http, snode, alice, png(), description="buy followers here"))[1]["id"]
     status, body = await post(http, snode, alice, status="", media_ids=[media_id])
     assert status == 200 and body["sensitive"] is True
+
+
+async def test_uploads_nobody_posted_are_removed_a_day_later(node: Node, http: aiohttp.ClientSession) -> None:
+    alice = await node.account("alice")
+    posted = (await upload(http, node, alice, png()))[1]
+    abandoned = (await upload(http, node, alice, png()))[1]
+    assert (await post(http, node, alice, status="with a picture", media_ids=[posted["id"]]))[0] == 200
+    # When the cleanup runs a day and a minute later
+    later = clock.now() + dt.timedelta(days=1, minutes=1)
+    assert await sweep_unattached(node.app, later) == 1
+    # Then the upload nobody posted is gone, row and file; the posted one stays
+    async with http.get(abandoned["url"]) as resp:
+        assert resp.status == 404
+    async with http.get(node.url(f"/api/v1/media/{abandoned['id']}"), headers=alice.headers) as resp:
+        assert resp.status == 404
+    async with http.get(posted["url"]) as resp:
+        assert resp.status == 200
+    # And a fresh upload is kept by a cleanup that runs now
+    fresh = (await upload(http, node, alice, png()))[1]
+    assert await sweep_unattached(node.app) == 0
+    async with http.get(fresh["url"]) as resp:
+        assert resp.status == 200
