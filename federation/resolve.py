@@ -14,11 +14,12 @@ host, and screened like any inbound status.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
 from federation.activities.common import Dropped, object_id
-from federation.actors import ACTOR_TYPES, ActorError, actor_for, check_host
+from federation.actors import ACTOR_TYPES, ActorError, actor_for, check_host, refresh_actor
 from federation.context import Federation
 from federation.fetch import FetchError, fetch_activitypub
 from federation.notes import store_note
@@ -26,9 +27,11 @@ from federation.peers import url_host
 from federation.polls import store_question
 from federation.webfinger_client import parse_acct, resolve_acct
 from storage.accounts import AccountRow
+from storage.clock import now, parse
 from storage.statuses import StatusRow
 
 STATUS_TYPES = frozenset({"Note", "Question", "Article", "Page"})
+STALE_AFTER = dt.timedelta(days=1)  # as Mastodon, which refetches older copies on lookup
 
 logger = logging.getLogger(__name__)
 
@@ -91,3 +94,15 @@ async def resolve_url(fed: Federation, url: str) -> AccountRow | StatusRow | Non
     except (ActorError, FetchError, Dropped) as exc:
         logger.info("could not resolve %s: %s", url, exc)
     return None
+
+
+async def refreshed(fed: Federation, account: AccountRow) -> AccountRow:
+    """A remote account fetched again when this node's copy is over a day
+    old (a renamed or moved account, a new key); the copy when that fails."""
+    if account.local or (account.fetched_at and now() - parse(account.fetched_at) < STALE_AFTER):
+        return account
+    try:
+        return await refresh_actor(fed, account.uri)
+    except (ActorError, FetchError) as exc:
+        logger.info("could not refresh %s: %s", account.uri, exc)
+        return account

@@ -45,6 +45,7 @@ class AccountRow:
     silenced_at: str | None
     sensitized_at: str | None
     identity_badge_at: str | None = None
+    fetched_at: str | None = None  # a remote account: when its actor document was last fetched
 
     @property
     def local(self) -> bool:

@@ -29,7 +29,7 @@ from typing import Any
 from aiohttp import web
 
 from federation.context import FEDERATION
-from federation.resolve import resolve_account, resolve_url
+from federation.resolve import refreshed, resolve_account, resolve_url
 from node import routing
 from node.api.path_ids import id_param
 from node.auth import Auth, optional_auth
@@ -83,8 +83,9 @@ async def _accounts(request: web.Request, s: _Search) -> list[dict[str, Any]]:
         username, _, domain = handle.partition("@")
         local = domain.lower() == config.node.domain.lower()
         found = await accounts.find_account_by_acct(db, username, None if local else domain)
-        if found is None and not local and s.params.bool("resolve") and s.offset == 0:
-            found = await _resolve(request, f"{username}@{domain}")
+        fed = request.app.get(FEDERATION)
+        if not local and s.params.bool("resolve") and s.offset == 0 and fed is not None:
+            found = await (refreshed(fed, found) if found else resolve_account(fed, f"{username}@{domain}"))
         ids = [found.id] if found and s.offset == 0 else []
         ids = await search.visible_account_ids(db, ids, s.viewer_id, following)
     else:
@@ -92,12 +93,6 @@ async def _accounts(request: web.Request, s: _Search) -> list[dict[str, Any]]:
                                                                        s.limit, s.offset))
     rows = await accounts.get_accounts(db, ids)
     return [serialize_account(rows[i], config) for i in ids if i in rows]
-
-
-async def _resolve(request: web.Request, acct: str) -> accounts.AccountRow | None:
-    """WebFinger and the actor, on a permitted host only (federation/resolve.py)."""
-    fed = request.app.get(FEDERATION)
-    return await resolve_account(fed, acct) if fed is not None else None
 
 
 async def _statuses(request: web.Request, s: _Search, ids: list[int] | None = None) -> list[dict[str, Any]]:

@@ -43,3 +43,18 @@ async def test_a_link_to_an_unpermitted_host_fetches_nothing(three: Three) -> No
     rogue_host = three.rogue.config.node.domain
     assert await three.south.app[DB].fetchval(
         "SELECT count(*) FROM accounts WHERE domain = ?", (rogue_host,)) == 0
+
+
+async def test_a_copy_over_a_day_old_is_fetched_again_on_lookup(three: Three) -> None:
+    alice = await three.user(three.north, "alice")
+    bob = await three.user(three.south, "bob")
+    [first] = (await bob.get("/api/v2/search", q=alice.acct, resolve="true"))["accounts"]
+    # alice renames herself; south, where nobody follows her, is not told
+    await alice.call("PATCH", "/api/v1/accounts/update_credentials", json={"display_name": "Alice Liddell"})
+    again = (await bob.get("/api/v2/search", q=alice.acct, resolve="true"))["accounts"]
+    assert [a["display_name"] for a in again] == [first["display_name"]]  # a fresh copy: not fetched
+    # When south's copy is more than a day old, a lookup fetches her again
+    await three.south.app[DB].execute(
+        "UPDATE accounts SET fetched_at = '2026-01-01T00:00:00Z' WHERE id = ?", (int(first["id"]),))
+    renewed = (await bob.get("/api/v2/search", q=alice.acct, resolve="true"))["accounts"]
+    assert [(a["id"], a["display_name"]) for a in renewed] == [(first["id"], "Alice Liddell")]
