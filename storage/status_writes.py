@@ -12,10 +12,11 @@ moderation queue calls them when it releases or holds a status.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from storage import notifications, search
+from storage import media, notifications, polls, search
 from storage.clock import now_iso
 from storage.database import Writer
 from storage.ids import IdGenerator
@@ -172,12 +173,17 @@ async def set_state(w: Writer, status_id: int, state: str) -> None:
 
 
 async def save_edit(w: Writer, ids: IdGenerator, status: StatusRow, new: StatusText) -> None:
-    """Keep the current version in status_edits, then overwrite it."""
+    """Keep the current version in status_edits (its poll options and media
+    too), then overwrite it; the caller replaces poll and media after this."""
+    poll = await polls.poll_of_status(w, status.id)
+    attached = (await media.media_for_statuses(w, [status.id])).get(status.id, [])
     await w.execute(
-        "INSERT INTO status_edits (id, status_id, text, content, spoiler_text, sensitive, created_at)"
-        " VALUES (?,?,?,?,?,?,?)",
+        "INSERT INTO status_edits (id, status_id, text, content, spoiler_text, sensitive, created_at,"
+        " poll_options, media_json) VALUES (?,?,?,?,?,?,?,?,?)",
         (ids.next_id(), status.id, status.text, status.content, status.spoiler_text,
-         status.sensitive, status.edited_at or status.created_at))
+         status.sensitive, status.edited_at or status.created_at,
+         json.dumps(poll.options, ensure_ascii=False) if poll else None,
+         json.dumps([[m.id, m.description] for m in attached], ensure_ascii=False) if attached else None))
     await w.execute(
         "UPDATE statuses SET text = ?, content = ?, spoiler_text = ?, sensitive = ?, language = ?,"
         " edited_at = ? WHERE id = ?",

@@ -6,6 +6,8 @@ Writes (create, edit, delete, publication side effects) live in
 
 from __future__ import annotations
 
+import json
+
 import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -80,6 +82,14 @@ class EditRow:
     spoiler_text: str
     sensitive: int
     created_at: str
+    poll_options: str | None = None  # JSON option titles of the poll this version had
+    media_json: str | None = None  # JSON [[media id, description], ...] of this version
+
+    def poll_titles(self) -> list[str] | None:
+        return None if self.poll_options is None else [str(t) for t in json.loads(self.poll_options)]
+
+    def media(self) -> list[tuple[int, str | None]]:
+        return [(int(i), d) for i, d in json.loads(self.media_json)] if self.media_json else []
 
 
 @dataclass(frozen=True, slots=True)

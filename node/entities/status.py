@@ -21,10 +21,10 @@ from node.config import Config
 from node.entities.account import serialize_account
 from node.entities.correction import correction_results
 from node.entities.filter import filter_results
-from node.entities.media import media_by_status
+from node.entities.media import media_by_status, serialize_media
 from node.entities.poll import polls_by_status
 from node.keys import CONFIG, DB
-from storage import accounts, interactions, statuses
+from storage import accounts, interactions, media, polls, statuses
 from storage.accounts import AccountRow
 from storage.interactions import ViewerState
 from storage.statuses import AppInfo, EditRow, MentionRow, StatusRow
@@ -206,12 +206,23 @@ def render_source(row: StatusRow) -> dict[str, str]:
 
 
 async def render_history(app: web.Application, row: StatusRow, edits: Sequence[EditRow]) -> list[dict[str, Any]]:
-    """StatusEdit list, oldest first, ending with the current version."""
-    account_row = await accounts.get_account(app[DB], row.account_id)
+    """StatusEdit list, oldest first, ending with the current version; each
+    with the poll options and media (descriptions as they were) it had."""
+    db, config = app[DB], app[CONFIG]
+    account_row = await accounts.get_account(db, row.account_id)
     assert account_row is not None
-    account = serialize_account(account_row, app[CONFIG])
-    versions = [(e.content, e.spoiler_text, e.sensitive, e.created_at) for e in edits]
-    versions.append((row.content, row.spoiler_text, row.sensitive, row.edited_at or row.created_at))
+    account = serialize_account(account_row, config)
+    current = (await media.media_for_statuses(db, [row.id])).get(row.id, [])
+    poll = await polls.poll_of_status(db, row.id)
+    versions = [(e.content, e.spoiler_text, e.sensitive, e.created_at, e.poll_titles(), e.media())
+                for e in edits]
+    versions.append((row.content, row.spoiler_text, row.sensitive, row.edited_at or row.created_at,
+                     poll.options if poll else None, [(m.id, m.description) for m in current]))
+    known = {m.id: m for m in await media.get_many(db, [i for v in versions for i, _ in v[5]])}
+    base_url = config.node.base_url
     return [{"content": content, "spoiler_text": spoiler, "sensitive": bool(sensitive), "created_at": at,
-             "account": account, "media_attachments": [], "emojis": []}
-            for content, spoiler, sensitive, at in versions]
+             "account": account, "emojis": [],
+             "poll": None if titles is None else {"options": [{"title": t} for t in titles]},
+             "media_attachments": [serialize_media(replace(known[i], description=d), base_url)
+                                   for i, d in attached if i in known]}
+            for content, spoiler, sensitive, at, titles, attached in versions]

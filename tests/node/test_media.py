@@ -324,3 +324,26 @@ async def test_uploads_nobody_posted_are_removed_a_day_later(node: Node, http: a
     assert await sweep_unattached(node.app) == 0
     async with http.get(fresh["url"]) as resp:
         assert resp.status == 200
+
+
+async def test_edit_history_shows_each_versions_poll_and_media(node: Node, http: aiohttp.ClientSession) -> None:
+    alice = await node.account("alice")
+    cat = (await upload(http, node, alice, png(), description="a cat"))[1]
+    status, first = await post(http, node, alice, status="look", media_ids=[cat["id"]])
+    assert status == 200
+    # When alice edits the description, then swaps the picture for a poll
+    edit = {"status": "look again", "media_ids": [cat["id"]],
+            "media_attributes": [{"id": cat["id"], "description": "a sleeping cat"}]}
+    async with http.put(node.url(f"/api/v1/statuses/{first['id']}"), json=edit, headers=alice.headers) as resp:
+        assert resp.status == 200, await resp.text()
+    edit = {"status": "which?", "poll": {"options": ["cats", "dogs"], "expires_in": 3600}}
+    async with http.put(node.url(f"/api/v1/statuses/{first['id']}"), json=edit, headers=alice.headers) as resp:
+        assert resp.status == 200, await resp.text()
+    # Then the history shows every version as it was, media and poll included
+    async with http.get(node.url(f"/api/v1/statuses/{first['id']}/history"), headers=alice.headers) as resp:
+        history = await resp.json()
+    assert_matches("/api/v1/statuses/{id}/history", "get", 200, history)
+    assert [[m["description"] for m in v["media_attachments"]] for v in history] == [
+        ["a cat"], ["a sleeping cat"], []]
+    assert [v["poll"] and [o["title"] for o in v["poll"]["options"]] for v in history] == [
+        None, None, ["cats", "dogs"]]
