@@ -24,7 +24,7 @@ from federation.peers import url_host
 from federation.sanitize import plain_text, sanitize_html
 from federation.vocab import with_context
 from policy.polls import VoteRefused, cast_votes
-from storage import polls, remote
+from storage import polls, remote, statuses
 from storage.accounts import AccountRow
 from storage.clock import iso, now, now_iso, parse
 from storage.database import Database
@@ -208,6 +208,10 @@ async def take_vote(fed: Federation, actor: AccountRow, obj: Any) -> bool:
     if object_id(obj.get("attributedTo")) not in ("", actor.uri) or \
             (vote_uri is not None and url_host(vote_uri) != actor.domain):
         raise NotCounted("the vote is not the actor's own")
+    status = await statuses.get_status(fed.db, poll.status_id)
+    if status is None or not await statuses.visible_statuses(fed.db, [status], actor.id):
+        # A followers-only or direct poll counts only those it was shown to.
+        raise NotCounted("the voter cannot see the poll")
     try:
         await cast_votes(fed.db, fed.ids, poll.id, actor.id, [poll.options.index(obj["name"])],
                          now=now(), uris=[vote_uri], debounce=True)

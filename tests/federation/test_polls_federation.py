@@ -15,12 +15,13 @@ import aiohttp
 import pytest
 
 from federation.polls import vote_activity
-from node.keys import DB
+from node.keys import DB, IDS
 from node.poll_setup import sweep_polls
-from storage import clock, remote
+from storage import clock, relationships, remote
+from storage.relationships import FollowOptions
 from tests.federation.e2e import Client
-from tests.federation.nodes import (Peers, create, note, permit, quiet, signed_get, signed_post,
-                                    start_peers)
+from tests.federation.nodes import (Peers, create, note, permit, quiet, remote_account, signed_get,
+                                    signed_post, start_peers)
 from tests.node.test_screening_api import CATEGORIES, write_lists
 from tests.openapi import assert_matches
 
@@ -156,3 +157,25 @@ async def test_inbound_votes_count_once_and_only_while_open(peers: Peers, http: 
     assert (await alice.get(f"/api/v1/polls/{posted['poll']['id']}"))["votes_count"] == 2
     reasons = [r[0] for r in await home.app[DB].fetchall("SELECT error FROM inbox_activities WHERE error IS NOT NULL")]
     assert any("already voted" in r for r in reasons) and any("ended" in r for r in reasons)
+
+
+async def test_a_followers_only_poll_counts_only_its_followers(peers: Peers, http: aiohttp.ClientSession) -> None:
+    home, peer = peers.nodes
+    alice = Client(home, await home.account("alice"), http)
+    bob, carol = (await peer.account("bob")).account, (await peer.account("carol")).account
+    bob_here = await remote_account(home, bob)  # bob follows alice; carol does not
+    await relationships.follow(home.app[DB], home.app[IDS], bob_here.id, alice.session.account.id,
+                               FollowOptions(), as_request=False)
+    posted = await alice.post("a or b?", visibility="private",
+                              poll={"options": ["a", "b"], "expires_in": 3600})
+    await quiet(peers.nodes)
+    inbox = home.url("/inbox")
+    for number, voter in enumerate((bob, carol), start=1):
+        activity = vote_activity(voter.uri, alice.session.account.uri, posted["uri"], number, "a")
+        assert (await signed_post(http, inbox, activity, peer, voter)).status == 202
+    await quiet(peers.nodes)
+    # Then only the follower's vote counts
+    poll = await alice.get(f"/api/v1/polls/{posted['poll']['id']}")
+    assert poll["votes_count"] == 1 and poll["voters_count"] == 1
+    reasons = [r[0] for r in await home.app[DB].fetchall("SELECT error FROM inbox_activities WHERE error IS NOT NULL")]
+    assert any("cannot see the poll" in r for r in reasons)
