@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from storage import notifications
 from storage.clock import now_iso
 from storage.database import Database, Writer
 from storage.ids import IdGenerator
@@ -69,9 +70,31 @@ async def create_report(db: Database, ids: IdGenerator, *, reporter_account_id: 
             " forwarded, source, uri, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (report_id, reporter_account_id, target_account_id, json.dumps([str(i) for i in status_ids]),
              json.dumps(list(rule_ids)), category, comment, int(forwarded), source, uri, now, now))
+        await _notify_staff(w, ids, report_id, reporter_account_id, target_account_id)
     found = await get_report(db, report_id)
     assert found is not None
     return found
+
+
+async def _notify_staff(w: Writer, ids: IdGenerator, report_id: int, reporter_id: int | None,
+                        target_id: int) -> None:
+    """An `admin.report` notification for every moderator and admin (as
+    Mastodon), but not the reported account itself, nor a reporter about
+    their own report; and none while another report on the same account is
+    still open (staff are already on it). From the reporter, or, for the
+    public form, which has none, from the reported account."""
+    open_before = await w.fetchone(
+        "SELECT 1 FROM reports WHERE target_account_id = ? AND id != ? AND action_taken_at IS NULL",
+        (target_id, report_id))
+    if open_before is not None:
+        return
+    staff = await w.fetchall(
+        "SELECT u.account_id FROM users u JOIN accounts a ON a.id = u.account_id"
+        " WHERE u.role IN ('admin', 'moderator') AND a.suspended_at IS NULL AND u.account_id != ?",
+        (target_id,))
+    for (account_id,) in staff:
+        await notifications.notify(w, ids, account_id, reporter_id or target_id, "admin.report",
+                                   extra={"report_id": str(report_id)})
 
 
 async def get_report(db: Database | Writer, report_id: int) -> ReportRow | None:

@@ -33,6 +33,7 @@ from storage import accounts, reports, statuses
 from storage import screening as settings
 from storage.clock import iso, now
 from storage.remote import find_status_by_uri
+from node.entities.report import serialize_report
 from storage.reports import CATEGORIES, ReportRow
 
 FORM_LIMIT = 5             # reports per client address
@@ -40,14 +41,6 @@ FORM_WINDOW = 3600         # seconds
 MIN_FILL_SECONDS = 3.0     # a person takes longer than this to fill the form
 MAX_FILL_SECONDS = 86400.0
 _SECRET_KEY = "report_form_secret"
-
-
-def serialize_report(row: ReportRow, target: dict[str, Any]) -> dict[str, Any]:
-    return {"id": str(row.id), "action_taken": row.action_taken_at is not None,
-            "action_taken_at": row.action_taken_at, "category": row.category, "comment": row.comment,
-            "forwarded": bool(row.forwarded), "created_at": row.created_at,
-            "status_ids": [str(i) for i in row.status_id_list] or None,
-            "rule_ids": row.rule_id_list or None, "target_account": target}
 
 
 async def _statuses_of(request: web.Request, target_id: int, raw: list[Any]) -> list[int]:

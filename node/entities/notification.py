@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from node.entities.account import serialize_account
+from node.entities.report import reports_by_id
 from node.entities.status import render_statuses
 from node.keys import CONFIG, DB
 from storage import accounts
@@ -23,7 +24,7 @@ from storage.statuses import get_statuses, visible_statuses
 STATUS_TYPES = frozenset({"mention", "status", "reblog", "favourite", "poll", "update", "quote",
                           "quoted_update"})
 # Extra payloads some types carry, stored in extra_json by their producers.
-_EXTRA = {"admin.report": "report", "severed_relationships": "event",
+_EXTRA = {"severed_relationships": "event",
           "moderation_warning": "moderation_warning"}
 
 
@@ -60,6 +61,7 @@ async def render_notifications(app: web.Application, rows: Sequence[Notification
     config = app[CONFIG]
     senders = await _accounts_by_id(app, (r.from_account_id for r in rows))
     statuses = await _target_statuses(app, rows, viewer_id)
+    reports = await _reports(app, rows)
     out = []
     for row in rows:
         sender = senders.get(row.from_account_id)
@@ -74,8 +76,21 @@ async def render_notifications(app: web.Application, rows: Sequence[Notification
                 continue
             body["status"] = statuses[row.id]
         body.update(_extra(row))
+        if row.type == "admin.report":
+            if row.id not in reports:
+                continue
+            body["report"] = reports[row.id]
         out.append(body)
     return out
+
+
+async def _reports(app: web.Application, rows: Sequence[NotificationRow]) -> dict[int, dict[str, Any]]:
+    """Per `admin.report` notification id, the Report entity as it is now
+    (rendered on read, so a resolved report shows as resolved)."""
+    wanted = {r.id: int(json.loads(r.extra_json or "{}").get("report_id", 0))
+              for r in rows if r.type == "admin.report"}
+    found = await reports_by_id(app, [i for i in wanted.values() if i])
+    return {nid: found[rid] for nid, rid in wanted.items() if rid in found}
 
 
 def _group(row: NotificationRow, key: str, data: GroupData | None, status_id: str | None,
@@ -109,14 +124,19 @@ async def render_grouped(app: web.Application, heads: Sequence[NotificationRow],
     """GroupedNotificationsResults: each group once, its accounts and
     statuses listed beside the groups rather than inside them."""
     statuses = await _target_statuses(app, heads, viewer_id)
+    reports = await _reports(app, heads)
     out_groups = []
     for head in heads:
         status = statuses.get(head.id)
         if head.type in STATUS_TYPES and status is None:
             continue
+        if head.type == "admin.report" and head.id not in reports:
+            continue
         key = effective_key(head, grouped_types)
         data = groups.get(key) if key == head.group_key else None
         out_groups.append(_group(head, key, data, status["id"] if status else None, paginated))
+        if head.type == "admin.report":
+            out_groups[-1]["report"] = reports[head.id]
     body = await _group_accounts(app, out_groups, partial_avatars)
     body["statuses"] = list({s["id"]: s for s in statuses.values()}.values())
     body["notification_groups"] = out_groups

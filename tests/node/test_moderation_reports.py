@@ -10,6 +10,7 @@ from node.keys import DB, IDS
 from storage.reports import create_report
 from tests.conftest import Node, Session
 from tests.node.test_oauth_authorize import parse_form
+from tests.openapi import assert_matches
 
 
 async def _post_status(http: aiohttp.ClientSession, node: Node, who: Session, text: str) -> dict:
@@ -136,3 +137,38 @@ async def test_flag_entry_point_for_federation(node: Node) -> None:
                               target_account_id=target.account.id, status_ids=[], category="other",
                               comment="from a peer", source="federation")
     assert row.source == "federation" and row.action_taken_at is None
+
+
+async def _notifications(http: aiohttp.ClientSession, node: Node, who: Session) -> list[dict]:
+    async with http.get(node.url("/api/v1/notifications"), headers=who.headers) as resp:
+        assert resp.status == 200
+        return await resp.json()
+
+
+async def test_staff_are_notified_of_a_new_report_once_per_open_case(node: Node,
+                                                                     http: aiohttp.ClientSession) -> None:
+    alice, bob, carol = await node.account("alice"), await node.account("bob"), await node.account("carol")
+    mod, admin = await node.account("mod", role="moderator"), await node.account("root", role="admin")
+    spam = await _post_status(http, node, bob, "cheap followers, fake invoices")
+    # When alice reports bob
+    status, report = await _report(http, node, alice, account_id=str(bob.account.id),
+                                   status_ids=[spam["id"]], comment="spam", category="spam")
+    assert status == 200
+    # Then every moderator and admin is told, with the report and its target
+    for staff in (mod, admin):
+        notes = await _notifications(http, node, staff)
+        assert_matches("/api/v1/notifications", "get", 200, notes)
+        [note] = notes
+        assert note["type"] == "admin.report" and note["account"]["id"] == str(alice.account.id)
+        assert note["report"]["id"] == report["id"] and note["report"]["target_account"]["id"] == str(bob.account.id)
+    assert await _notifications(http, node, carol) == []  # nobody else
+    async with http.get(node.url("/api/v2/notifications"), headers=mod.headers) as resp:
+        grouped = await resp.json()
+    assert [g["report"]["id"] for g in grouped["notification_groups"]] == [report["id"]]
+    # When carol reports bob too while the first report is open: no second notice
+    await _report(http, node, carol, account_id=str(bob.account.id), comment="me too")
+    assert len(await _notifications(http, node, mod)) == 1
+    # A moderator's own report does not notify that moderator
+    await _report(http, node, mod, account_id=str(carol.account.id), comment="testing")
+    assert [n["account"]["id"] for n in await _notifications(http, node, admin)][0] == str(mod.account.id)
+    assert len(await _notifications(http, node, mod)) == 1
