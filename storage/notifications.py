@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from storage.clock import now_iso
@@ -124,3 +125,14 @@ async def clear_notifications(db: Database, account_id: int) -> int:
     async with db.write() as w:
         return await w.rowcount("DELETE FROM notifications WHERE account_id = ?", (account_id,))
 
+
+async def notify_staff(w: Writer, ids: IdGenerator, from_account_id: int, kind: str, *,
+                       exclude: Sequence[int] = (), extra: dict[str, Any] | None = None) -> None:
+    """Notify every moderator and admin who is not suspended or excluded
+    (`admin.report`, `admin.sign_up`: the staff notifications Mastodon has)."""
+    staff = await w.fetchall(
+        "SELECT u.account_id FROM users u JOIN accounts a ON a.id = u.account_id"
+        " WHERE u.role IN ('admin', 'moderator') AND a.suspended_at IS NULL")
+    for (account_id,) in staff:
+        if account_id not in exclude:
+            await notify(w, ids, account_id, from_account_id, kind, extra=extra)

@@ -88,13 +88,8 @@ async def _notify_staff(w: Writer, ids: IdGenerator, report_id: int, reporter_id
         (target_id, report_id))
     if open_before is not None:
         return
-    staff = await w.fetchall(
-        "SELECT u.account_id FROM users u JOIN accounts a ON a.id = u.account_id"
-        " WHERE u.role IN ('admin', 'moderator') AND a.suspended_at IS NULL AND u.account_id != ?",
-        (target_id,))
-    for (account_id,) in staff:
-        await notifications.notify(w, ids, account_id, reporter_id or target_id, "admin.report",
-                                   extra={"report_id": str(report_id)})
+    await notifications.notify_staff(w, ids, reporter_id or target_id, "admin.report", exclude=[target_id],
+                                     extra={"report_id": str(report_id)})
 
 
 async def get_report(db: Database | Writer, report_id: int) -> ReportRow | None:

@@ -28,7 +28,7 @@ from node.params import Params, read_params
 from node.registration import RegistrationError, SignUp, create_local_account, validate_sign_up
 from policy.identity import AttestationError
 from policy.identity.enrolment import enrol, precheck
-from storage import accounts, oauth, search
+from storage import accounts, notifications, oauth, search
 from storage.clock import now
 from storage.accounts import AccountRow
 
@@ -84,6 +84,8 @@ async def sign_up(request: web.Request, auth: Auth | None) -> web.Response:
             await precheck(db, request.app[IDENTITY], attestation, now=now())
         if not details:
             account = await create_local_account(db, request.app[IDS], config, form)
+            async with db.write() as w:  # as Mastodon: staff hear of each sign-up
+                await notifications.notify_staff(w, request.app[IDS], account.id, "admin.sign_up")
             if attestation:
                 await _enrol_new(request, account.id, attestation)
     except RegistrationError as exc:

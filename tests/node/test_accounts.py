@@ -244,3 +244,15 @@ async def test_show_lookup_index_and_search(node: Node, http: aiohttp.ClientSess
         found = await resp.json()
     assert_matches("/api/v1/accounts/search", "get", 200, found)
     assert [a["username"] for a in found] == ["bobby"]
+
+
+async def test_staff_hear_of_each_sign_up(node: Node, http: aiohttp.ClientSession) -> None:
+    admin, user = await node.account("root", role="admin"), await node.account("reader")
+    status, _token = await sign_up(http, node, SIGN_UP)
+    assert status == 200
+    async with http.get(node.url("/api/v1/notifications"), headers=admin.headers) as resp:
+        notes = await resp.json()
+    assert_matches("/api/v1/notifications", "get", 200, notes)
+    assert [(n["type"], n["account"]["username"]) for n in notes] == [("admin.sign_up", "newbie")]
+    async with http.get(node.url("/api/v1/notifications"), headers=user.headers) as resp:
+        assert await resp.json() == []
