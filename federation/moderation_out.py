@@ -25,7 +25,7 @@ Sanctions of remote accounts are local decisions and send nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from federation import vocab
@@ -42,20 +42,23 @@ logger = logging.getLogger(__name__)
 Recorder = Callable[[Writer, Plan], Awaitable[None]]
 
 
-async def report_forwarded(em: Emitter, report_id: int, record: Recorder | None = None) -> Plan:
+async def report_forwarded(em: Emitter, report_id: int, record: Recorder | None = None,
+                           domains: Sequence[str] = ()) -> Plan:
     """Send a report about a remote account to its node as a Flag; the plan
     is empty when the account is local or its node is not permitted.
-    `record` runs in the transaction that marks the report forwarded (the
-    node's audit record)."""
+    `domains` (Mastodon's `forward_to_domains`) adds the nodes of accounts
+    the reported statuses replied to, those only. `record` runs in the
+    transaction that marks the report forwarded (the node's audit record)."""
     report = await reports.get_report(em.db, report_id)
     target = await accounts.get_account(em.db, report.target_account_id) if report else None
     if report is None or target is None or target.local:
         return NOTHING
-    found = await statuses.get_statuses(em.db, report.status_id_list)
-    objects = [target.uri, *[s.uri for s in found if s.account_id == target.id]]
+    found = [s for s in await statuses.get_statuses(em.db, report.status_id_list) if s.account_id == target.id]
+    objects = [target.uri, *[s.uri for s in found]]
     activity = vocab.flag_activity(instance_actor_url(em.urls.base_url), objects, report.comment,
                                    em.ids.next_id())
-    plan = await send(em.queue, em.gate, activity, INSTANCE_SIGNER, Audience().plus(target.id))
+    audience = Audience().plus(target.id, *await _replied_to(em, found, domains))
+    plan = await send(em.queue, em.gate, activity, INSTANCE_SIGNER, audience)
     if plan.inboxes:
         async with em.db.write() as w:
             await reports.set_forwarded(w, report.id, activity["id"])
@@ -63,6 +66,14 @@ async def report_forwarded(em: Emitter, report_id: int, record: Recorder | None 
                 await record(w, plan)
         logger.info("report %s forwarded to %s", report.id, ", ".join(plan.inboxes))
     return plan
+
+
+async def _replied_to(em: Emitter, found: Sequence[statuses.StatusRow], domains: Sequence[str]) -> list[int]:
+    """Remote accounts on `domains` that the reported statuses replied to."""
+    wanted = {d.lower() for d in domains}
+    ids = [s.in_reply_to_account_id for s in found if s.in_reply_to_account_id]
+    replied = [await accounts.get_account(em.db, i) for i in dict.fromkeys(ids)]
+    return [a.id for a in replied if a is not None and not a.local and (a.domain or "").lower() in wanted]
 
 
 async def reach(em: Emitter, account_id: int) -> Audience:

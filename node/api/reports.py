@@ -69,15 +69,17 @@ async def create(request: web.Request, auth: Auth) -> web.Response:
         status_ids=status_ids, category=category, comment=comment, source="api",
         rule_ids=[str(r) for r in params.list("rule_ids")])
     if params.bool("forward", False) and not target.local:
-        row = await _forward(request, auth, row)
+        row = await _forward(request, auth, row, [str(d) for d in params.list("forward_to_domains")])
     return web.json_response(serialize_report(row, serialize_account(target, request.app[CONFIG])))
 
 
-async def _forward(request: web.Request, auth: Auth, row: ReportRow) -> ReportRow:
+async def _forward(request: web.Request, auth: Auth, row: ReportRow, domains: list[str]) -> ReportRow:
     """`forward=true` about a remote account: a Flag to its node if it is
-    permitted (`forwarded` says whether it went); never for a local one."""
+    permitted (`forwarded` says whether it went), and to those of
+    `forward_to_domains` whose accounts the reported statuses replied to;
+    never for a local one."""
     await after_commit(request.app, moderation_out.report_forwarded, row.id,
-                       admin_reports.record_forward(auth, row))
+                       admin_reports.record_forward(auth, row), domains)
     return await reports.get_report(request.app[DB], row.id) or row
 
 

@@ -425,3 +425,35 @@ async def test_delete_of_an_actor_never_seen_is_accepted_and_dropped(
         assert refused.status == 403
     finally:
         await outsider_nodes.close()
+
+
+async def test_forward_to_domains_reaches_the_replied_to_node_only(
+        tmp_path: Path, http: aiohttp.ClientSession) -> None:
+    started = await start_peers(tmp_path / "three", 3)
+    try:
+        home, peer, third = started.nodes
+        for other in (peer, third):
+            await permit(home, other)
+            await permit(other, home)
+        alice = await home.account("alice")
+        bob, carol = await peer.account("bob"), await third.account("carol")
+        bob_here = await follow_remote(home, alice.account, bob.account)
+        await follow_remote(home, alice.account, carol.account)
+        # carol (on the third node) posts; bob (on peer) replies to her with spam
+        original = note(carol.account, 1, content="<p>my cat</p>")
+        reply = note(bob.account, 2, content="<p>buy followers</p>", inReplyTo=original["id"])
+        for author, node, obj in ((carol, third, original), (bob, peer, reply)):
+            assert (await signed_post(http, home.url("/inbox"), create(author.account, obj), node,
+                                      author.account)).status == 202
+            await settle(home)
+        spam = await remote.find_status_by_uri(home.app[DB], reply["id"])
+        assert spam is not None and spam.in_reply_to_account_id is not None
+        # When alice forwards her report to bob's node and to carol's (and a domain not involved)
+        await _call(http, home, alice, "POST", "/api/v1/reports", json={
+            "account_id": str(bob_here.id), "status_ids": [str(spam.id)], "comment": "reply spam",
+            "forward": True, "forward_to_domains": [third.config.node.domain, "elsewhere.example"]})
+        # Then one Flag goes to each of the two nodes involved, none elsewhere
+        sent = await _sent(home, "Flag")
+        assert sorted(inbox for _, inbox, _, _ in sent) == sorted([peer.url("/inbox"), third.url("/inbox")])
+    finally:
+        await started.close()
