@@ -440,14 +440,18 @@ async def test_forward_to_domains_reaches_the_replied_to_node_only(
         bob_here = await follow_remote(home, alice.account, bob.account)
         await follow_remote(home, alice.account, carol.account)
         # carol (on the third node) posts; bob (on peer) replies to her with spam
-        original = note(carol.account, 1, content="<p>my cat</p>")
-        reply = note(bob.account, 2, content="<p>buy followers</p>", inReplyTo=original["id"])
-        for author, node, obj in ((carol, third, original), (bob, peer, reply)):
-            assert (await signed_post(http, home.url("/inbox"), create(author.account, obj), node,
-                                      author.account)).status == 202
-            await settle(home)
+        original, _ = await _remote_status(home, third, http, carol, "my cat")
+        reply = note(bob.account, 2, content="<p>buy followers</p>", inReplyTo=original["uri"])
+        assert (await signed_post(http, home.url("/inbox"), create(bob.account, reply), peer,
+                                  bob.account)).status == 202
+        await settle(home)
         spam = await remote.find_status_by_uri(home.app[DB], reply["id"])
         assert spam is not None and spam.in_reply_to_account_id is not None
+        # (the reply reached carol's node too, as a reply to her does)
+        await permit(third, peer)
+        assert (await signed_post(http, third.url("/inbox"), create(bob.account, reply), peer,
+                                  bob.account)).status == 202
+        await settle(third)
         # When alice forwards her report to bob's node and to carol's (and a domain not involved)
         await _call(http, home, alice, "POST", "/api/v1/reports", json={
             "account_id": str(bob_here.id), "status_ids": [str(spam.id)], "comment": "reply spam",
@@ -455,5 +459,13 @@ async def test_forward_to_domains_reaches_the_replied_to_node_only(
         # Then one Flag goes to each of the two nodes involved, none elsewhere
         sent = await _sent(home, "Flag")
         assert sorted(inbox for _, inbox, _, _ in sent) == sorted([peer.url("/inbox"), third.url("/inbox")])
+        # And carol's node, where bob is remote, takes it as a report about bob: he replied to carol there
+        await _wait_delivered(home)
+        await settle(third)
+        rows = await third.app[DB].fetchall("SELECT target_account_id, status_ids, source FROM reports")
+        bob_there = await remote.find_status_by_uri(third.app[DB], reply["id"])
+        assert bob_there is not None
+        assert [(r[0], json.loads(r[1]), r[2]) for r in rows] == [
+            (bob_there.account_id, [str(bob_there.id)], "federation")]
     finally:
         await started.close()
