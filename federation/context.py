@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -25,6 +25,7 @@ from policy.permit_gate import PermitGate
 from policy.publication import IdentityRules, ScreeningPort
 from storage.database import Database
 from storage.ids import IdGenerator
+from storage.statuses import StatusRow
 
 
 class DeliveryPort(Protocol):
@@ -32,6 +33,34 @@ class DeliveryPort(Protocol):
 
     async def enqueue(self, activity: Mapping[str, Any], inboxes: Iterable[str],
                       signer_account_id: int) -> int: ...
+
+
+class StreamPort(Protocol):
+    """The node's streaming API, as federation tells it about statuses it
+    stored, after the commit. Calls return at once (the node renders and
+    sends later), so inbox processing never waits on a client."""
+
+    def status_created(self, status_id: int) -> None: ...
+
+    def status_edited(self, status_id: int) -> None: ...
+
+    def status_deleted(self, status: StatusRow, mentioned: Sequence[int] = ()) -> None: ...
+
+
+class NoStream:
+    """The StreamPort while the node streams nothing (and in tests)."""
+
+    def status_created(self, status_id: int) -> None:
+        pass
+
+    def status_edited(self, status_id: int) -> None:
+        pass
+
+    def status_deleted(self, status: StatusRow, mentioned: Sequence[int] = ()) -> None:
+        pass
+
+
+NO_STREAM = NoStream()
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +102,7 @@ class Federation:
     # own cleanup contexts, possibly after this value is built.
     screening: Callable[[], ScreeningPort | None] = lambda: None
     delivery: Callable[[], DeliveryPort | None] = lambda: None
+    stream: Callable[[], StreamPort] = lambda: NO_STREAM
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     pace: InboxPace = field(default_factory=InboxPace)
 

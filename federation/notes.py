@@ -223,6 +223,8 @@ async def store_note(fed: Federation, author: AccountRow, obj: Any, *, kind: str
         await queue_for_moderators(fed, w, vetting, kind="remote_status", account_id=author.id, status_id=row.id)
         if row.published:
             await status_writes.publish_effects(w, fed.ids, row, plain_text(note.content), local_ids)
+    if row.published:
+        fed.stream().status_created(row.id)  # after the commit
     return row
 
 
@@ -246,6 +248,7 @@ async def update_note(fed: Federation, author: AccountRow, obj: Any) -> None:
         elif row.published:
             await search.index_status(w, row.id, plain_text(note.content))
             await _notify_edit(fed, w, row, added)
+    fed.stream().status_edited(row.id)  # after the commit; a held edit streams nothing
 
 
 async def _notify_edit(fed: Federation, w: Writer, row: StatusRow, added: Sequence[int]) -> None:

@@ -19,6 +19,7 @@ from node.media_setup import media_cleanup_context
 from node.moderation_setup import moderation_context
 from node.poll_setup import poll_context
 from node.screening_setup import screening_context
+from node.streaming.runtime import streaming_context
 from storage import search
 from storage.database import Database
 from storage.ids import IdGenerator
@@ -34,6 +35,7 @@ def create_app(config: Config) -> web.Application:
     app[keys.CONFIG] = config
     app[keys.IDS] = IdGenerator()
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(streaming_context)  # before federation: inbox processing streams
     app.cleanup_ctx.append(screening_context)
     app.cleanup_ctx.append(moderation_context)  # expiring sanctions
     app.cleanup_ctx.append(federation_context)

@@ -17,6 +17,7 @@ from node import scopes as scope_rules
 from node.errors import forbidden, json_error, unauthorized
 from node.keys import DB
 from storage import oauth
+from storage.database import Database
 from storage.accounts import AccountRow, UserRow
 
 AUTH = web.RequestKey("auth", object)
@@ -60,7 +61,12 @@ async def load_auth(request: web.Request) -> Auth | None:
     token = bearer_token(request)
     if token is None:
         return None
-    found = await oauth.find_token_holder(request.app[DB], token)
+    return await auth_for_token(request.app[DB], token)
+
+
+async def auth_for_token(db: Database, token: str) -> Auth:
+    """The Auth a token carries; 401 for a bad token, 403 for a disabled login."""
+    found = await oauth.find_token_holder(db, token)
     if found is None:
         raise unauthorized("The access token is invalid")
     row, account, user = found

@@ -30,6 +30,7 @@ from federation.peers import build_permit_gate
 from node.config import Config
 from node.gate import identity_rules
 from node.keys import CONFIG, DB, IDS, SCREENING
+from node.streaming.port import stream_of
 from node.version import SOFTWARE, VERSION
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,8 @@ async def federation_context(app: web.Application) -> AsyncIterator[None]:
                              local_host=config.node.domain, local_permit=config.node.permit)
     instance = await load_instance_actor(app[DB], settings.base_url)
     fed = Federation(settings, app[DB], app[IDS], gate, session, identity_rules(config), instance,
-                     screening=lambda: app.get(SCREENING), delivery=lambda: app.get(DELIVERY_QUEUE))
+                     screening=lambda: app.get(SCREENING), delivery=lambda: app.get(DELIVERY_QUEUE),
+                     stream=lambda: stream_of(app))
     app[FEDERATION], app[PERMIT_GATE], app[FETCH_SESSION] = fed, gate, session
     worker = asyncio.create_task(run_inbox_worker(fed), name="inbox-worker")
     try:

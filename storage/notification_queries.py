@@ -220,3 +220,21 @@ async def group_members(db: Database, account_id: int, group_key: str, page: Pag
     rows = to_rows(NotificationRow, await db.fetchall(
         f"SELECT n.*{_FROM} WHERE {where.text()} ORDER BY n.id {order} LIMIT ?", [*where.args, page.limit]))
     return rows if order == "DESC" else rows[::-1]
+
+
+async def newest_notification_id(db: Database) -> int:
+    """Where a streaming tail starts: nothing older is sent."""
+    return int(await db.fetchval("SELECT coalesce(max(id), 0) FROM notifications") or 0)
+
+
+async def notifications_between(db: Database, after_id: int, up_to: int, account_ids: Iterable[int],
+                                limit: int) -> list[NotificationRow]:
+    """Shown notifications of these accounts with ids in (after_id, up_to],
+    oldest first. Ids come from one counter inside the write transaction,
+    so they commit in order and a tail by id misses none."""
+    ids = list(account_ids)
+    if not ids:
+        return []
+    return to_rows(NotificationRow, await db.fetchall(
+        f"SELECT n.*{_FROM} WHERE n.id > ? AND n.id <= ? AND n.account_id IN ({placeholders(ids)})"
+        f" AND {_SHOWN} ORDER BY n.id LIMIT ?", [after_id, up_to, *ids, limit]))

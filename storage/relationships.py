@@ -350,3 +350,14 @@ async def familiar_followers(db: Database, viewer_id: int, target_ids: Sequence[
         if len(found[target]) < per_target:
             found[target].append(account)
     return found
+
+
+async def followers_among(db: Database, target_id: int, account_ids: Sequence[int]) -> set[int]:
+    """Which of `account_ids` follow `target_id` (for streaming a delete)."""
+    if not account_ids:
+        return set()
+    marks = ",".join("?" * len(account_ids))
+    rows = await db.fetchall(
+        f"SELECT account_id FROM follows WHERE target_id = ? AND account_id IN ({marks})",
+        (target_id, *account_ids))
+    return {int(r[0]) for r in rows}

@@ -71,3 +71,4 @@ async def process(fed: Federation, inbound: Inbound) -> None:
             return
         await status_writes.publish_effects(w, fed.ids, row, "", [])
         await status_writes.notify_about(w, fed.ids, original.account_id, booster.id, "reblog", row)
+    fed.stream().status_created(row.id)

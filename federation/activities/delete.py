@@ -23,3 +23,4 @@ async def process(fed: Federation, inbound: Inbound) -> None:
         raise Dropped("Delete of another account's status")
     async with fed.db.write() as w:
         await remote.soft_delete_status(w, status)
+    fed.stream().status_deleted(status)

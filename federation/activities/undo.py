@@ -32,6 +32,7 @@ async def _undo_announce(fed: Federation, inbound: Inbound) -> None:
         raise Dropped("no such boost by this actor")
     async with fed.db.write() as w:
         await status_writes.delete_status(w, reblog)
+    fed.stream().status_deleted(reblog)
 
 
 async def _undo_block(fed: Federation, inbound: Inbound) -> None:

@@ -20,6 +20,7 @@ from node.errors import json_error, not_found, unprocessable
 from node.keys import DB, IDS, SCREENING
 from node.pagination import read_limit
 from node.params import read_params
+from node.streaming.port import stream_of
 from policy.screening import Decision
 from policy.screening_runtime import ReloadResult, ScreeningHolder
 from storage import screening as store
@@ -156,6 +157,8 @@ async def approve_item(app: web.Application, actor: AccountRow, item_id: int) ->
         # Published now, so delivered now: peers never saw the held version
         # (an Update when they had the status before its edit was held).
         await emit.after_commit(app, emit.status_released, status.id, seen=seen)
+        port = stream_of(app)
+        (port.status_edited if seen else port.status_created)(status.id)
     return await _open_item(app, item.id)
 
 
@@ -181,6 +184,7 @@ async def reject_item(app: web.Application, actor: AccountRow, item_id: int, rea
                     {**_item_details(item), "reason": reason.strip()})
     if status is not None and audience is not None:  # peers had it: take it back
         await emit.after_commit(app, emit.status_withdrawn, status, audience)
+        stream_of(app).status_deleted(status, audience.account_ids)
     return await _open_item(app, item.id)
 
 

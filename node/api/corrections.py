@@ -33,6 +33,7 @@ from node.html import Markup, escape
 from node.keys import CONFIG, DB, IDS
 from node.pagination import read_limit
 from node.params import read_params
+from node.streaming.port import stream_of
 from node.registration import SignUp, create_local_account
 from storage import accounts, corrections, status_writes, statuses
 from storage.accounts import AccountRow
@@ -104,6 +105,7 @@ async def mark_false(app: web.Application, actor: AccountRow, original: StatusRo
         await audit(w, actor, "status.correction", ("status", original.id),
                     {"text": row.text, "source_url": source, "correction_status_id": str(new.id)})
     await emit.after_commit(app, emit.status_created, new.id)  # federation delivers the node's correction
+    stream_of(app).status_created(new.id)
     saved = await corrections.get_correction(app[DB], original.id)
     assert saved is not None
     return saved

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from node import admin
+from node.streaming import api as streaming
 from node.api import (
     account_credentials,
     accounts,
@@ -47,7 +48,7 @@ MODULES = (
     account_credentials, relationships, relationship_lists, accounts,
     statuses, status_actions, polls, media, timelines,
     notifications, notifications_v2, search, tags, lists, filters, filters_v1, client_misc,
-    reports, corrections,
+    reports, corrections, streaming,
     admin_accounts, admin_reports, admin_permits, admin_screening, admin,
 )
 

@@ -22,6 +22,7 @@ from node.entities.status import render_status
 from node.errors import forbidden, not_found, unprocessable
 from node.keys import CONFIG, DB, IDS
 from node.params import read_params
+from node.streaming.port import stream_of
 from node.pagination import paginate, read_page
 from storage import accounts, interactions, status_writes, statuses, timelines
 from storage.database import Writer
@@ -166,6 +167,7 @@ async def reblog(request: web.Request, auth: Auth) -> web.Response:
     new = _reblog_row(request.app, auth, row, visibility, vetting.held)
     reblog_id = await _store_reblog(request.app, new, row)
     await emit.after_commit(request.app, emit.reblogged, reblog_id)  # federation: after the commit
+    stream_of(request.app).status_created(reblog_id)
     return await _respond(request, auth, reblog_id)
 
 
@@ -185,6 +187,7 @@ async def unreblog(request: web.Request, auth: Auth) -> web.Response:
             await status_writes.delete_status(w, current)
     if current is not None:
         await emit.after_commit(request.app, emit.unreblogged, current)  # federation: after the commit
+        stream_of(request.app).status_deleted(current)
     return await _respond(request, auth, original_id)
 
 

@@ -32,6 +32,7 @@ from node.entities.status import render_new_status, render_status, tag_url
 from node.errors import json_error, not_found, unprocessable
 from node.keys import CONFIG, DB, IDS
 from node.params import Params, read_params
+from node.streaming.port import stream_of
 from storage import accounts, media, search, status_writes, statuses
 from storage.accounts import AccountRow, UserRow
 from storage.media import MediaTaken
@@ -264,6 +265,7 @@ async def create_status(request: web.Request, auth: Auth) -> web.Response:
     if row.id != new.id:  # a concurrent request with the same Idempotency-Key won
         return web.json_response(await render_status(request.app, row, auth.account_id))
     await emit.after_commit(request.app, emit.status_created, row.id)  # federation: after the commit
+    stream_of(request.app).status_created(row.id)  # streaming clients (not while held)
     await _queue(request.app, vetting, "status", row)
     return web.json_response(await render_new_status(
         request.app, row, auth.account, mentions=bool(rendered.mention_ids), tags=bool(rendered.tags)))
@@ -330,6 +332,7 @@ async def edit_status(request: web.Request, auth: Auth) -> web.Response:
         except MediaTaken:
             raise unprocessable(status_media.not_found_message(draft.media_ids)) from None
         await emit.after_commit(request.app, emit.status_edited, row.id)  # federation: after the commit
+        stream_of(request.app).status_edited(row.id)
         await _queue(request.app, vetting, "edit", row)
     updated = await statuses.get_status(db, row.id)
     assert updated is not None

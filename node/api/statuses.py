@@ -16,6 +16,7 @@ from node.errors import not_found, unprocessable
 from node.keys import CONFIG, DB
 from node.media_files import remove_files
 from node.params import read_params
+from node.streaming.port import stream_of
 from storage import media, status_writes, statuses
 from storage.statuses import StatusRow
 
@@ -113,6 +114,7 @@ async def delete_status(request: web.Request, auth: Auth) -> web.Response:
     if drop_media:
         await remove_files(request.app[CONFIG].storage.media_dir, [m.file_name for m in detached])
     await emit.after_commit(request.app, emit.status_deleted, current, audience)  # federation
+    stream_of(request.app).status_deleted(current, audience.account_ids)  # mentioned, who could see it
     return web.json_response(body)
 
 

@@ -1,0 +1,1 @@
+"""Mastodon's streaming API: broker, events, handlers (see ARCHITECTURE.md, Streaming)."""

@@ -1,0 +1,76 @@
+"""Which stream a request names, and whether its token may read it.
+
+As Mastodon's streaming server: the user, notification, list and direct
+streams need a user token with `read` or `read:statuses` (`read:notifications`
+for `user:notification`); the public and hashtag streams are open to
+visitors here because this node's public timelines are
+(`node/api/timelines.py` serves them with `optional_auth`), but a token,
+when sent, must be valid and scoped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from aiohttp import web
+
+from node import scopes
+from node.auth import Auth, auth_for_token, bearer_token
+from node.keys import DB
+from node.streaming.broker import STREAM_NAMES, USER_STREAMS, Stream
+from storage import timelines
+
+
+class StreamRefused(Exception):
+    """A stream the client may not have: Mastodon's status and message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def stream_token(request: web.Request) -> str | None:
+    """Authorization, `access_token`, or (browsers' WebSocket) the protocol header."""
+    protocol = request.headers.get("Sec-WebSocket-Protocol", "").split(",")[0].strip()
+    return bearer_token(request) or protocol or None
+
+
+async def stream_auth(request: web.Request) -> Auth | None:
+    token = stream_token(request)
+    return await auth_for_token(request.app[DB], token) if token else None
+
+
+def parse_stream(name: str, params: Mapping[str, str]) -> Stream:
+    if name not in STREAM_NAMES:
+        raise StreamRefused(400, "Unknown stream type")
+    if name.startswith("hashtag"):
+        tag = str(params.get("tag") or "").strip().lstrip("#")
+        if not tag:
+            raise StreamRefused(400, "No tag for stream provided")
+        return Stream(name, tag=tag.lower())
+    if name == "list":
+        raw = str(params.get("list") or "")
+        if not raw.isdigit():
+            raise StreamRefused(400, "No list for stream provided")
+        return Stream(name, list_id=int(raw))
+    return Stream(name)
+
+
+def _needed(stream: Stream) -> tuple[str, ...]:
+    if stream.name == "user:notification":
+        return ("read", "read:notifications")
+    return ("read", "read:statuses", "read:lists") if stream.name == "list" else ("read", "read:statuses")
+
+
+async def check_access(app: web.Application, auth: Auth | None, stream: Stream) -> None:
+    if auth is None:
+        if stream.name in USER_STREAMS:
+            raise StreamRefused(401, "Missing access token")
+        return
+    if not scopes.allows_any(auth.scopes, _needed(stream)):
+        raise StreamRefused(401, "Access token does not have the required scopes")
+    if stream.name in USER_STREAMS and auth.account is None:
+        raise StreamRefused(401, "This stream requires an authenticated user")
+    if stream.list_id is not None and await timelines.list_replies_policy(
+            app[DB], stream.list_id, auth.account_id) is None:
+        raise StreamRefused(401, "Not authorized to stream this list")
