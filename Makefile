@@ -49,7 +49,7 @@ $(FEDIFY)/node_modules/.installed: $(FEDIFY)/package.json $(FEDIFY)/package-lock
 	touch $@
 
 interop: $(STAMP) $(FEDIFY)/node_modules/.installed
-	INTEROP_REQUIRED=1 $(PY) -m pytest -q -m interop tests/interop
+	$(PY) -m pytest -q -m interop tests/interop
 
 clean:
 	rm -rf $(VENV) build *.egg-info
