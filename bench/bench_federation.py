@@ -60,7 +60,7 @@ from federation.httpsig import (
 )
 from federation.keys import generate_keypair
 from federation.urls import Urls
-from node.app import create_app
+from serving import serve
 from node.bootstrap import init_node
 from node.config import load_config
 from node.registration import SignUp, create_local_account
@@ -301,20 +301,6 @@ async def blast(inbox: str, requests: list[tuple[bytes, dict[str, str]]], concur
         await asyncio.gather(*(sender(http) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
     return elapsed, latencies, statuses
-
-
-async def _serve(config_path: str, ready: Any, stop: Any) -> None:
-    config = load_config(config_path)
-    runner = web.AppRunner(create_app(config), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, config.http.host, config.http.port).start()
-    ready.set()
-    await asyncio.get_running_loop().run_in_executor(None, stop.wait)
-    await runner.cleanup()
-
-
-def serve(config_path: str, ready: Any, stop: Any) -> None:
-    asyncio.run(_serve(config_path, ready, stop))
 
 
 async def prepare_inbox_node(tmp: Path, peer_host: str) -> tuple[Path, str]:

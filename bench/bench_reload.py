@@ -23,17 +23,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
-from aiohttp import web  # noqa: E402
 from aiohttp.test_utils import unused_port  # noqa: E402
 
-from node.app import create_app  # noqa: E402
+from serving import serve  # noqa: E402
 from node.bootstrap import init_node  # noqa: E402
 from node.config import load_config  # noqa: E402
 from node.registration import SignUp, create_local_account  # noqa: E402
@@ -79,19 +77,6 @@ async def make_admin(config_path: Path) -> str:
             "root", "root@example.test", "bench password", role="admin", allow_reserved=True))
         await oauth.insert_token(db, ids.next_id(), token, None, None, account.id, "read write admin:read admin:write")
     return token
-
-
-def serve(config_path: str, ready: Any, stop: Any) -> None:
-    async def run() -> None:
-        runner = web.AppRunner(create_app(load_config(config_path)), access_log=None)
-        await runner.setup()
-        config = load_config(config_path)
-        await web.TCPSite(runner, "127.0.0.1", config.http.port).start()
-        ready.set()
-        await asyncio.get_running_loop().run_in_executor(None, stop.wait)
-        await runner.cleanup()
-
-    asyncio.run(run())
 
 
 def post_text(rnd: random.Random) -> str:

@@ -38,11 +38,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
-from aiohttp import web  # noqa: E402
 
 from federation.keys import generate_keypair  # noqa: E402
 from federation.urls import Urls  # noqa: E402
-from node.app import create_app  # noqa: E402
+from serving import serve  # noqa: E402
 from node.bootstrap import init_node  # noqa: E402
 from node.config import load_config  # noqa: E402
 from storage.oauth import token_hash  # noqa: E402
@@ -183,21 +182,6 @@ def seed(db_path: Path, sizes: Sizes, base_url: str) -> tuple[list[tuple[int, st
     conn.execute("COMMIT")
     conn.close()  # no ANALYZE: a node does not run it either, and the plans differ
     return accounts, follows
-
-
-async def _serve(config_path: str, ready: Any, stop: Any) -> None:
-    config = load_config(config_path)
-    runner = web.AppRunner(create_app(config), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, config.http.host, config.http.port).start()
-    ready.set()
-    await asyncio.get_running_loop().run_in_executor(None, stop.wait)
-    await runner.cleanup()
-
-
-def serve(config_path: str, ready: Any, stop: Any) -> None:
-    """The server process: its peak memory is read back by the parent."""
-    asyncio.run(_serve(config_path, ready, stop))
 
 
 def peak_rss_kib(pid: int) -> int:
