@@ -31,8 +31,9 @@ test: $(STAMP) browser
 browser:
 	@if [ ! -x /usr/bin/chromedriver ]; then \
 		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
-		$$SUDO apt-get update && \
-		$$SUDO apt-get install -y --no-install-recommends chromium chromium-driver; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+			chromium chromium-driver; \
 	fi
 
 bench: $(STAMP)
