@@ -153,13 +153,19 @@ def _locality(local: bool, remote: bool) -> str:
     return ""
 
 
+# `only_media`: statuses with at least one attachment (the index on
+# media_attachments.status_id answers it per row).
+_WITH_MEDIA = " AND EXISTS (SELECT 1 FROM media_attachments m WHERE m.status_id = s.id)"
+
+
 async def public_statuses(db: Database, viewer_id: int | None, page: Page, *, local: bool = False,
-                          remote: bool = False) -> list[StatusRow]:
+                          remote: bool = False, only_media: bool = False) -> list[StatusRow]:
     """Public, published, not boosts, no replies to others (Mastodon's PublicFeed)."""
     where, order, paging = page_sql(page, "s.id")
     sql = (f"SELECT s.id FROM statuses s WHERE s.visibility = 'public' AND {_PUBLISHED}"
            " AND s.reblog_of_id IS NULL AND (s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)"
-           f"{_locality(local, remote)} AND {_NOT_HIDDEN} AND {_NOT_LIMITED} AND {where} {order}")
+           f"{_locality(local, remote)}{_WITH_MEDIA if only_media else ''}"
+           f" AND {_NOT_HIDDEN} AND {_NOT_LIMITED} AND {where} {order}")
     return await _rows(db, page, f"WITH {_HIDDEN} ", sql, {**paging, "viewer": viewer_id, "now": now_iso()})
 
 
@@ -173,7 +179,7 @@ def _in(name: str, values: Sequence[int], params: dict[str, Any]) -> str:
 
 async def tag_statuses(db: Database, viewer_id: int | None, page: Page, *, any_tags: Sequence[int],
                        all_tags: Sequence[int] = (), none_tags: Sequence[int] = (), local: bool = False,
-                       remote: bool = False) -> list[StatusRow]:
+                       remote: bool = False, only_media: bool = False) -> list[StatusRow]:
     """Public statuses carrying any of `any_tags`, all of `all_tags`, none of `none_tags`."""
     where, order, paging = page_sql(page, "s.id")
     params: dict[str, Any] = {**paging, "viewer": viewer_id, "now": now_iso()}
@@ -186,7 +192,8 @@ async def tag_statuses(db: Database, viewer_id: int | None, page: Page, *, any_t
                        f" AND x.tag_id IN ({_in('none', none_tags, params)}))")
     sql = (f"SELECT s.id FROM statuses s WHERE {' AND '.join(clauses)}"
            f" AND s.visibility = 'public' AND {_PUBLISHED} AND s.reblog_of_id IS NULL"
-           f"{_locality(local, remote)} AND {_NOT_HIDDEN} AND {_NOT_LIMITED} AND {where} {order}")
+           f"{_locality(local, remote)}{_WITH_MEDIA if only_media else ''}"
+           f" AND {_NOT_HIDDEN} AND {_NOT_LIMITED} AND {where} {order}")
     return await _rows(db, page, f"WITH {_HIDDEN} ", sql, params)
 
 
@@ -195,6 +202,7 @@ class AccountFilter:
     exclude_replies: bool = False
     exclude_reblogs: bool = False
     tagged: tuple[int, ...] | None = None  # tag ids; () means an unknown tag: nothing matches
+    only_media: bool = False
 
 
 async def account_statuses(db: Database, author_id: int, viewer_id: int | None, page: Page,
@@ -210,8 +218,10 @@ async def account_statuses(db: Database, author_id: int, viewer_id: int | None, 
             f" OR {_MENTIONS_VIEWER})")
     if flt.exclude_replies:
         clauses.append("(s.in_reply_to_id IS NULL OR s.in_reply_to_account_id = s.account_id)")
-    if flt.exclude_reblogs:
+    if flt.exclude_reblogs or flt.only_media:  # a boost carries no media of its own
         clauses.append("s.reblog_of_id IS NULL")
+    if flt.only_media:
+        clauses.append(_WITH_MEDIA.removeprefix(" AND "))
     if flt.tagged is not None:
         tagged = _in("tag", flt.tagged, params)
         clauses.append(f"s.id IN (SELECT status_id FROM status_tags WHERE tag_id IN ({tagged}))")

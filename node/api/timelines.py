@@ -55,10 +55,9 @@ async def home(request: web.Request, auth: Auth) -> web.Response:
 async def public(request: web.Request, auth: Auth | None) -> web.Response:
     params = await read_params(request)
     viewer = _viewer(auth)
-    if _flag(params, "only_media"):  # this node stores no media yet
-        return web.json_response([])
     rows = await timelines.public_statuses(request.app[DB], viewer, read_page(request),
-                                           local=_flag(params, "local"), remote=_flag(params, "remote"))
+                                           local=_flag(params, "local"), remote=_flag(params, "remote"),
+                                           only_media=_flag(params, "only_media"))
     return await _statuses_page(request, rows, viewer)
 
 
@@ -71,12 +70,12 @@ async def tag(request: web.Request, auth: Auth | None) -> web.Response:
     any_tags = main + await statuses.find_tag_ids(db, [str(t) for t in params.list("any")])
     wanted_all = [str(t) for t in params.list("all")]
     all_tags = await statuses.find_tag_ids(db, wanted_all)
-    if not main or len(all_tags) < len(set(t.lower() for t in wanted_all)) or _flag(params, "only_media"):
+    if not main or len(all_tags) < len(set(t.lower() for t in wanted_all)):
         return web.json_response([])
     none_tags = await statuses.find_tag_ids(db, [str(t) for t in params.list("none")])
     rows = await timelines.tag_statuses(
         db, viewer, read_page(request), any_tags=any_tags, all_tags=all_tags, none_tags=none_tags,
-        local=_flag(params, "local"), remote=_flag(params, "remote"))
+        local=_flag(params, "local"), remote=_flag(params, "remote"), only_media=_flag(params, "only_media"))
     return await _statuses_page(request, rows, viewer)
 
 
@@ -109,7 +108,8 @@ async def _account_filter(request: web.Request, params: Params) -> AccountFilter
     tagged = params.str("tagged")
     tag_ids = tuple(await statuses.find_tag_ids(request.app[DB], [tagged])) if tagged else None
     return AccountFilter(exclude_replies=_flag(params, "exclude_replies"),
-                         exclude_reblogs=_flag(params, "exclude_reblogs"), tagged=tag_ids)
+                         exclude_reblogs=_flag(params, "exclude_reblogs"), tagged=tag_ids,
+                         only_media=_flag(params, "only_media"))
 
 
 @optional_auth("read", "read:statuses")
@@ -121,7 +121,7 @@ async def account_statuses(request: web.Request, auth: Auth | None) -> web.Respo
     params = await read_params(request)
     viewer = _viewer(auth)
     blocked = viewer is not None and await timelines.blocks(db, author.id, viewer)
-    if blocked or author.suspended_at or _flag(params, "only_media"):
+    if blocked or author.suspended_at:
         return web.json_response([])
     if _flag(params, "pinned"):
         pinned = await _by_ids(request, await timelines.pinned_ids(db, author.id))

@@ -20,8 +20,7 @@ QUEUE_LIMIT = 256  # messages; a burst of posts fits, a client gone quiet does n
 # Mastodon's stream names; those that need a signed-in user.
 USER_STREAMS = frozenset({"user", "user:notification", "list", "direct"})
 PUBLIC_STREAMS = frozenset({"public", "public:local", "public:remote", "hashtag", "hashtag:local"})
-# `:media` variants exist in Mastodon; this node sends none of them (no
-# media-only filter on streams), but accepts the names so clients connect.
+# The public streams again, statuses with attachments only.
 MEDIA_STREAMS = frozenset({"public:media", "public:local:media", "public:remote:media"})
 STREAM_NAMES = USER_STREAMS | PUBLIC_STREAMS | MEDIA_STREAMS
 

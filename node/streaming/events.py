@@ -48,16 +48,17 @@ async def _member(db: Database, row: StatusRow, stream: Stream, viewer: int | No
     if name == "list" and viewer is not None and stream.list_id is not None:
         policy = await timelines.list_replies_policy(db, stream.list_id, viewer)
         return policy is not None and bool(await timelines.list_statuses(db, viewer, stream.list_id, policy, page))
-    if name in ("public", "public:local", "public:remote"):
-        return bool(await timelines.public_statuses(db, viewer, page, local=name == "public:local",
-                                                    remote=name == "public:remote"))
+    if name.removesuffix(":media") in ("public", "public:local", "public:remote"):
+        return bool(await timelines.public_statuses(db, viewer, page, local=name.startswith("public:local"),
+                                                    remote=name.startswith("public:remote"),
+                                                    only_media=name.endswith(":media")))
     if name in ("hashtag", "hashtag:local") and stream.tag:
         tag_ids = await statuses.find_tag_ids(db, [stream.tag])
         return bool(tag_ids) and bool(await timelines.tag_statuses(
             db, viewer, page, any_tags=tag_ids, local=name == "hashtag:local"))
     if name == "direct" and viewer is not None and row.visibility == "direct":
         return bool(await statuses.visible_statuses(db, [row], viewer))
-    return False  # `:media` streams: this node sends none
+    return False
 
 
 def _by_viewer(broker: Broker) -> dict[int | None, Pairs]:
@@ -118,11 +119,11 @@ async def send_status_event(app: web.Application, broker: Broker, event: StatusE
 
 
 def _public_delete(row: StatusRow, stream: Stream) -> bool:
-    if row.visibility != "public" or stream.name not in ("public", "public:local", "public:remote",
-                                                         "hashtag", "hashtag:local"):
+    name = stream.name.removesuffix(":media")  # a deleted status's media is gone: no check
+    if row.visibility != "public" or name not in ("public", "public:local", "public:remote",
+                                                  "hashtag", "hashtag:local"):
         return False
-    return not ((stream.name.endswith(":local") and not row.local)
-                or (stream.name == "public:remote" and row.local))
+    return not ((name.endswith(":local") and not row.local) or (name == "public:remote" and row.local))
 
 
 async def _send_delete(app: web.Application, broker: Broker, row: StatusRow, mentioned: Sequence[int]) -> None:

@@ -347,3 +347,17 @@ async def test_edit_history_shows_each_versions_poll_and_media(node: Node, http:
         ["a cat"], ["a sleeping cat"], []]
     assert [v["poll"] and [o["title"] for o in v["poll"]["options"]] for v in history] == [
         None, None, ["cats", "dogs"]]
+
+
+async def test_only_media_timelines_show_statuses_with_attachments(node: Node, http: aiohttp.ClientSession) -> None:
+    alice = await node.account("alice")
+    picture = (await upload(http, node, alice, png(), description="the view"))[1]
+    with_media = (await post(http, node, alice, status="#view from here", media_ids=[picture["id"]]))[1]
+    await post(http, node, alice, status="#view words only")
+    for path in ("/api/v1/timelines/public?only_media=true", "/api/v1/timelines/tag/view?only_media=true",
+                 f"/api/v1/accounts/{alice.account.id}/statuses?only_media=true"):
+        async with http.get(node.url(path), headers=alice.headers) as resp:
+            assert resp.status == 200
+            assert [s["id"] for s in await resp.json()] == [with_media["id"]], path
+    async with http.get(node.url("/api/v1/timelines/public"), headers=alice.headers) as resp:
+        assert len(await resp.json()) == 2  # without the flag, both

@@ -21,6 +21,7 @@ from mastodon import Mastodon, StreamListener
 from node.streaming.broker import Broker, Message, Stream
 from node.streaming.port import STREAMING
 from tests.conftest import Node, NodeThread, Session
+from tests.node.test_media import png, upload
 from tests.node.test_statuses import vetting_gate
 
 WAIT = 10.0  # seconds: the most any expected event may take
@@ -270,3 +271,14 @@ async def _has_listeners(node: Node) -> bool:
 
 async def _end_streams(node: Node) -> None:
     node.app[STREAMING].broker.close_all()
+
+
+async def test_public_media_stream_has_posts_with_attachments_only(node: Node, http: aiohttp.ClientSession) -> None:
+    alice = await node.account("alice")
+    picture = (await upload(http, node, alice, png(), description="a view"))[1]
+    async with await connect(http, node, None, "public:local:media") as ws:
+        await post(http, node, alice, "words only")
+        shown = await post(http, node, alice, "with a picture", media_ids=[picture["id"]])
+        message = await next_event(ws)
+        assert message["stream"] == ["public:local:media"] and status_of(message)["id"] == shown
+        assert status_of(message)["media_attachments"][0]["description"] == "a view"
