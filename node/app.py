@@ -11,6 +11,7 @@ from aiohttp import web
 
 from node import keys, middleware
 from node.api import routes as api_routes
+from node.cards import card_context
 from node.config import Config
 from node.delivery_setup import delivery_context
 from node.federation_setup import federation_context
@@ -42,6 +43,7 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(delivery_context)  # after federation_context: uses its gate and session
     app.cleanup_ctx.append(poll_context)  # ended polls, debounced poll updates
     app.cleanup_ctx.append(media_cleanup_context)  # uploads never posted
+    app.cleanup_ctx.append(card_context)  # preview cards fetched after posting
     app.router.add_routes(api_routes.all_routes())
     return app
 

@@ -32,8 +32,9 @@ from node.entities.status import render_new_status, render_status, tag_url
 from node.errors import json_error, not_found, unprocessable
 from node.keys import CONFIG, DB, IDS
 from node.params import Params, read_params
+from node.cards import schedule_card
 from node.streaming.port import stream_of
-from storage import accounts, media, search, status_writes, statuses
+from storage import accounts, cards, media, search, status_writes, statuses
 from storage.accounts import AccountRow, UserRow
 from storage.media import MediaTaken
 from storage.polls import NewPoll
@@ -266,6 +267,8 @@ async def create_status(request: web.Request, auth: Auth) -> web.Response:
         return web.json_response(await render_status(request.app, row, auth.account_id))
     await emit.after_commit(request.app, emit.status_created, row.id)  # federation: after the commit
     stream_of(request.app).status_created(row.id)  # streaming clients (not while held)
+    if row.published:
+        schedule_card(request.app, row.id, draft.text)  # in the background, from a permitted host only
     await _queue(request.app, vetting, "status", row)
     return web.json_response(await render_new_status(
         request.app, row, auth.account, mentions=bool(rendered.mention_ids), tags=bool(rendered.tags)))
@@ -291,6 +294,7 @@ async def _save_edit(app: web.Application, row: StatusRow, draft: Draft, rendere
             draft.text, rendered.content, draft.spoiler_text, draft.sensitive, draft.language))
         await poll_api.save_poll_edit(w, app, row, draft.poll_options, draft.poll_settings)
         await status_media.attach_to(w, row.id, draft.media)
+        await cards.detach_card(w, row.id)  # the new text's first link, if any, brings its own
         added = await status_writes.replace_entities(w, ids, row.id, rendered.mention_ids, rendered.tags)
         if not row.published:
             return
@@ -333,6 +337,8 @@ async def edit_status(request: web.Request, auth: Auth) -> web.Response:
             raise unprocessable(status_media.not_found_message(draft.media_ids)) from None
         await emit.after_commit(request.app, emit.status_edited, row.id)  # federation: after the commit
         stream_of(request.app).status_edited(row.id)
+        if not vetting.held:
+            schedule_card(request.app, row.id, draft.text)
         await _queue(request.app, vetting, "edit", row)
     updated = await statuses.get_status(db, row.id)
     assert updated is not None

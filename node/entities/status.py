@@ -21,6 +21,7 @@ from node.config import Config
 from node.entities.account import serialize_account
 from node.entities.correction import correction_results
 from node.entities.filter import filter_results
+from node.entities.card import cards_by_status
 from node.entities.media import media_by_status, serialize_media
 from node.entities.poll import polls_by_status
 from node.keys import CONFIG, DB
@@ -61,6 +62,7 @@ class _Batch:
     filters: dict[int, list[dict[str, Any]]]
     polls: dict[int, dict[str, Any]]
     media: dict[int, list[dict[str, Any]]]
+    cards: dict[int, dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +90,7 @@ async def _load(app: web.Application, rows: Sequence[StatusRow], viewer_id: int 
     own_apps = [r.application_id for r in every if r.application_id and r.account_id == viewer_id]
     conversations = [r.conversation_id for r in every if r.conversation_id]
     known_rows = {known.author.id: known.author} if known.author else {}
-    account_rows, mentions, tags, apps, state, filters, polls, media = await asyncio.gather(
+    account_rows, mentions, tags, apps, state, filters, polls, media, cards = await asyncio.gather(
         accounts.get_accounts(db, [r.account_id for r in every if r.account_id not in known_rows]),
         statuses.mentions_of(db, ids) if known.mentions else _nothing(),
         statuses.tags_of(db, ids) if known.tags else _nothing(),
@@ -96,14 +98,15 @@ async def _load(app: web.Application, rows: Sequence[StatusRow], viewer_id: int 
         interactions.viewer_state(db, viewer_id, ids, conversations) if known.viewer_marks else _no_marks(),
         status_filters(app, every, viewer_id),
         polls_by_status(db, ids, viewer_id),
-        media_by_status(db, ids, config.node.base_url))
+        media_by_status(db, ids, config.node.base_url),
+        cards_by_status(db, ids))
     account_rows = {**account_rows, **known_rows}
     return _Batch(
         config=config, viewer_id=viewer_id, originals=originals,
         accounts={i: serialize_account(a, config) for i, a in account_rows.items()},
         sensitized=frozenset(i for i, a in account_rows.items() if a.sensitized_at),
         mentions=mentions, tags=tags, apps=apps, state=state, filters=filters, polls=polls,
-        media=media)
+        media=media, cards=cards)
 
 
 async def _no_marks() -> ViewerState:
@@ -165,7 +168,7 @@ def _status(row: StatusRow, batch: _Batch, source: bool) -> dict[str, Any]:
         "mentions": [_mention(m) for m in batch.mentions.get(row.id, [])],
         "tags": [{"name": t, "url": tag_url(batch.config, t)} for t in batch.tags.get(row.id, [])],
         "emojis": [],
-        "card": None,
+        "card": batch.cards.get(row.id),
         "poll": batch.polls.get(row.id),
     }
     return body
