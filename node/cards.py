@@ -12,13 +12,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
 
 from federation.cards import fetch_card
 from federation.context import FEDERATION, Federation
-from node import text
 from node.keys import DB, IDS
 from storage import cards, clock
 
@@ -28,10 +27,9 @@ REFRESH_AFTER = dt.timedelta(days=14)
 CARD_TASKS = web.AppKey("card_tasks", set[asyncio.Task[None]])
 
 
-def schedule_card(app: web.Application, status_id: int, source: str) -> None:
-    """Look for the card of the first link in `source` (a status's text), in the background."""
+def schedule_card(app: web.Application, status_id: int, urls: Sequence[str]) -> None:
+    """Look for the card of the first of a status's links, in the background."""
     fed, tasks = app.get(FEDERATION), app.get(CARD_TASKS)
-    urls = text.extract(source).urls
     if fed is None or tasks is None or not urls:
         return
     task = asyncio.create_task(_attach(app, fed, status_id, urls[0]))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storage.database import Database, Writer
-from storage.rows import placeholders, to_row, to_rows
+from storage.rows import rows_by_status, to_row, to_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +41,7 @@ async def delete_correction(w: Writer, status_id: int) -> bool:
 
 async def corrections_for(db: Database, status_ids: Sequence[int]) -> dict[int, CorrectionRow]:
     """The corrections of these statuses, by status id (one query)."""
-    unique = list(dict.fromkeys(status_ids))
-    if not unique:
-        return {}
-    rows = to_rows(CorrectionRow, await db.fetchall(
-        f"SELECT * FROM corrections WHERE status_id IN ({placeholders(unique)})", unique))
-    return {r.status_id: r for r in rows}
+    return await rows_by_status(db, CorrectionRow, "corrections", status_ids)
 
 
 async def any_corrections(db: Database) -> bool:

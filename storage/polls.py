@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from storage.clock import now_iso
 from storage.database import Database, Writer
-from storage.rows import placeholders, to_row, to_rows
+from storage.rows import placeholders, rows_by_status, to_row, to_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +93,7 @@ async def poll_of_status(db: Database | Writer, status_id: int) -> PollRow | Non
 
 async def polls_for_statuses(db: Database, status_ids: Sequence[int]) -> dict[int, PollRow]:
     """The polls of these statuses, by status id (one query)."""
-    unique = list(dict.fromkeys(status_ids))
-    if not unique:
-        return {}
-    rows = to_rows(PollRow, await db.fetchall(
-        f"SELECT * FROM polls WHERE status_id IN ({placeholders(unique)})", unique))
-    return {r.status_id: r for r in rows}
+    return await rows_by_status(db, PollRow, "polls", status_ids)
 
 
 async def own_votes(db: Database | Writer, account_id: int, poll_ids: Sequence[int]) -> dict[int, list[int]]:

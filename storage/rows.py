@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from storage.database import Database, Writer
 
 T = TypeVar("T")
 
@@ -28,3 +32,14 @@ def to_rows(cls: type[T], rows: list[sqlite3.Row]) -> list[T]:
 
 def placeholders(values: Any) -> str:
     return ",".join("?" * len(values))
+
+
+async def rows_by_status(db: Database | Writer, cls: type[T], table: str,
+                         status_ids: Sequence[int]) -> dict[int, T]:
+    """The rows of `table` (one per status) for these statuses, by status id, in one query."""
+    unique = list(dict.fromkeys(status_ids))
+    if not unique:
+        return {}
+    rows = to_rows(cls, await db.fetchall(
+        f"SELECT * FROM {table} WHERE status_id IN ({placeholders(unique)})", unique))
+    return {r.status_id: r for r in rows}  # type: ignore[attr-defined]

@@ -80,6 +80,7 @@ class Rendered:
     content: str
     mention_ids: list[int]
     tags: list[str]
+    urls: tuple[str, ...] = ()
 
 
 def _check_text(draft: Draft) -> None:
@@ -185,7 +186,8 @@ async def render_text(app: web.Application, source: str, link_policy: text.LinkP
     html = text.render_html(
         source, mentions={k: text.MentionTarget(a.url or a.uri, a.username) for k, a in targets.items()},
         tag_url=lambda name: tag_url(config, name), link_policy=link_policy or app.get(LINK_POLICY, text.link_all))
-    return Rendered(html, list(dict.fromkeys(a.id for a in targets.values())), list(entities.tags))
+    return Rendered(html, list(dict.fromkeys(a.id for a in targets.values())), list(entities.tags),
+                    entities.urls)
 
 
 def plain_text(draft_text: str, spoiler: str) -> str:
@@ -268,7 +270,7 @@ async def create_status(request: web.Request, auth: Auth) -> web.Response:
     await emit.after_commit(request.app, emit.status_created, row.id)  # federation: after the commit
     stream_of(request.app).status_created(row.id)  # streaming clients (not while held)
     if row.published:
-        schedule_card(request.app, row.id, draft.text)  # in the background, from a permitted host only
+        schedule_card(request.app, row.id, rendered.urls)  # in the background, from a permitted host only
     await _queue(request.app, vetting, "status", row)
     return web.json_response(await render_new_status(
         request.app, row, auth.account, mentions=bool(rendered.mention_ids), tags=bool(rendered.tags)))
@@ -338,7 +340,7 @@ async def edit_status(request: web.Request, auth: Auth) -> web.Response:
         await emit.after_commit(request.app, emit.status_edited, row.id)  # federation: after the commit
         stream_of(request.app).status_edited(row.id)
         if not vetting.held:
-            schedule_card(request.app, row.id, draft.text)
+            schedule_card(request.app, row.id, rendered.urls)
         await _queue(request.app, vetting, "edit", row)
     updated = await statuses.get_status(db, row.id)
     assert updated is not None

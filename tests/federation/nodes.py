@@ -24,6 +24,7 @@ from storage import relationships
 from storage.accounts import AccountRow, get_private_key
 from storage.relationships import FollowOptions
 from tests.conftest import Node, start_node
+from tests.node.test_screening_api import CATEGORIES, write_lists
 
 AP_HEADERS = {"Accept": ACTIVITY_JSON}
 PERMITS = ("京ICP备00000001号-1", "京ICP备00000002号-1", "京ICP备00000003号-1")
@@ -42,6 +43,22 @@ class Peers:
 async def start_peers(root: Path, count: int = 2, **kwargs: Any) -> Peers:
     started = [await start_node(root / f"node{i}", permit=PERMITS[i], **kwargs) for i in range(count)]
     return Peers([n for n, _ in started], [r for _, r in started])
+
+
+async def mutual_peers(root: Path, count: int = 2, *, screened: bool = False) -> Peers:
+    """`count` nodes each permitting every other; `screened`: with the
+    screening test categories (tests/node/test_screening_api.py)."""
+    extra: dict[str, Any] = {}
+    if screened:
+        for i in range(count):
+            write_lists(root / f"node{i}")
+        extra["screening"] = CATEGORIES
+    started = await start_peers(root, count, **extra)
+    for node in started.nodes:
+        for other in started.nodes:
+            if other is not node:
+                await permit(node, other)
+    return started
 
 
 async def permit(node: Node, peer: Node) -> None:

@@ -14,20 +14,14 @@ import pytest
 from node.keys import DB
 from storage import remote
 from tests.federation.e2e import Client
-from tests.federation.nodes import Peers, create, note, permit, quiet, signed_get, signed_post, start_peers
+from tests.federation.nodes import Peers, create, mutual_peers, note, quiet, signed_get, signed_post
 from tests.node.test_media import png, upload
-from tests.node.test_screening_api import CATEGORIES, write_lists
 from tests.openapi import assert_matches
 
 
 @pytest.fixture
 async def peers(tmp_path: Path) -> AsyncIterator[Peers]:
-    for i in range(2):
-        write_lists(tmp_path / f"node{i}")
-    started = await start_peers(tmp_path, 2, screening=CATEGORIES)
-    home, peer = started.nodes
-    await permit(home, peer)
-    await permit(peer, home)
+    started = await mutual_peers(tmp_path, screened=True)
     yield started
     await started.close()
 

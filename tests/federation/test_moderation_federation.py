@@ -16,6 +16,7 @@ import pytest
 
 from federation import vocab
 from federation.instance_actor import INSTANCE_SIGNER
+from federation.vocab import PUBLIC
 from node.keys import DB, FEDERATION, IDS
 from node.moderation_setup import federate_expiry
 from policy import sanctions as sanction_policy
@@ -28,6 +29,7 @@ from tests.federation.nodes import (
     Peers,
     create,
     follow_remote,
+    mutual_peers,
     note,
     permit,
     remote_account,
@@ -38,15 +40,9 @@ from tests.federation.nodes import (
 from tests.federation.test_delivery_support import add_follow
 from tests.federation.test_delivery_support import remote_account as remote_row
 
-PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
-
-
 @pytest.fixture
 async def peers(tmp_path: Path) -> AsyncIterator[Peers]:
-    started = await start_peers(tmp_path, 2)
-    home, peer = started.nodes
-    await permit(home, peer)
-    await permit(peer, home)
+    started = await mutual_peers(tmp_path)
     yield started
     await started.close()
 

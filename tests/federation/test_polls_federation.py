@@ -20,9 +20,8 @@ from node.poll_setup import sweep_polls
 from storage import clock, relationships, remote
 from storage.relationships import FollowOptions
 from tests.federation.e2e import Client
-from tests.federation.nodes import (Peers, create, note, permit, quiet, remote_account, signed_get,
-                                    signed_post, start_peers)
-from tests.node.test_screening_api import CATEGORIES, write_lists
+from tests.federation.nodes import (Peers, create, mutual_peers, note, quiet, remote_account, signed_get,
+                                    signed_post)
 from tests.openapi import assert_matches
 
 PAST = "2000-01-01T00:00:00.000Z"
@@ -30,12 +29,7 @@ PAST = "2000-01-01T00:00:00.000Z"
 
 @pytest.fixture
 async def peers(tmp_path: Path) -> AsyncIterator[Peers]:
-    for i in range(2):
-        write_lists(tmp_path / f"node{i}")
-    started = await start_peers(tmp_path, 2, screening=CATEGORIES)
-    home, peer = started.nodes
-    await permit(home, peer)
-    await permit(peer, home)
+    started = await mutual_peers(tmp_path, screened=True)
     yield started
     await started.close()
 

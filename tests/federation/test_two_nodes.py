@@ -10,6 +10,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from federation.vocab import PUBLIC
 from node.keys import DB, IDS
 from storage import relationships, remote
 from storage.relationships import FollowOptions
@@ -18,23 +19,16 @@ from tests.federation.nodes import (
     Peers,
     create,
     follow_remote,
+    mutual_peers,
     note,
-    permit,
     remote_account,
     settle,
     signed_post,
-    start_peers,
 )
-
-PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
-
 
 @pytest.fixture
 async def peers(tmp_path: Path) -> AsyncIterator[Peers]:
-    started = await start_peers(tmp_path, 2)
-    home, peer = started.nodes
-    await permit(home, peer)
-    await permit(peer, home)
+    started = await mutual_peers(tmp_path)
     yield started
     await started.close()
 
