@@ -22,7 +22,7 @@ from node.poll_setup import poll_context
 from node.screening_setup import screening_context
 from node.streaming.runtime import streaming_context
 from storage import search
-from storage.database import Database
+from storage.database import make_database
 from storage.ids import IdGenerator
 
 logger = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def create_app(config: Config) -> web.Application:
 
 async def _database(app: web.Application) -> AsyncIterator[None]:
     config = app[keys.CONFIG]
-    db = Database(config.storage.path)
+    db = make_database(config.storage.target())
     await db.open()
     app[keys.DB] = db
     app[keys.IDENTITY] = await load_identity_keys(config, db)

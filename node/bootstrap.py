@@ -10,7 +10,9 @@ from collections.abc import Awaitable, Callable
 
 from node.config import Config
 from node.identity_runtime import init_identity_files
-from storage.database import Database
+from storage import clock
+from storage import screening as settings
+from storage.database import INITIALISED, Database, make_database, node_exists
 
 InitStep = Callable[[Config, Database], Awaitable[list[str]]]
 
@@ -25,16 +27,18 @@ def init_steps() -> list[InitStep]:
 
 
 async def init_node(config: Config) -> list[str]:
-    path = config.storage.path
-    if path.exists():
-        raise AlreadyInitialisedError(f"a node already exists at {path}; refusing to overwrite it")
+    """Create the schema (on either backend) and every key file; refuses an existing node."""
+    target = config.storage.target()
+    if await node_exists(target):
+        raise AlreadyInitialisedError(f"a node already exists at {target.describe()}; refusing to overwrite it")
     config.node.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(path)
+    db = make_database(target)
     await db.open()
-    lines = [f"created database {path}"]
+    lines = [f"created database {target.describe()} ({target.backend})"]
     try:
         for step in init_steps():
             lines.extend(await step(config, db))
+        await settings.setting_once(db, INITIALISED, clock.now_iso())
     finally:
         await db.close()
     return lines

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 from node.config import Config, ConfigError, load_config
+from storage.database import Database, StorageError, node_exists, open_database
 
 Command = Callable[[Config, argparse.Namespace], int]
 
@@ -79,3 +81,18 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_async(coro: Any) -> Any:
     return asyncio.run(coro)
+
+
+@contextlib.asynccontextmanager
+async def node_database(config: Config) -> AsyncIterator[Database]:
+    """The node's database, open (and migrated) for one command; a refused
+    action, in one line, when there is no node yet or it cannot be reached."""
+    target = config.storage.target()
+    async with contextlib.AsyncExitStack() as stack:
+        try:
+            if not await node_exists(target):
+                raise CommandError(f"no node at {target.describe()}; run `python -m node init` first")
+            db = await stack.enter_async_context(open_database(target))
+        except StorageError as exc:
+            raise CommandError(str(exc)) from None
+        yield db

@@ -6,14 +6,13 @@ import argparse
 
 import time
 
-from node.cli import CommandError, add_config, run_async
+from node.cli import CommandError, add_config, node_database, run_async
 from node.cli_identity import verify_account
 from node.config import Config
 from node.identity_runtime import load_identity_keys
 from node.registration import RegistrationError, SignUp, create_local_account
 from policy.identity import AttestationError, verify_attestation
 from storage import accounts
-from storage.database import open_database
 from storage.ids import IdGenerator
 
 
@@ -46,7 +45,7 @@ def cmd_create(config: Config, args: argparse.Namespace) -> int:
                     allow_reserved=True)
 
     async def go() -> int:
-        async with open_database(config.storage.path) as db:
+        async with node_database(config) as db:
             if args.attestation:
                 # Check the token before creating anything: a refused
                 # attestation must leave no half-made account behind.
@@ -61,8 +60,6 @@ def cmd_create(config: Config, args: argparse.Namespace) -> int:
                     raise
             return account.id
 
-    if not config.storage.path.exists():
-        raise CommandError(f"no node at {config.storage.path}; run `python -m node init` first")
     try:
         account_id = run_async(go())
     except RegistrationError as exc:
@@ -76,7 +73,7 @@ def cmd_create(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_verify(config: Config, args: argparse.Namespace) -> int:
     async def go() -> None:
-        async with open_database(config.storage.path) as db:
+        async with node_database(config) as db:
             account = await accounts.find_local_account(db, args.username)
             if account is None:
                 raise CommandError(f"no local account {args.username!r}")
@@ -89,7 +86,7 @@ def cmd_verify(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_list(config: Config, args: argparse.Namespace) -> int:
     async def go() -> list:
-        async with open_database(config.storage.path) as db:
+        async with node_database(config) as db:
             return await accounts.list_local_accounts(db)
 
     rows = run_async(go())

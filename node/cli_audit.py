@@ -15,13 +15,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from node.cli import CommandError, add_config, run_async
+from node.cli import CommandError, add_config, node_database, run_async
 from node.config import Config
 from policy import audit as chain
 from storage import accounts, reports, sanctions, statuses
 from storage import audit as store
 from storage.audit import AuditRow
-from storage.database import Database, open_database
+from storage.database import Database
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,9 +44,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _open(config: Config) -> Any:
-    if not config.storage.path.exists():
-        raise CommandError(f"no node at {config.storage.path}; run `python -m node init` first")
-    return open_database(config.storage.path)
+    return node_database(config)
 
 
 def cmd_verify(config: Config, args: argparse.Namespace) -> int:

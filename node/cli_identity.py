@@ -11,7 +11,7 @@ import argparse
 import datetime as dt
 import time
 
-from node.cli import CommandError, add_config, run_async
+from node.cli import CommandError, add_config, node_database, run_async
 from node.config import Config
 from node.identity_runtime import DEV_AUTHORITY_ID, dev_authority, load_identity_keys
 from policy.identity import AttestationError, IdNumberError, generate_authority_key, issue_attestation
@@ -19,7 +19,6 @@ from policy.identity.enrolment import enrol, reencrypt_all, reveal
 from policy.identity.vault import rotate_key_file
 from storage import accounts
 from storage.clock import now
-from storage.database import open_database
 from storage.ids import IdGenerator
 
 
@@ -89,7 +88,7 @@ def cmd_issue(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_rotate(config: Config, args: argparse.Namespace) -> int:
     async def go() -> tuple[str, int]:
-        async with open_database(config.storage.path) as db:
+        async with node_database(config) as db:
             key_id = rotate_key_file(config.identity.key_file)
             keys = await load_identity_keys(config, db)
             return key_id, await reencrypt_all(db, keys)
@@ -101,7 +100,7 @@ def cmd_rotate(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_reveal(config: Config, args: argparse.Namespace) -> int:
     async def go() -> object:
-        async with open_database(config.storage.path) as db:
+        async with node_database(config) as db:
             account = await accounts.find_local_account(db, args.username)
             if account is None:
                 raise CommandError(f"no local account {args.username!r}")

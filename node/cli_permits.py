@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from node.audit_log import audit_permit
-from node.cli import Command, CommandError, add_config, run_async
+from node.cli import Command, CommandError, add_config, node_database, run_async
 from node.config import Config
 from policy import permit_effects, permits
 from policy.permit_gate import CHINA_STANDARD_TIME
 from policy.permits import KINDS, STATUSES, UNKNOWN, PermitEntry, PermitError, PermitNotFoundError
 from storage import permits as store
-from storage.database import Database, open_database
+from storage.database import Database
 from storage.ids import IdGenerator
 
 FIELDS = ("host", "number", "kind", "holder", "status", "valid_until", "note")
@@ -91,9 +91,7 @@ def _runner(action: Action) -> Command:
 
 @contextlib.asynccontextmanager
 async def _registry(config: Config) -> AsyncIterator[Database]:
-    if not config.storage.path.exists():
-        raise CommandError(f"no node at {config.storage.path}; run `python -m node init` first")
-    async with open_database(config.storage.path) as db:
+    async with node_database(config) as db:
         yield db
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 
 from node.audit_log import audit
-from node.cli import CommandError, add_config, run_async
+from node.cli import CommandError, add_config, node_database, run_async
 from node.config import Config
 from node.screening_setup import source_from
 from policy.screening import PolicyError, check_policy
 from policy.screening_runtime import request_reload
-from storage.database import open_database
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -53,7 +52,7 @@ def cmd_reload(config: Config, args: argparse.Namespace) -> int:
         raise CommandError("not reloaded: the running node keeps its current policy")
 
     async def go() -> str:
-        async with open_database(config.storage.path) as db:
+        async with node_database(config) as db:
             stamp = await request_reload(db)
             await audit(db, "cli", "screening.reload_requested", ("policy", "screening"), {"request": stamp})
             return stamp

@@ -11,9 +11,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import ipaddress
+import os
 import tomllib
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,9 @@ from urllib.parse import urlsplit
 
 from policy.permit_numbers import PermitNumberError, parse_permit_number
 from policy.screening import PolicyError, parse_categories
+from storage.database import BACKENDS, Target, dsn_problem
+
+PASSWORD_VARIABLE = "NODE_DATABASE_PASSWORD"
 
 
 class ConfigError(Exception):
@@ -52,9 +57,19 @@ class HttpSection:
 
 @dataclass(frozen=True, slots=True)
 class StorageSection:
-    path: Path = Path("data/node.sqlite3")
+    backend: str = "sqlite"  # or "postgresql"
+    path: Path = Path("data/node.sqlite3")  # the SQLite file
+    dsn: str = ""  # PostgreSQL: postgresql://user@host:port/db, never with a password
+    pool_size: int = 4  # PostgreSQL reader connections per process
     media_dir: Path = Path("data/media")  # uploaded files, beside the database
     media_max_bytes: int = 10_485_760  # one upload; its own cap, far above [http] max_body_bytes
+
+    def target(self, environ: Mapping[str, str] = os.environ) -> Target:
+        """Where the data lives; a PostgreSQL password only from NODE_DATABASE_PASSWORD."""
+        if self.backend == "postgresql":
+            return Target("postgresql", dsn=self.dsn, password=environ.get(PASSWORD_VARIABLE) or None,
+                          readers=self.pool_size)
+        return Target("sqlite", path=self.path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,8 +271,7 @@ def _check(config: Config) -> None:
             ipaddress.ip_network(cidr, strict=False)
         except ValueError:
             raise ConfigError(p, f"http.trusted_proxies[{i}]", f"not an address or CIDR block: {cidr!r}") from None
-    if config.storage.media_max_bytes < 1024:
-        raise ConfigError(p, "storage.media_max_bytes", "must be at least 1024")
+    _check_storage(config)
     if config.federation.links not in ("unlink", "review", "reject"):
         raise ConfigError(p, "federation.links", "must be unlink, review or reject")
     try:
@@ -265,3 +279,22 @@ def _check(config: Config) -> None:
     except PolicyError as exc:
         key, _, message = exc.message.partition(": ")
         raise ConfigError(p, key, message or exc.message) from None
+
+
+def _check_storage(config: Config) -> None:
+    p, storage = config.path, config.storage
+    if storage.backend not in BACKENDS:
+        raise ConfigError(p, "storage.backend", f"must be one of {', '.join(BACKENDS)}, not {storage.backend!r}")
+    if storage.backend == "postgresql":
+        if not storage.dsn:
+            raise ConfigError(p, "storage.dsn", "missing: backend = \"postgresql\" needs a dsn such as"
+                              " \"postgresql://node@localhost/node\"")
+        problem = dsn_problem(storage.dsn)
+        if problem:
+            raise ConfigError(p, "storage.dsn", problem)
+    elif storage.dsn:
+        raise ConfigError(p, "storage.dsn", "only for backend = \"postgresql\"")
+    if not 1 <= storage.pool_size <= 100:
+        raise ConfigError(p, "storage.pool_size", "must be between 1 and 100")
+    if storage.media_max_bytes < 1024:
+        raise ConfigError(p, "storage.media_max_bytes", "must be at least 1024")

@@ -6,6 +6,8 @@ stores what it is given, inside the caller's write transaction.
 
 from __future__ import annotations
 
+import json
+
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -62,9 +64,13 @@ async def entries_about(db: Database, target_type: str, target_ids: list[str]) -
 
 
 async def entries_mentioning(db: Database, key: str, value: str) -> list[AuditRow]:
-    """Records whose details name `key` = `value` (e.g. report_id), for case files."""
-    return to_rows(AuditRow, await db.fetchall(
-        "SELECT * FROM audit_log WHERE json_extract(details_json, '$.' || ?) = ? ORDER BY id", (key, value)))
+    """Records whose details name `key` = `value` (e.g. report_id), for case files.
+
+    The text narrows the rows (portable SQL); the JSON decides, so a value
+    that merely appears elsewhere in the details does not count."""
+    candidates = to_rows(AuditRow, await db.fetchall(
+        "SELECT * FROM audit_log WHERE details_json LIKE ? ORDER BY id", (f"%{value}%",)))
+    return [r for r in candidates if str(json.loads(r.details_json).get(key)) == value]
 
 
 async def recent(db: Database, limit: int, max_id: int | None = None) -> list[AuditRow]:

@@ -55,7 +55,8 @@ async def save_card(w: Writer, ids: IdGenerator, card: NewCard) -> int:
 
 
 async def attach_card(w: Writer, status_id: int, card_id: int) -> None:
-    await w.execute("INSERT OR REPLACE INTO status_cards (status_id, card_id) VALUES (?, ?)",
+    await w.execute("INSERT INTO status_cards (status_id, card_id) VALUES (?, ?)"
+                    " ON CONFLICT (status_id) DO UPDATE SET card_id = excluded.card_id",
                     (status_id, card_id))
 
 

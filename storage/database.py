@@ -1,186 +1,228 @@
-"""The one place that opens SQLite.
+"""The one storage interface, and the factory that picks its backend.
 
-One writer connection behind an asyncio lock (SQLite has a single writer
-anyway; serialising in-process avoids SQLITE_BUSY storms), and a small pool
-of reader connections that see committed data through WAL. Everything above
-this module speaks plain parameterised SQL through `Database`, so a
-PostgreSQL backend can implement the same methods.
+Everything above `storage/` speaks plain parameterised SQL (`?` or
+`:name` placeholders) through `Database` and, inside a write transaction,
+`Writer`. Two backends implement them: `storage.sqlite` (the embedded
+default: one file, one writer, pooled readers) and `storage.postgres`
+(several processes on one PostgreSQL). What differs between the two SQL
+dialects is named once, in `Dialect`, as Synapse's engines do; the SQL text
+in the modules above is written once for both.
+
+Both backends give write transactions the same meaning: one at a time for
+the whole node (SQLite's `BEGIN IMMEDIATE`; on PostgreSQL a transaction-
+scoped advisory lock taken first), so a read-then-write inside
+`db.write()` never races another process.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
-import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+import re
+import urllib.parse
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import aiosqlite
-
-from storage import migrations
-
-logger = logging.getLogger(__name__)
+from typing import Any, Protocol
 
 Params = Sequence[Any] | dict[str, Any]
 
+BACKENDS = ("sqlite", "postgresql")
+
 
 class StorageError(Exception):
-    """The database could not be opened or migrated."""
+    """The database could not be opened, reached or migrated."""
 
 
-def _configure(conn: sqlite3.Connection) -> None:
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA busy_timeout=5000")
-    conn.execute("PRAGMA temp_store=MEMORY")
-    conn.execute("PRAGMA cache_size=-32000")
+class Row(Protocol):
+    """A result row: by position, by column name, and `keys()` (sqlite3.Row's interface)."""
+
+    def __getitem__(self, key: int | str) -> Any: ...
+
+    def keys(self) -> list[str]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __len__(self) -> int: ...
 
 
-def _run(conn: sqlite3.Connection, sql: str, params: Params) -> tuple[int, int]:
-    cur = conn.execute(sql, params)
-    return int(cur.lastrowid or 0), cur.rowcount
+@dataclass(frozen=True, slots=True)
+class Dialect:
+    """Each difference between the SQL dialects that code above storage/ may meet."""
+
+    name: str  # "sqlite" or "postgresql"
+    # Several processes may hold writer connections at once (PostgreSQL):
+    # work handed out by rows must be claimed with `FOR UPDATE SKIP LOCKED` or leases.
+    several_processes: bool
+    # Cross-process notifications (`LISTEN`/`NOTIFY`) are available.
+    notifications: bool
 
 
-def _one(conn: sqlite3.Connection, sql: str, params: Params) -> sqlite3.Row | None:
-    return conn.execute(sql, params).fetchone()
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a node's data lives: a SQLite file, or a PostgreSQL database.
+
+    `password` comes from the environment (NODE_DATABASE_PASSWORD), never
+    from config.toml; it is kept out of `repr` so it is never logged.
+    """
+
+    backend: str = "sqlite"
+    path: Path | None = None
+    dsn: str = ""
+    password: str | None = None
+    readers: int = 4
+
+    def __repr__(self) -> str:
+        where = self.path if self.backend == "sqlite" else redact_dsn(self.dsn)
+        return f"Target({self.backend}: {where})"
+
+    def describe(self) -> str:
+        return str(self.path) if self.backend == "sqlite" else redact_dsn(self.dsn)
 
 
-def _all(conn: sqlite3.Connection, sql: str, params: Params) -> list[sqlite3.Row]:
-    return conn.execute(sql, params).fetchall()
+def redact_dsn(dsn: str) -> str:
+    """A DSN without any password, fit for a message or a log."""
+    if "://" in dsn:
+        parts = urllib.parse.urlsplit(dsn)
+        if parts.password is not None:
+            netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+            dsn = urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+        query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+        if any(k == "password" for k, _ in query):
+            safe = urllib.parse.urlencode([(k, "***" if k == "password" else v) for k, v in query])
+            dsn = urllib.parse.urlunsplit(urllib.parse.urlsplit(dsn)._replace(query=safe))
+        return dsn
+    return re.sub(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", r"\1***", dsn)
 
 
-async def _call(conn: aiosqlite.Connection, fn: Any, *args: Any) -> Any:
-    """One trip to the connection's thread per statement (aiosqlite's cursor
-    API costs two or three), which matters on the timeline and post paths."""
-    return await conn._execute(fn, conn._conn, *args)  # type: ignore[attr-defined]
+def dsn_problem(dsn: str) -> str | None:
+    """Why a PostgreSQL DSN is refused, or None. A password never belongs in
+    config.toml (it would live on in the file's history): NODE_DATABASE_PASSWORD,
+    ~/.pgpass or PGPASSWORD carry it."""
+    if "://" in dsn:
+        parts = urllib.parse.urlsplit(dsn)
+        if parts.scheme not in ("postgresql", "postgres"):
+            return f"must start with postgresql://, not {parts.scheme}://"
+        try:
+            password = parts.password
+            query = urllib.parse.parse_qs(parts.query, keep_blank_values=True)
+        except ValueError as exc:
+            return f"not a connection URL: {exc}"
+        has_password = password is not None or "password" in query
+    else:
+        pairs = re.findall(r"(\w+)\s*=", dsn)
+        if not pairs:
+            return "not a connection URL (postgresql://user@host/db) or key=value string"
+        has_password = "password" in pairs
+    if has_password:
+        return "holds a password: set NODE_DATABASE_PASSWORD (or use ~/.pgpass) instead"
+    return None
 
 
-class Writer:
+class Writer(ABC):
     """The writer inside a transaction; only `Database.write()` makes one."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    dialect: Dialect
 
+    @abstractmethod
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one statement; returns lastrowid for INSERTs, else rowcount."""
-        lastrowid, rowcount = await _call(self._conn, _run, sql, params)
-        return lastrowid if sql.lstrip()[:6].upper() == "INSERT" else rowcount
+        """Run one statement; returns the number of rows it changed."""
 
     async def rowcount(self, sql: str, params: Params = ()) -> int:
-        return (await _call(self._conn, _run, sql, params))[1]
+        return await self.execute(sql, params)
 
-    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        await self._conn.executemany(sql, rows)
+    @abstractmethod
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None: ...
 
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        return await _call(self._conn, _one, sql, params)
+    @abstractmethod
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
 
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        return await _call(self._conn, _all, sql, params)
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
 
 
-class Database:
-    """SQLite in WAL mode: one serialised writer, pooled readers."""
+class Database(ABC):
+    """A node's database: pooled reads, and one write transaction at a time."""
 
-    def __init__(self, path: Path, readers: int = 2) -> None:
-        self.path = path
-        self._reader_count = readers
-        self._writer: aiosqlite.Connection | None = None
-        self._readers: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
-        self._all_readers: list[aiosqlite.Connection] = []
-        self._write_lock = asyncio.Lock()
+    dialect: Dialect
+    target: Target
 
-    async def _connect(self) -> aiosqlite.Connection:
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        await conn._execute(_configure, conn._conn)  # type: ignore[attr-defined]
-        return conn
+    @abstractmethod
+    async def open(self, *, migrate: bool = True) -> None: ...
 
-    async def open(self, *, migrate: bool = True) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = await self._connect()
-        if migrate:
-            await self.migrate()
-        for _ in range(self._reader_count):
-            conn = await self._connect()
-            self._all_readers.append(conn)
-            self._readers.put_nowait(conn)
+    @abstractmethod
+    async def close(self) -> None: ...
 
-    async def close(self) -> None:
-        for conn in self._all_readers:
-            await conn.close()
-        self._all_readers.clear()
-        if self._writer is not None:
-            await self._writer.close()
-            self._writer = None
-
+    @abstractmethod
     async def migrate(self) -> list[str]:
-        """Apply pending numbered migrations; returns the names applied."""
-        assert self._writer is not None
-        async with self.write() as w:
-            await w.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " name TEXT PRIMARY KEY, applied_at TEXT NOT NULL"
-                " DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"
-            )
-            done = {r["name"] for r in await w.fetchall("SELECT name FROM schema_migrations")}
-        applied = []
-        for name, sql in migrations.load():
-            if name in done:
-                continue
-            async with self._write_lock:
-                await self._writer.executescript(f"BEGIN IMMEDIATE;\n{sql}\n;"
-                    f"INSERT INTO schema_migrations(name) VALUES ('{name}');\nCOMMIT;")
-            logger.info("applied migration %s", name)
-            applied.append(name)
-        return applied
+        """Apply pending migrations; returns the names applied."""
 
-    @contextlib.asynccontextmanager
-    async def write(self) -> AsyncIterator[Writer]:
-        """A write transaction (BEGIN IMMEDIATE); commits on success."""
-        assert self._writer is not None, "database is not open"
-        async with self._write_lock:
-            await _call(self._writer, _run, "BEGIN IMMEDIATE", ())
-            try:
-                yield Writer(self._writer)
-            except BaseException:
-                await _call(self._writer, _run, "ROLLBACK", ())
-                raise
-            else:
-                await _call(self._writer, _run, "COMMIT", ())
+    @abstractmethod
+    def write(self) -> contextlib.AbstractAsyncContextManager[Writer]:
+        """A write transaction; commits on success, rolls back on an exception."""
 
-    @contextlib.asynccontextmanager
-    async def _reader(self) -> AsyncIterator[aiosqlite.Connection]:
-        conn = await self._readers.get()
-        try:
-            yield conn
-        finally:
-            self._readers.put_nowait(conn)
+    @abstractmethod
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
 
-    async def fetchone(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self._reader() as conn:
-            return await _call(conn, _one, sql, params)
-
-    async def fetchall(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self._reader() as conn:
-            return await _call(conn, _all, sql, params)
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
 
     async def fetchval(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """One statement in its own write transaction."""
+        """One statement in its own write transaction; the rows it changed."""
         async with self.write() as w:
             return await w.execute(sql, params)
 
+    async def applied_migrations(self) -> list[str]:
+        return [r[0] for r in await self.fetchall("SELECT name FROM schema_migrations ORDER BY name")]
+
+
+def make_database(target: Target | Path) -> Database:
+    """The backend for `target` (a Path is a SQLite file), not yet open."""
+    if isinstance(target, Path):
+        target = Target("sqlite", path=target)
+    if target.backend == "sqlite":
+        from storage.sqlite import SqliteDatabase  # each backend's driver is imported only when used
+        assert target.path is not None
+        return SqliteDatabase(target)
+    if target.backend == "postgresql":
+        from storage.postgres import PostgresDatabase
+        return PostgresDatabase(target)
+    raise StorageError(f"unknown storage backend {target.backend!r} (expected one of {', '.join(BACKENDS)})")
+
+
+INITIALISED = "node.initialised_at"  # the node_settings row `init` writes last
+
+
+async def node_exists(target: Target | Path) -> bool:
+    """Whether a node is there already: its SQLite file, or on PostgreSQL
+    the row `init` writes last (a database with only the schema, say after
+    an interrupted `init`, is not a node yet)."""
+    if isinstance(target, Path) or target.backend == "sqlite":
+        path = target if isinstance(target, Path) else target.path
+        assert path is not None
+        return path.exists()
+    db = make_database(target)
+    await db.open(migrate=False)
+    try:
+        if not await db.fetchval("SELECT count(*) FROM information_schema.tables"
+                                 " WHERE table_schema = current_schema() AND table_name = 'node_settings'"):
+            return False
+        return await db.fetchval("SELECT count(*) FROM node_settings WHERE key = ?", (INITIALISED,)) > 0
+    finally:
+        await db.close()
+
 
 @contextlib.asynccontextmanager
-async def open_database(path: Path, *, migrate: bool = True) -> AsyncIterator[Database]:
-    db = Database(path)
+async def open_database(target: Target | Path, *, migrate: bool = True) -> AsyncIterator[Database]:
+    db = make_database(target)
     await db.open(migrate=migrate)
     try:
         yield db

@@ -141,7 +141,7 @@ async def next_due_at(db: Database) -> str | None:
     """When the earliest queued row (or lease) comes due; None when idle."""
     return await db.fetchval(
         "SELECT min(t) FROM (SELECT min(next_attempt_at) AS t FROM deliveries WHERE state = 'queued'"
-        " UNION ALL SELECT min(claimed_until) FROM deliveries WHERE state = 'in_flight')")
+        " UNION ALL SELECT min(claimed_until) FROM deliveries WHERE state = 'in_flight') AS due")
 
 
 async def drop_pending_for_host(w: Writer, host: str, reason: str) -> int:

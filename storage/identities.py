@@ -93,7 +93,7 @@ async def replace_blobs(db: Database, account_id: int, name_blob: str | None, id
     async with db.write() as w:
         changed = await w.rowcount(
             "UPDATE identities SET name_blob = ?, id_number_blob = ? WHERE account_id = ?"
-            " AND name_blob IS ? AND id_number_blob IS ?",
+            " AND name_blob IS NOT DISTINCT FROM ? AND id_number_blob IS NOT DISTINCT FROM ?",
             (name_blob, id_number_blob, account_id, old_name, old_number),
         )
     return changed == 1

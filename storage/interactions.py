@@ -49,7 +49,7 @@ async def viewer_state(db: Database, viewer_id: int | None, status_ids: Sequence
 async def favourite(w: Writer, ids: IdGenerator, account_id: int, status: StatusRow) -> bool:
     """True if this made a new favourite (and notified the author)."""
     added = await w.rowcount(
-        "INSERT OR IGNORE INTO favourites (id, account_id, status_id, created_at) VALUES (?,?,?,?)",
+        "INSERT INTO favourites (id, account_id, status_id, created_at) VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
         (ids.next_id(), account_id, status.id, now_iso()))
     if added:
         await w.execute("UPDATE statuses SET favourites_count = favourites_count + 1 WHERE id = ?", (status.id,))
@@ -61,7 +61,7 @@ async def unfavourite(w: Writer, account_id: int, status_id: int) -> bool:
     removed = await w.rowcount("DELETE FROM favourites WHERE account_id = ? AND status_id = ?",
                                (account_id, status_id))
     if removed:
-        await w.execute("UPDATE statuses SET favourites_count = max(0, favourites_count - 1) WHERE id = ?",
+        await w.execute("UPDATE statuses SET favourites_count = GREATEST(0, favourites_count - 1) WHERE id = ?",
                         (status_id,))
         await w.execute("DELETE FROM notifications WHERE type = 'favourite' AND status_id = ?"
                         " AND from_account_id = ?", (status_id, account_id))
@@ -69,7 +69,7 @@ async def unfavourite(w: Writer, account_id: int, status_id: int) -> bool:
 
 
 async def bookmark(w: Writer, ids: IdGenerator, account_id: int, status_id: int) -> None:
-    await w.execute("INSERT OR IGNORE INTO bookmarks (id, account_id, status_id, created_at) VALUES (?,?,?,?)",
+    await w.execute("INSERT INTO bookmarks (id, account_id, status_id, created_at) VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
                     (ids.next_id(), account_id, status_id, now_iso()))
 
 
@@ -83,7 +83,7 @@ async def pin_count(w: Writer, account_id: int) -> int:
 
 
 async def pin(w: Writer, ids: IdGenerator, account_id: int, status_id: int) -> None:
-    await w.execute("INSERT OR IGNORE INTO status_pins (id, account_id, status_id, created_at) VALUES (?,?,?,?)",
+    await w.execute("INSERT INTO status_pins (id, account_id, status_id, created_at) VALUES (?,?,?,?) ON CONFLICT DO NOTHING",
                     (ids.next_id(), account_id, status_id, now_iso()))
 
 
@@ -92,8 +92,8 @@ async def unpin(w: Writer, account_id: int, status_id: int) -> None:
 
 
 async def mute_conversation(w: Writer, account_id: int, conversation_id: int) -> None:
-    await w.execute("INSERT OR IGNORE INTO conversation_mutes (account_id, conversation_id, created_at)"
-                    " VALUES (?,?,?)", (account_id, conversation_id, now_iso()))
+    await w.execute("INSERT INTO conversation_mutes (account_id, conversation_id, created_at)"
+                    " VALUES (?,?,?) ON CONFLICT DO NOTHING", (account_id, conversation_id, now_iso()))
 
 
 async def unmute_conversation(w: Writer, account_id: int, conversation_id: int) -> None:

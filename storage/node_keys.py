@@ -1,7 +1,7 @@
 """The node's own key pair (its instance actor), kept in `node_settings`.
 
 Created once: every process of the node reads the same pair, the first
-writer wins a race (INSERT OR IGNORE), and the others read what it wrote.
+writer wins a race (inside one write transaction), and the others read what it wrote.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ async def store_instance_keys(db: Database, private_pem: str, public_pem: str) -
         exists = await w.fetchone("SELECT 1 FROM node_settings WHERE key = ?", (PRIVATE,))
         if exists is None:
             await w.execute("INSERT INTO node_settings (key, value) VALUES (?, ?)", (PRIVATE, private_pem))
-            await w.execute("INSERT OR REPLACE INTO node_settings (key, value) VALUES (?, ?)", (PUBLIC, public_pem))
+            await w.execute("INSERT INTO node_settings (key, value) VALUES (?, ?)"
+                            " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (PUBLIC, public_pem))
     stored = await get_instance_keys(db)
     assert stored is not None
     return stored

@@ -72,9 +72,9 @@ class Edge:
 # ---- writes ---------------------------------------------------------------
 
 async def _count(w: Writer, follower_id: int, followed_id: int, delta: int) -> None:
-    await w.execute("UPDATE accounts SET following_count = max(0, following_count + ?) WHERE id = ?",
+    await w.execute("UPDATE accounts SET following_count = GREATEST(0, following_count + ?) WHERE id = ?",
                     (delta, follower_id))
-    await w.execute("UPDATE accounts SET followers_count = max(0, followers_count + ?) WHERE id = ?",
+    await w.execute("UPDATE accounts SET followers_count = GREATEST(0, followers_count + ?) WHERE id = ?",
                     (delta, followed_id))
 
 

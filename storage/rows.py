@@ -1,21 +1,20 @@
-"""Turning sqlite3.Row into frozen dataclasses, one helper for every table."""
+"""Turning result rows into frozen dataclasses, one helper for every table."""
 
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from storage.database import Database, Writer
+    from storage.database import Database, Row, Writer
 
 T = TypeVar("T")
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
-def to_row(cls: type[T], row: sqlite3.Row | None) -> T | None:
+def to_row(cls: type[T], row: Row | None) -> T | None:
     if row is None:
         return None
     names = _FIELDS.get(cls)
@@ -26,7 +25,7 @@ def to_row(cls: type[T], row: sqlite3.Row | None) -> T | None:
     return cls(**{n: row[n] for n in names if n in keys})
 
 
-def to_rows(cls: type[T], rows: list[sqlite3.Row]) -> list[T]:
+def to_rows(cls: type[T], rows: list[Row]) -> list[T]:
     return [to_row(cls, r) for r in rows]  # type: ignore[misc]
 
 

@@ -124,6 +124,15 @@ async def get_setting(db: Database, key: str) -> str | None:
     return await db.fetchval("SELECT value FROM node_settings WHERE key = ?", (key,))
 
 
+async def setting_once(db: Database, key: str, value: str) -> str:
+    """The setting's value, storing `value` first if it has none (the first writer wins a race)."""
+    await db.execute("INSERT INTO node_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                     (key, value))
+    stored = await get_setting(db, key)
+    assert stored is not None
+    return stored
+
+
 async def put_setting(db: Database, key: str, value: str) -> None:
     await db.execute("INSERT INTO node_settings (key, value) VALUES (?, ?)"
                      " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))

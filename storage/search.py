@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import jieba
@@ -52,52 +53,89 @@ def index_tokens(text: str) -> list[str]:
     return words
 
 
+@dataclass(frozen=True, slots=True)
+class _FullText:
+    """The full-text index in one dialect: SQLite's FTS5 table (rowid = the
+    status id, a MATCH expression) or PostgreSQL's tsvector of the same
+    words, stored as lexemes as they are (no parser, no stemming)."""
+
+    key: str  # the column holding the status id
+    insert: str
+    delete: str
+    match: str  # a WHERE condition on :match
+    words: Callable[[list[str]], object]  # the tokens as the insert's parameter
+    quote: Callable[[str], str]  # one word in a query
+    any_of: str
+    all_of: str
+
+
+def _fts5_quote(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _tsquery_quote(word: str) -> str:
+    return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+_FULL_TEXT = {
+    "sqlite": _FullText(
+        key="rowid", insert="INSERT INTO statuses_fts (rowid, tokens) VALUES (?, ?)",
+        delete="DELETE FROM statuses_fts WHERE rowid = ?", match="statuses_fts MATCH :match",
+        words=" ".join, quote=_fts5_quote, any_of=" OR ", all_of=" AND "),
+    "postgresql": _FullText(
+        key="status_id", insert="INSERT INTO statuses_fts (status_id, tokens)"
+        " VALUES (?, array_to_tsvector(?::text[])) ON CONFLICT (status_id) DO UPDATE SET tokens = excluded.tokens",
+        delete="DELETE FROM statuses_fts WHERE status_id = ?", match="statuses_fts.tokens @@ :match::tsquery",
+        words=lambda words: sorted(set(words)), quote=_tsquery_quote, any_of=" | ", all_of=" & "),
+}
+
+
 async def index_status(w: Writer, status_id: int, plain_text: str) -> None:
-    await w.execute("DELETE FROM statuses_fts WHERE rowid = ?", (status_id,))
+    fts = _FULL_TEXT[w.dialect.name]
+    await w.execute(fts.delete, (status_id,))
     words = index_tokens(plain_text)
     if words:
-        await w.execute("INSERT INTO statuses_fts (rowid, tokens) VALUES (?, ?)", (status_id, " ".join(words)))
+        await w.execute(fts.insert, (status_id, fts.words(words)))
 
 
 async def index_new_statuses(w: Writer, posts: list[tuple[int, str]]) -> None:
     """Index statuses that were just created (no old row to replace), in
     one statement for a whole batch of posts."""
-    rows = [(sid, " ".join(words)) for sid, text in posts if (words := index_tokens(text))]
+    fts = _FULL_TEXT[w.dialect.name]
+    rows = [(sid, fts.words(words)) for sid, text in posts if (words := index_tokens(text))]
     if rows:
-        await w.executemany("INSERT INTO statuses_fts (rowid, tokens) VALUES (?, ?)", rows)
+        await w.executemany(fts.insert, rows)
 
 
 async def unindex_status(w: Writer, status_id: int) -> None:
-    await w.execute("DELETE FROM statuses_fts WHERE rowid = ?", (status_id,))
+    await w.execute(_FULL_TEXT[w.dialect.name].delete, (status_id,))
 
 
-def fts_query(query: str) -> str | None:
-    """An FTS5 MATCH expression: every token of the query, each quoted."""
+def fts_query(query: str, dialect: str = "sqlite") -> str | None:
+    """A query in the index's own syntax: every word of the query, each quoted."""
     words = tokens(query)
     if not words:
         return None
-    return " AND ".join(_term(w) for w in dict.fromkeys(words))
+    fts = _FULL_TEXT[dialect]
+    return fts.all_of.join(_term(fts, w) for w in dict.fromkeys(words))
 
 
-def _quote(word: str) -> str:
-    return '"' + word.replace('"', '""') + '"'
-
-
-def _term(word: str) -> str:
+def _term(fts: _FullText, word: str) -> str:
     # A Chinese word matches as itself or as all of its bigrams.
     if _CJK_RUN.fullmatch(word) and len(word) > 2:
-        grams = " AND ".join(_quote(g) for g in _bigrams(word))
-        return f"({_quote(word)} OR ({grams}))"
-    return _quote(word)
+        grams = fts.all_of.join(fts.quote(g) for g in _bigrams(word))
+        return f"({fts.quote(word)}{fts.any_of}({grams}))"
+    return fts.quote(word)
 
 
 async def search_status_ids(db: Database, query: str, limit: int, offset: int = 0) -> list[int]:
-    match = fts_query(query)
+    fts = _FULL_TEXT[db.dialect.name]
+    match = fts_query(query, db.dialect.name)
     if match is None:
         return []
     rows = await db.fetchall(
-        "SELECT rowid FROM statuses_fts WHERE statuses_fts MATCH ? ORDER BY rowid DESC LIMIT ? OFFSET ?",
-        (match, limit, offset),
+        f"SELECT {fts.key} FROM statuses_fts WHERE {fts.match} ORDER BY {fts.key} DESC LIMIT :limit OFFSET :offset",
+        {"match": match, "limit": limit, "offset": offset},
     )
     return [r[0] for r in rows]
 
@@ -140,10 +178,11 @@ class StatusQuery:
 
 async def search_visible_status_ids(db: Database, q: StatusQuery) -> list[int]:
     """Ids of statuses matching `q.text` that the viewer may see, newest first."""
-    match = fts_query(q.text)
+    fts = _FULL_TEXT[db.dialect.name]
+    match = fts_query(q.text, db.dialect.name)
     if match is None:
         return []
-    where = ["statuses_fts MATCH :match", "s.deleted_at IS NULL", "s.reblog_of_id IS NULL", _VISIBLE]
+    where = [fts.match, "s.deleted_at IS NULL", "s.reblog_of_id IS NULL", _VISIBLE]
     args: dict[str, object] = {"match": match, "viewer": q.viewer_id, "now": now_iso(),
                                "limit": q.limit, "offset": q.offset}
     for column, op, value in (("s.account_id", "=", q.account_id), ("s.id", "<", q.max_id),
@@ -153,7 +192,7 @@ async def search_visible_status_ids(db: Database, q: StatusQuery) -> list[int]:
             where.append(f"{column} {op} :{name}")
             args[name] = value
     rows = await db.fetchall(
-        "SELECT s.id FROM statuses_fts JOIN statuses s ON s.id = statuses_fts.rowid"
+        f"SELECT s.id FROM statuses_fts JOIN statuses s ON s.id = statuses_fts.{fts.key}"
         " JOIN accounts a ON a.id = s.account_id"
         f" WHERE {' AND '.join(where)} ORDER BY s.id DESC LIMIT :limit OFFSET :offset", args)
     return [r[0] for r in rows]

@@ -24,7 +24,7 @@ from storage.clock import now_iso
 from storage.database import Database, Writer
 from storage.ids import IdGenerator
 from storage.polls import NewPoll
-from storage.status_writes import NewStatus, link_tags, notify_about, read_status
+from storage.status_writes import INSERT_MENTION, NewStatus, link_tags, notify_about, numbered_within, read_status
 from storage.statuses import StatusRow, idempotency_cutoff
 
 
@@ -69,17 +69,18 @@ async def _insert(w: Writer, ids: IdGenerator, batch: Sequence[Creation]) -> lis
         [(r.id, r.account_id, r.uri, r.url, r.text, r.content, r.spoiler_text, r.sensitive, r.visibility,
           r.language, r.in_reply_to_id, r.in_reply_to_account_id, r.reblog_of_id, r.conversation_id,
           r.application_id, r.state, r.created_at) for r in rows])
-    mentions = [(c.new.id, a) for c in batch for a in dict.fromkeys(c.mention_ids)]
+    mentions = numbered_within([(c.new.id, a) for c in batch for a in dict.fromkeys(c.mention_ids)])
     if mentions:
-        await w.executemany("INSERT OR IGNORE INTO mentions (status_id, account_id) VALUES (?, ?)", mentions)
+        await w.executemany(INSERT_MENTION, [(sid, a, position) for sid, position, a in mentions])
     await _tags(w, ids, batch)
     await polls.insert_polls(w, [c.poll for c in batch if c.poll is not None])
     for creation in batch:  # MediaTaken fails the group; the batcher then writes each alone
         await media.attach_new(w, creation.new.id, creation.media_ids)
     keyed = [(c.new.account_id, c.idempotency_key, c.new.id, now_iso()) for c in batch if c.idempotency_key]
     if keyed:
-        await w.executemany("INSERT OR REPLACE INTO idempotency_keys (account_id, key, status_id, created_at)"
-                            " VALUES (?,?,?,?)", keyed)
+        await w.executemany("INSERT INTO idempotency_keys (account_id, key, status_id, created_at)"
+                            " VALUES (?,?,?,?) ON CONFLICT (account_id, key) DO UPDATE SET"
+                            " status_id = excluded.status_id, created_at = excluded.created_at", keyed)
     return rows
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 from dataclasses import dataclass, field
 
 from storage import media, notifications, polls, search
@@ -83,11 +84,24 @@ async def read_status(w: Writer, status_id: int) -> StatusRow | None:
     return status_row(await w.fetchone(f"SELECT {STATUS_COLUMNS} FROM statuses WHERE id = ?", (status_id,)))
 
 
+INSERT_MENTION = "INSERT INTO mentions (status_id, account_id, position) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+
+
+def numbered_within(pairs: Sequence[tuple[int, Any]]) -> list[tuple[int, int, Any]]:
+    """(status id, position among that status's items, item), in the order given."""
+    seen: dict[int, int] = {}
+    out = []
+    for status_id, item in pairs:
+        position = seen.get(status_id, 0)
+        seen[status_id] = position + 1
+        out.append((status_id, position, item))
+    return out
+
+
 async def record_mentions(w: Writer, status_id: int, account_ids: Sequence[int]) -> None:
     if not account_ids:
         return
-    await w.executemany("INSERT OR IGNORE INTO mentions (status_id, account_id) VALUES (?, ?)",
-                        [(status_id, a) for a in dict.fromkeys(account_ids)])
+    await w.executemany(INSERT_MENTION, [(status_id, a, i) for i, a in enumerate(dict.fromkeys(account_ids))])
 
 
 async def record_tags(w: Writer, ids: IdGenerator, status_id: int, names: Sequence[str]) -> None:
@@ -106,8 +120,8 @@ async def link_tags(w: Writer, ids: IdGenerator, links: Sequence[tuple[int, str]
         " WHERE NOT EXISTS (SELECT 1 FROM tags WHERE lower(name) = lower(?))",
         [(ids.next_id(), n, now, n) for n in names])
     await w.executemany(
-        "INSERT OR IGNORE INTO status_tags (status_id, tag_id) SELECT ?, id FROM tags WHERE lower(name) = lower(?)",
-        list(links))
+        "INSERT INTO status_tags (status_id, position, tag_id) SELECT ?, ?, id FROM tags WHERE lower(name) = lower(?)"
+        " ON CONFLICT DO NOTHING", numbered_within(links))
 
 
 async def replace_entities(w: Writer, ids: IdGenerator, status_id: int,
@@ -157,14 +171,14 @@ async def unpublish_effects(w: Writer, status: StatusRow) -> None:
 
 
 async def _count(w: Writer, status: StatusRow, delta: int) -> None:
-    await w.execute("UPDATE accounts SET statuses_count = max(0, statuses_count + ?),"
+    await w.execute("UPDATE accounts SET statuses_count = GREATEST(0, statuses_count + ?),"
                     " last_status_at = coalesce(?, last_status_at) WHERE id = ?",
                     (delta, now_iso() if delta > 0 else None, status.account_id))
     if status.in_reply_to_id is not None:
-        await w.execute("UPDATE statuses SET replies_count = max(0, replies_count + ?) WHERE id = ?",
+        await w.execute("UPDATE statuses SET replies_count = GREATEST(0, replies_count + ?) WHERE id = ?",
                         (delta, status.in_reply_to_id))
     if status.reblog_of_id is not None:
-        await w.execute("UPDATE statuses SET reblogs_count = max(0, reblogs_count + ?) WHERE id = ?",
+        await w.execute("UPDATE statuses SET reblogs_count = GREATEST(0, reblogs_count + ?) WHERE id = ?",
                         (delta, status.reblog_of_id))
 
 
@@ -196,7 +210,7 @@ async def delete_status(w: Writer, status: StatusRow) -> None:
     boosts = await w.fetchall(
         "SELECT account_id FROM statuses WHERE reblog_of_id = ? AND state = 'published'", (status.id,))
     for (account_id,) in boosts:
-        await w.execute("UPDATE accounts SET statuses_count = max(0, statuses_count - 1) WHERE id = ?",
+        await w.execute("UPDATE accounts SET statuses_count = GREATEST(0, statuses_count - 1) WHERE id = ?",
                         (account_id,))
     if status.published:
         await unpublish_effects(w, status)

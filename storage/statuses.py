@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 
 import datetime as dt
-import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 
 from storage.clock import iso, now
-from storage.database import Database
+from storage.database import Database, Row
 from storage.rows import placeholders, to_rows
 
 
@@ -56,7 +55,7 @@ class StatusRow:
 STATUS_COLUMNS = ", ".join(f.name for f in fields(StatusRow))
 
 
-def status_row(row: sqlite3.Row | None) -> StatusRow | None:
+def status_row(row: Row | None) -> StatusRow | None:
     return None if row is None else StatusRow(*row)
 
 
@@ -206,7 +205,7 @@ async def mentions_of(db: Database, status_ids: Sequence[int]) -> dict[int, list
     rows = await db.fetchall(
         "SELECT m.status_id, a.id AS account_id, a.username, a.domain, a.url, a.uri"
         " FROM mentions m JOIN accounts a ON a.id = m.account_id"
-        f" WHERE m.status_id IN ({placeholders(status_ids)}) ORDER BY m.rowid", list(status_ids))
+        f" WHERE m.status_id IN ({placeholders(status_ids)}) ORDER BY m.status_id, m.position", list(status_ids))
     out: dict[int, list[MentionRow]] = {}
     for mention in (MentionRow(*r) for r in rows):
         out.setdefault(mention.status_id, []).append(mention)
@@ -218,7 +217,7 @@ async def tags_of(db: Database, status_ids: Sequence[int]) -> dict[int, list[str
         return {}
     rows = await db.fetchall(
         "SELECT st.status_id, t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id"
-        f" WHERE st.status_id IN ({placeholders(status_ids)}) ORDER BY st.rowid", list(status_ids))
+        f" WHERE st.status_id IN ({placeholders(status_ids)}) ORDER BY st.status_id, st.position", list(status_ids))
     out: dict[int, list[str]] = {}
     for status_id, name in rows:
         out.setdefault(status_id, []).append(name)

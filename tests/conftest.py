@@ -1,9 +1,16 @@
-"""Shared fixtures: real config files, real SQLite files, real HTTP servers.
+"""Shared fixtures: real config files, real databases, real HTTP servers.
 
 `node` is an async fixture (pytest-aiohttp) serving a fresh node on a
 loopback port; `live_node` runs one in a background thread for sync
 clients such as Mastodon.py, which would otherwise block the event loop
 that serves them.
+
+Storage backends: the tests under `BOTH_BACKENDS` run twice, on a SQLite
+file and on a real PostgreSQL (a throwaway cluster, `tests/pgcluster.py`,
+started once per session when first needed; each node gets a database of
+its own). `--backend sqlite|postgresql` runs one. Every node a test makes
+through `write_config` (and so `start_node`, `node`, `live_node`, the
+federation helpers) is on the test's backend.
 """
 
 from __future__ import annotations
@@ -31,6 +38,12 @@ from policy.identity import issue_attestation
 from policy.identity.enrolment import enrol
 from storage import clock, oauth
 from storage.accounts import AccountRow
+from tests import backends
+from tests.pgcluster import PgCluster
+
+# Storage, client API, federation, moderation and command-line suites run on both backends.
+BOTH_BACKENDS = ("tests/node/", "tests/federation/", "tests/storage/", "tests/test_cli",
+                 "tests/policy/test_audit.py", "tests/policy/test_permits_gate.py")
 
 CONFIG_TEMPLATE = """
 [node]
@@ -70,6 +83,7 @@ def write_config(root: Path, port: int | None = None, *, permit: str = "äº¬ICPå¤
                  identity: str = "", screening: str = "", storage: str = "") -> Path:
     port = port or unused_port()
     root.mkdir(parents=True, exist_ok=True)
+    storage = storage or backends.storage_lines()
     path = root / "config.toml"
     path.write_text(CONFIG_TEMPLATE.format(
         host=f"127.0.0.1:{port}", hostname=f"node{port}", port=port, permit=permit,
@@ -190,3 +204,35 @@ def live_node(tmp_path: Path) -> Iterator[NodeThread]:
     thread = NodeThread(tmp_path / "live")
     with thread:
         yield thread
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--backend", choices=("both", *backends.NAMES), default="both",
+                     help="storage backend(s) for the suites that run on both")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    path = metafunc.definition.nodeid
+    if "backend" in metafunc.fixturenames and path.startswith(BOTH_BACKENDS):
+        chosen = metafunc.config.getoption("--backend")
+        metafunc.parametrize("backend", backends.NAMES if chosen == "both" else (chosen,))
+
+
+@pytest.fixture
+def backend() -> str:
+    """The storage backend of this test (parametrised for the suites in BOTH_BACKENDS)."""
+    return "sqlite"
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    cluster = PgCluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(autouse=True)
+def _storage_backend(backend: str, request: pytest.FixtureRequest) -> Iterator[None]:
+    backends.use(request.getfixturevalue("pg_cluster") if backend == "postgresql" else None)
+    yield
+    backends.use(None)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import pytest
 
+from tests import backends
 from tests.conftest import Node, start_node
 from tests.test_cli import run
 
@@ -42,14 +42,8 @@ async def acted(tmp_path: Path) -> AsyncIterator[tuple[Node, str]]:
     yield node, report["id"]
 
 
-def _tamper(db: Path, *sql: str) -> None:
-    conn = sqlite3.connect(db)
-    conn.execute("DROP TRIGGER audit_log_no_update")
-    conn.execute("DROP TRIGGER audit_log_no_delete")
-    for statement in sql:
-        conn.execute(statement)
-    conn.commit()
-    conn.close()
+def _tamper(node: Node, *sql: str) -> None:
+    backends.raw_sql(node.config.storage.target(), *sql, drop_audit_triggers=True)
 
 
 def test_verify_intact_chain_exits_0_with_count(acted: tuple[Node, str]) -> None:
@@ -69,7 +63,7 @@ def test_verify_names_the_tampered_spot(acted: tuple[Node, str], sql: tuple[str,
                                         position: int) -> None:
     # Given the log was edited in the SQLite file directly
     node, _ = acted
-    _tamper(node.config.storage.path, *sql)
+    _tamper(node, *sql)
     # When verified
     result = run("audit", "verify", "--config", str(node.config.path))
     # Then exit 1, naming the record and its position
@@ -80,7 +74,7 @@ def test_verify_names_the_tampered_spot(acted: tuple[Node, str], sql: tuple[str,
 def test_verify_with_recorded_head_detects_cut_tail(acted: tuple[Node, str]) -> None:
     node, _ = acted
     head = run("audit", "verify", "--config", str(node.config.path)).stdout.split("head ")[1].strip()
-    _tamper(node.config.storage.path, "DELETE FROM audit_log WHERE id = 4")
+    _tamper(node, "DELETE FROM audit_log WHERE id = 4")
     assert run("audit", "verify", "--config", str(node.config.path)).returncode == 0
     result = run("audit", "verify", "--head", head, "--config", str(node.config.path))
     assert result.returncode == 1 and "cut from the end" in result.stderr

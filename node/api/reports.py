@@ -89,10 +89,7 @@ async def _secret(request: web.Request) -> bytes:
     db = request.app[DB]
     value = await settings.get_setting(db, _SECRET_KEY)
     if value is None:
-        await db.execute("INSERT OR IGNORE INTO node_settings (key, value) VALUES (?, ?)",
-                         (_SECRET_KEY, secrets.token_hex(32)))
-        value = await settings.get_setting(db, _SECRET_KEY)
-    assert value is not None
+        value = await settings.setting_once(db, _SECRET_KEY, secrets.token_hex(32))
     return value.encode()
 
 

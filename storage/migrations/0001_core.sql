@@ -301,10 +301,8 @@ CREATE TABLE filter_keywords (
     whole_word  INTEGER NOT NULL DEFAULT 1
 );
 
--- Full-text search: jieba tokens joined by spaces, so unspaced Chinese is
--- found by word (the unicode61 tokenizer alone would see one long token).
--- rowid is the status id; rows are deleted with the status.
-CREATE VIRTUAL TABLE statuses_fts USING fts5 (tokens, tokenize='unicode61 remove_diacritics 2');
+-- Full-text search: the table differs per dialect (0001_core.sqlite.sql,
+-- 0001_core.postgres.sql).
 
 -- Node-wide key/value settings that several processes must agree on.
 CREATE TABLE node_settings (

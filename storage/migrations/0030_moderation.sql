@@ -18,10 +18,7 @@ CREATE TABLE audit_log (
     hash          TEXT NOT NULL UNIQUE
 );
 CREATE INDEX audit_log_target ON audit_log (target_type, target_id, id);
-CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+-- The append-only triggers differ per dialect (0030_moderation.<dialect>.sql).
 
 -- Reports (article 13): from a local account (API), anyone (the public
 -- form: account_id NULL) or a peer (an inbound Flag: source 'federation').

@@ -30,7 +30,8 @@ from policy import permits
 from policy.permit_gate import PermitGate
 from storage import accounts
 from storage.accounts import NewLocalAccount
-from storage.database import Database
+from storage.database import Database, make_database
+from tests import backends
 from storage.ids import IdGenerator
 
 PERMIT_NUMBER = "京ICP备12345678号-1"
@@ -136,7 +137,7 @@ async def local_account(db: Database, ids: IdGenerator, urls: Urls, username: st
 
 async def open_sender(path: Path, *, settings: DeliverySettings = FAST, keys: tuple[str, str] | None = None,
                       now: Callable[[], dt.datetime] | None = None) -> Sender:
-    db = Database(path)
+    db = make_database(backends.target_for(path))
     await db.open()
     ids = IdGenerator()
     urls = Urls.of("http://sender.test")

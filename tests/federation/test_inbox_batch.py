@@ -8,6 +8,7 @@ from pathlib import Path
 from federation.httpsig import rsa_public_key
 from federation.keys import generate_keypair
 from storage.database import open_database
+from tests import backends
 from storage.inbox import NewInboxActivity, count_by_state, store_activities, store_activity
 
 
@@ -16,7 +17,7 @@ def _row(row_id: int, activity_id: str) -> NewInboxActivity:
 
 
 async def test_concurrent_stores_dedupe_by_activity_id(tmp_path: Path) -> None:
-    async with open_database(tmp_path / "db.sqlite3") as db:
+    async with open_database(backends.target_for(tmp_path / "db.sqlite3")) as db:
         assert await store_activity(db, _row(1, "http://peer.test/a/1"))
         results = await asyncio.gather(*(store_activity(db, _row(10 + n, f"http://peer.test/a/{n % 4}"))
                                          for n in range(12)))
@@ -26,7 +27,7 @@ async def test_concurrent_stores_dedupe_by_activity_id(tmp_path: Path) -> None:
 
 
 async def test_a_group_reports_each_row(tmp_path: Path) -> None:
-    async with open_database(tmp_path / "db.sqlite3") as db:
+    async with open_database(backends.target_for(tmp_path / "db.sqlite3")) as db:
         batch = [_row(1, "http://peer.test/a/1"), _row(2, "http://peer.test/a/1"), _row(3, "http://peer.test/a/2")]
         assert await store_activities(db, batch) == [True, False, True]
 

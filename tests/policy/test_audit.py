@@ -3,32 +3,26 @@
 from __future__ import annotations
 
 import itertools
-import sqlite3
 from pathlib import Path
 
 from policy import audit
 from storage import audit as store
 from storage.database import open_database
+from tests import backends
 
 
 async def _log(path: Path, n: int) -> None:
-    async with open_database(path) as db:
+    async with open_database(backends.target_for(path)) as db:
         for i in range(n):
             await audit.append_now(db, audit.Entry("mod", "report.resolve", "report", str(i), {"n": i}))
 
 
 def _tamper(path: Path, *sql: str) -> None:
-    conn = sqlite3.connect(path)
-    conn.execute("DROP TRIGGER IF EXISTS audit_log_no_update")
-    conn.execute("DROP TRIGGER IF EXISTS audit_log_no_delete")
-    for statement in sql:
-        conn.execute(statement)
-    conn.commit()
-    conn.close()
+    backends.raw_sql(backends.target_for(path), *sql, drop_audit_triggers=True)
 
 
 async def _verify(path: Path) -> audit.Verification:
-    async with open_database(path) as db:
+    async with open_database(backends.target_for(path)) as db:
         return await audit.verify_database(db)
 
 
@@ -40,7 +34,7 @@ async def test_intact_chain_verifies_with_count(tmp_path: Path) -> None:
     result = await _verify(path)
     # Then it is intact, five long, each linked to the one before
     assert result.ok and result.count == 5
-    async with open_database(path) as db:
+    async with open_database(backends.target_for(path)) as db:
         rows = [r async for r in store.walk(db)]
     assert rows[0].prev_hash == audit.GENESIS
     assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(rows))
@@ -50,15 +44,13 @@ async def test_node_cannot_rewrite_history(tmp_path: Path) -> None:
     # Given a record; When the database is asked to change or delete it; Then it refuses
     path = tmp_path / "db.sqlite3"
     await _log(path, 1)
-    conn = sqlite3.connect(path)
     for sql in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log"):
         try:
-            conn.execute(sql)
-        except sqlite3.DatabaseError as exc:
+            backends.raw_sql(backends.target_for(path), sql)
+        except backends.RawSqlError as exc:
             assert "append-only" in str(exc)
         else:
             raise AssertionError(f"{sql} was allowed")
-    conn.close()
 
 
 async def test_edited_record_is_named(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from policy import permits
 from policy.permit_gate import DeclarationLookupError, PermitGate
 from storage.database import Database, open_database
 from storage.ids import IdGenerator
+from tests import backends
 
 NUMBER = "京ICP备12345678号-1"
 HOST = "peer.example.cn"
@@ -53,7 +54,7 @@ class RemoteNode:
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with open_database(tmp_path / "node.sqlite3") as database:
+    async with open_database(backends.target_for(tmp_path / "node.sqlite3")) as database:
         yield database
 
 
