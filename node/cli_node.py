@@ -12,6 +12,7 @@ from node.cli import CommandError, add_config, run_async
 from node.config import Config
 from node.identity_runtime import IdentitySetupError
 from policy.screening import PolicyError
+from storage.database import StorageError, node_exists
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_init(config: Config, args: argparse.Namespace) -> int:
     try:
         created = run_async(bootstrap.init_node(config))
-    except bootstrap.AlreadyInitialisedError as exc:
+    except (bootstrap.AlreadyInitialisedError, StorageError) as exc:
         raise CommandError(str(exc)) from None
     for line in created:
         print(line)
@@ -37,8 +38,13 @@ def cmd_init(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(config: Config, args: argparse.Namespace) -> int:
-    if not config.storage.path.exists():
-        raise CommandError(f"no node at {config.storage.path}; run `python -m node init` first")
+    target = config.storage.target()
+    try:
+        exists = run_async(node_exists(target))
+    except StorageError as exc:
+        raise CommandError(str(exc)) from None
+    if not exists:
+        raise CommandError(f"no node at {target.describe()}; run `python -m node init` first")
     try:
         web.run_app(create_app(config), host=config.http.host, port=config.http.port,
                     access_log_format='%a "%r" %s %b %Tfs', print=_ready)

@@ -206,7 +206,7 @@ class Reach:
 
 async def status_reach(db: Database, status_id: int) -> Reach:
     rows = await db.fetchall(
-        "SELECT s.account_id, a.domain IS NULL FROM statuses s JOIN accounts a ON a.id = s.account_id"
+        "SELECT s.account_id, CASE WHEN a.domain IS NULL THEN 1 ELSE 0 END FROM statuses s JOIN accounts a ON a.id = s.account_id"
         " WHERE s.reblog_of_id = :id"
         " UNION SELECT f.account_id, 0 FROM favourites f WHERE f.status_id = :id"
         " UNION SELECT r.account_id, 0 FROM statuses r WHERE r.in_reply_to_id = :id", {"id": status_id})

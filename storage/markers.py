@@ -45,7 +45,7 @@ async def save_markers(db: Database, account_id: int, positions: Mapping[str, in
             await w.execute(
                 "INSERT INTO markers (account_id, timeline, last_read_id, version, updated_at)"
                 " VALUES (?, ?, ?, 0, ?) ON CONFLICT (account_id, timeline) DO UPDATE SET"
-                " version = version + 1, last_read_id = excluded.last_read_id, updated_at = excluded.updated_at"
+                " version = markers.version + 1, last_read_id = excluded.last_read_id, updated_at = excluded.updated_at"
                 " WHERE markers.last_read_id <> excluded.last_read_id",
                 (account_id, timeline, position, now))
     return await get_markers(db, account_id, list(positions))

@@ -79,7 +79,7 @@ def _selection(account_id: int, sel: Selection) -> _Where:
     where.add(_SHOWN)
     if sel.types is not None:
         kinds = sorted(sel.types)
-        where.add(f"n.type IN ({placeholders(kinds)})" if kinds else "0", *kinds)
+        where.add(f"n.type IN ({placeholders(kinds)})" if kinds else "1 = 0", *kinds)
     if sel.from_account_id is not None:
         where.add("n.from_account_id = ?", sel.from_account_id)
     return where
@@ -118,7 +118,7 @@ async def count_after(db: Database, account_id: int, sel: Selection, after_id: i
     if after_id is not None:
         where.add("n.id > ?", after_id)
     return int(await db.fetchval(
-        f"SELECT count(*) FROM (SELECT n.id{_FROM} WHERE {where.text()} ORDER BY n.id LIMIT ?)",
+        f"SELECT count(*) FROM (SELECT n.id{_FROM} WHERE {where.text()} ORDER BY n.id LIMIT ?) AS unread",
         [*where.args, limit]) or 0)
 
 
@@ -172,7 +172,7 @@ async def load_groups(db: Database, account_id: int, keys: list[str],
         f"{_FROM} WHERE {where.text()} GROUP BY n.group_key", where.args)
     samples = await db.fetchall(
         f"SELECT group_key, from_account_id FROM (SELECT n.group_key, n.from_account_id, row_number()"
-        f" OVER (PARTITION BY n.group_key ORDER BY n.id DESC) AS rank{_FROM} WHERE {where.text()})"
+        f" OVER (PARTITION BY n.group_key ORDER BY n.id DESC) AS rank{_FROM} WHERE {where.text()}) AS ranked"
         f" WHERE rank <= ? ORDER BY group_key, rank", [*where.args, SAMPLE_ACCOUNTS])
     by_key: dict[str, list[int]] = {}
     for s in samples:

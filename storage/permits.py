@@ -58,7 +58,7 @@ _UPSERT = (
     " ON CONFLICT (host) DO UPDATE SET number = excluded.number, kind = excluded.kind,"
     " holder = excluded.holder, valid_until = excluded.valid_until, source = excluded.source,"
     " note = excluded.note, updated_at = excluded.updated_at,"
-    " status = CASE WHEN ? THEN permits.status ELSE excluded.status END"
+    " status = CASE WHEN ? = 1 THEN permits.status ELSE excluded.status END"
 )
 
 

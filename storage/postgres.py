@@ -58,7 +58,7 @@ class PgRow:
         return self._values[key]
 
     def keys(self) -> list[str]:
-        return list(self._index)
+        return list(self._index)  # a repeated column name once, as the first of them answers
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self._values)
@@ -73,12 +73,14 @@ class PgRow:
         return hash(self._values)
 
     def __repr__(self) -> str:
-        return f"PgRow({dict(zip(self._index, self._values))!r})"
+        return f"PgRow({ {k: self._values[i] for k, i in self._index.items()}!r})"
 
 
 def _row_factory(cursor: Any) -> Any:
     description = cursor.description or []
-    index = {d.name: i for i, d in enumerate(description)}
+    index: dict[str, int] = {}
+    for i, d in enumerate(description):
+        index.setdefault(d.name, i)  # sqlite3.Row: a repeated name answers with the first column
 
     def make(values: Any) -> PgRow:
         return PgRow(index, tuple(values))

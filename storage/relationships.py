@@ -120,7 +120,7 @@ async def _change_options(w: Writer, table: str, account_id: int, target_id: int
     keep_langs = opts.languages is UNCHANGED
     changed = await w.rowcount(
         f"UPDATE {table} SET show_reblogs = coalesce(?, show_reblogs), notify = coalesce(?, notify),"
-        " languages = CASE WHEN ? THEN languages ELSE ? END WHERE account_id = ? AND target_id = ?",
+        " languages = CASE WHEN ? = 1 THEN languages ELSE ? END WHERE account_id = ? AND target_id = ?",
         (None if opts.reblogs is None else int(opts.reblogs),
          None if opts.notify is None else int(opts.notify),
          int(keep_langs), opts.languages_json, account_id, target_id))

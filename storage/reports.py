@@ -106,7 +106,7 @@ class ReportQuery:
 
 
 async def list_reports(db: Database, query: ReportQuery) -> list[ReportRow]:
-    clauses, params = ["1"], []
+    clauses, params = ["1 = 1"], []
     if query.resolved is not None:
         clauses.append("action_taken_at IS NOT NULL" if query.resolved else "action_taken_at IS NULL")
     for column, value in (("account_id", query.account_id), ("target_account_id", query.target_account_id)):

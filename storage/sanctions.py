@@ -133,16 +133,16 @@ class BurstRow:
 
 _BURST_SQL = """
 WITH recent AS (
-  SELECT f.target_id, a.created_at > :new AS n,
-         (a.domain IS NULL AND i.account_id IS NULL) AS u,
-         (i.subject_hash IS NOT NULL AND EXISTS (SELECT 1 FROM identities j JOIN follows g
+  SELECT f.target_id, CASE WHEN a.created_at > :new THEN 1 ELSE 0 END AS n,
+         CASE WHEN a.domain IS NULL AND i.account_id IS NULL THEN 1 ELSE 0 END AS u,
+         CASE WHEN i.subject_hash IS NOT NULL AND EXISTS (SELECT 1 FROM identities j JOIN follows g
             ON g.account_id = j.account_id WHERE j.subject_hash = i.subject_hash
-            AND j.account_id != a.id AND g.target_id = f.target_id)) AS s
+            AND j.account_id != a.id AND g.target_id = f.target_id) THEN 1 ELSE 0 END AS s
   FROM follows f JOIN accounts a ON a.id = f.account_id
   LEFT JOIN identities i ON i.account_id = a.id
   WHERE f.created_at > :since)
-SELECT target_id, count(*), sum(n OR u OR s) AS suspicious, sum(n), sum(u), sum(s)
-FROM recent GROUP BY target_id HAVING suspicious >= :min
+SELECT target_id, count(*), sum(GREATEST(n, u, s)) AS suspicious, sum(n), sum(u), sum(s)
+FROM recent GROUP BY target_id HAVING sum(GREATEST(n, u, s)) >= :min
 ORDER BY suspicious DESC, target_id LIMIT :limit
 """
 
@@ -183,7 +183,7 @@ def _account_clauses(q: AccountQuery) -> tuple[list[str], list[object]]:
     if q.max_id is not None:
         clauses.append("a.id < ?")
         params.append(q.max_id)
-    return clauses or ["1"], params
+    return clauses or ["1 = 1"], params
 
 
 async def admin_account_ids(db: Database, q: AccountQuery) -> list[int]:

@@ -57,7 +57,7 @@ async def record_hits(db: Database, version: str, hits: Iterable[tuple[str, str,
         await w.executemany(
             "INSERT INTO screening_hits (rule_id, policy_version, category, mode, hits, last_hit_at)"
             " VALUES (?,?,?,?,?,?) ON CONFLICT (rule_id, policy_version)"
-            " DO UPDATE SET hits = hits + excluded.hits, last_hit_at = excluded.last_hit_at",
+            " DO UPDATE SET hits = screening_hits.hits + excluded.hits, last_hit_at = excluded.last_hit_at",
             [(r, version, c, m, n, now) for (r, c, m), n in counts.items()],
         )
 
@@ -83,10 +83,9 @@ async def enqueue(w: Writer, item_id: int, *, kind: str, action: str, status_id:
 
 async def list_queue(db: Database, *, state: str = "open", limit: int = 40,
                      max_id: int | None = None) -> list[QueueItem]:
+    before = "" if max_id is None else f" AND id < {int(max_id)}"
     rows = await db.fetchall(
-        "SELECT * FROM moderation_queue WHERE state = ? AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?",
-        (state, max_id, max_id, limit),
-    )
+        f"SELECT * FROM moderation_queue WHERE state = ?{before} ORDER BY id DESC LIMIT ?", (state, limit))
     return to_rows(QueueItem, rows)
 
 

@@ -32,6 +32,11 @@ def _least(*values: Any) -> Any:
     return None if any(v is None for v in values) else min(values)
 
 
+def _lpad(text: Any, width: int, fill: str) -> str | None:
+    """PostgreSQL's lpad for a one-character fill: pads on the left, truncates on the right."""
+    return None if text is None else str(text).rjust(width, fill[:1] or " ")[:width]
+
+
 def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA foreign_keys=ON")
@@ -39,13 +44,19 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA busy_timeout=5000")
     conn.execute("PRAGMA temp_store=MEMORY")
     conn.execute("PRAGMA cache_size=-32000")
-    # PostgreSQL's names for the two-argument max/min, so shared SQL can say them.
+    # PostgreSQL's GREATEST, LEAST and lpad, so shared SQL can say them.
     conn.create_function("greatest", -1, _greatest, deterministic=True)
     conn.create_function("least", -1, _least, deterministic=True)
+    conn.create_function("lpad", 3, _lpad, deterministic=True)
 
 
 def _run(conn: sqlite3.Connection, sql: str, params: Params) -> int:
     return conn.execute(sql, params).rowcount
+
+
+def _rollback_if_open(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def _one(conn: sqlite3.Connection, sql: str, params: Params) -> sqlite3.Row | None:
@@ -147,11 +158,13 @@ class SqliteDatabase(Database):
         """A write transaction (BEGIN IMMEDIATE); commits on success."""
         assert self._writer is not None, "database is not open"
         async with self._write_lock:
-            await _call(self._writer, _run, "BEGIN IMMEDIATE", ())
             try:
+                await _call(self._writer, _run, "BEGIN IMMEDIATE", ())
                 yield SqliteWriter(self._writer)
             except BaseException:
-                await _call(self._writer, _run, "ROLLBACK", ())
+                # Also when the task was cancelled while BEGIN was on its way:
+                # the connection's thread ran it, so the transaction is open.
+                await asyncio.shield(_call(self._writer, _rollback_if_open))
                 raise
             else:
                 await _call(self._writer, _run, "COMMIT", ())

@@ -264,8 +264,8 @@ async def descendant_ids(db: Database, status: StatusRow, limit: int, max_depth:
     """Replies below, depth first, siblings oldest first (Mastodon's order)."""
     rows = await db.fetchall(
         "WITH RECURSIVE down(id, path, depth) AS ("
-        " SELECT id, printf('%020d', id), 1 FROM statuses WHERE in_reply_to_id = ? AND reblog_of_id IS NULL"
-        " UNION ALL SELECT s.id, down.path || '/' || printf('%020d', s.id), down.depth + 1"
+        " SELECT id, lpad(CAST(id AS TEXT), 20, '0'), 1 FROM statuses WHERE in_reply_to_id = ? AND reblog_of_id IS NULL"
+        " UNION ALL SELECT s.id, down.path || '/' || lpad(CAST(s.id AS TEXT), 20, '0'), down.depth + 1"
         " FROM statuses s JOIN down ON s.in_reply_to_id = down.id"
         " WHERE s.reblog_of_id IS NULL AND down.depth < ?)"
         " SELECT id FROM down ORDER BY path LIMIT ?", (status.id, max_depth or 1_000_000, limit))

@@ -80,7 +80,7 @@ def page_sql(page: Page, column: str) -> tuple[str, str, dict[str, Any]]:
         clauses.append(f"{column} > :lower_id")
         params["lower_id"] = lower
     direction = "ASC" if page.ascending else "DESC"
-    return " AND ".join(clauses) or "1", f"ORDER BY {column} {direction} LIMIT :limit", params
+    return " AND ".join(clauses) or "1 = 1", f"ORDER BY {column} {direction} LIMIT :limit", params
 
 
 def newest_first(page: Page, items: Sequence[T]) -> list[T]:

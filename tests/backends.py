@@ -82,3 +82,24 @@ def raw_sql(target: Target | Path, *statements: str, drop_audit_triggers: bool =
                 raise RawSqlError(str(exc)) from None
             rows = cur.fetchall() if cur.description else []
     return rows
+
+
+def stored_bytes(target: Target | Path) -> bytes:
+    """Everything a node's database holds, as bytes to search: the SQLite
+    file and its WAL, or on PostgreSQL every row of every table as JSON text
+    (what a dump of the database would carry)."""
+    if isinstance(target, Path) or target.backend == "sqlite":
+        path = target if isinstance(target, Path) else target.path
+        assert path is not None
+        files = sorted(path.parent.glob(path.name + "*"))
+        assert files, f"no database at {path}"
+        return b"".join(p.read_bytes() for p in files)
+    with psycopg.connect(target.dsn, autocommit=True) as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")]
+        assert tables, f"no tables at {target.dsn}"
+        chunks = []
+        for table in tables:
+            for (text,) in conn.execute(f'SELECT row_to_json(t)::text FROM "{table}" t'):
+                chunks.append(text.encode())
+    return b"\n".join(chunks)

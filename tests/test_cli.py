@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from node.config import load_config
+from storage import migrations
+from tests import backends
 from tests.conftest import write_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,9 +27,10 @@ def test_init_creates_node_and_refuses_to_overwrite(tmp_path: Path) -> None:
     # When init runs twice
     first = run("init", "--config", str(config))
     second = run("init", "--config", str(config))
-    # Then the first creates the database under data/ and the second refuses
+    # Then the first creates the database (with every migration) and the second refuses
     assert first.returncode == 0, first.stderr
-    assert (tmp_path / "data" / "node.sqlite3").exists()
+    applied = backends.raw_sql(load_config(config).storage.target(), "SELECT count(*) FROM schema_migrations")
+    assert applied[0][0] == len(migrations.load("sqlite"))
     assert second.returncode == 1
     assert "refusing to overwrite" in second.stderr
 

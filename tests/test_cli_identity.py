@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
+from node.config import load_config
+from tests import backends
 from tests.conftest import write_config
 from tests.test_cli import run
 
@@ -28,7 +29,8 @@ def test_issue_verify_reveal_and_rotate(tmp_path: Path) -> None:
     assert again.returncode == 1 and "replayed" in again.stderr
     assert "eve" not in run("accounts", "list", env=env).stdout
     # And the legal data is nowhere in the database file in plain text
-    raw = (tmp_path / "data" / "node.sqlite3").read_bytes()
+    target = load_config(env["NODE_CONFIG"]).storage.target()
+    raw = backends.stored_bytes(target)
     assert "赵六".encode() not in raw and VALID_ID.encode() not in raw
     # And a reveal needs a reason, is recorded, and still works after key rotation
     assert run("identity", "reveal", "bob", "--reason", "   ", env=env).returncode == 1
@@ -36,9 +38,8 @@ def test_issue_verify_reveal_and_rotate(tmp_path: Path) -> None:
     rotated = run("identity", "rotate-key", env=env)
     assert rotated.returncode == 0 and "re-encrypted 1" in rotated.stdout
     assert VALID_ID in run("identity", "reveal", "bob", "--reason", "case 2", env=env).stdout
-    with sqlite3.connect(tmp_path / "data" / "node.sqlite3") as conn:
-        reasons = [r[0] for r in conn.execute("SELECT reason FROM identity_reveals ORDER BY id")]
-        blob = conn.execute("SELECT name_blob FROM identities").fetchone()[0]
+    reasons = [r[0] for r in backends.raw_sql(target, "SELECT reason FROM identity_reveals ORDER BY id")]
+    blob = backends.raw_sql(target, "SELECT name_blob FROM identities")[0][0]
     assert reasons == ["case 1", "case 2"] and blob.startswith("k2:")
 
 

@@ -8,6 +8,7 @@ that node's accounts table, and its actor document is served by that node.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 import json
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from federation.actors import actor_for
 from federation.httpsig import ACTIVITY_JSON, sign_request
 from node.keys import DB, FEDERATION, IDS
 from policy.permits import add_permit, validate_entry
-from storage import relationships
+from storage import clock, relationships
 from storage.accounts import AccountRow, get_private_key
 from storage.relationships import FollowOptions
 from tests.conftest import Node, start_node
@@ -141,9 +142,10 @@ async def quiet(nodes: list[Node], timeout: float = 20.0) -> None:
     while loop.time() < deadline:
         busy = 0
         for node in nodes:
+            soon = clock.iso(clock.now() + dt.timedelta(seconds=5))
             busy += await node.app[DB].fetchval(
                 "SELECT count(*) FROM deliveries WHERE state IN ('queued', 'in_flight')"
-                " AND next_attempt_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '+5 seconds')")
+                " AND next_attempt_at <= ?", (soon,))
             await settle(node, timeout=max(0.1, deadline - loop.time()))
         calm = calm + 1 if busy == 0 else 0
         if calm >= 2:

@@ -18,6 +18,7 @@ import pytest
 from node.keys import DB, IDS
 from storage import relationships
 from storage.relationships import FollowOptions
+from tests import backends
 from tests.federation.nodes import follow_remote, permit, remote_account, settle, start_peers
 from tests.node.test_identity_canary import CANARY_NAME, CANARY_NUMBER, CANARY_SUBJECT
 
@@ -58,7 +59,7 @@ async def test_canary_identity_is_not_federated(tmp_path: Path, caplog: pytest.L
         delivered = [r[0] for r in await home.app[DB].fetchall("SELECT activity_json FROM deliveries")]
         assert delivered
         logs = "\n".join(f"{r.getMessage()} {r.args!r}" for r in caplog.records)
-        peer_db = b"".join(p.read_bytes() for p in Path(peer.config.storage.path).parent.glob("node.sqlite3*"))
+        peer_db = backends.stored_bytes(peer.config.storage.target())
         for value in CANARY:
             assert not [d for d in delivered if value in d]
             assert value not in actor and value not in logs

@@ -100,7 +100,7 @@ async def test_rows_left_by_a_crash_are_processed_on_start(peers: Peers, revoked
     # Given the node stops, and a stored activity was never processed
     await peers.runners[0].cleanup()
     obj = note(bob, 1)
-    async with open_database(home.config.storage.path) as db:
+    async with open_database(home.config.storage.target()) as db:
         await inbox.store_activity(db, inbox.NewInboxActivity(1, f"{obj['id']}/activity", bob.uri,
                                                               peer.config.node.domain, None,
                                                               json.dumps(create(bob, obj))))
@@ -136,7 +136,7 @@ async def test_one_actors_activities_apply_in_order_while_others_apply_alongside
              (carol, create(carol, note(carol, 3))),
              (bob, {"id": f"{gone['id']}#delete", "type": "Delete", "actor": bob.uri,
                     "object": {"id": gone["id"], "type": "Tombstone"}})]
-    async with open_database(home.config.storage.path) as db:
+    async with open_database(home.config.storage.target()) as db:
         for number, (actor, activity) in enumerate(steps, start=1):
             await inbox.store_activity(db, inbox.NewInboxActivity(
                 number, activity["id"], actor.uri, peer.config.node.domain, None, json.dumps(activity)))
