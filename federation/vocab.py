@@ -104,6 +104,16 @@ def actor_document(urls: Urls, account: AccountRow, *, moved_to_uri: str | None 
     return with_context(doc)
 
 
+def key_only_actor(urls: Urls, account: AccountRow) -> dict[str, Any]:
+    """An actor as an unsigned request sees it in secure mode: the key a
+    peer needs to verify this node's signatures, nothing of the profile."""
+    name = account.username
+    return with_context({
+        "id": urls.actor(name), "type": "Service" if account.bot else "Person", "preferredUsername": name,
+        "publicKey": {"id": urls.key_id(name), "owner": urls.actor(name), "publicKeyPem": account.public_key_pem},
+    })
+
+
 def _day(stamp: str) -> str:
     """Mastodon publishes an actor's creation day at midnight UTC."""
     return stamp[:10] + "T00:00:00Z"
