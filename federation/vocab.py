@@ -106,11 +106,17 @@ def actor_document(urls: Urls, account: AccountRow, *, moved_to_uri: str | None 
 
 def key_only_actor(urls: Urls, account: AccountRow) -> dict[str, Any]:
     """An actor as an unsigned request sees it in secure mode: the key a
-    peer needs to verify this node's signatures, nothing of the profile."""
+    peer needs to verify this node's signatures and where to answer
+    (Mastodon's authorized fetch keeps the same fields: id, type,
+    preferredUsername, inbox, outbox, publicKey, endpoints; Fedify reads
+    the follower's inbox unsigned to send its Accept), nothing of the
+    profile: no name, summary, fields, avatar, header or collections."""
     name = account.username
     return with_context({
         "id": urls.actor(name), "type": "Service" if account.bot else "Person", "preferredUsername": name,
+        "inbox": urls.inbox(name), "outbox": urls.outbox(name),
         "publicKey": {"id": urls.key_id(name), "owner": urls.actor(name), "publicKeyPem": account.public_key_pem},
+        "endpoints": {"sharedInbox": urls.shared_inbox()},
     })
 
 

@@ -11,6 +11,7 @@ from node.app import create_app
 from node.cli import CommandError, add_config, run_async
 from node.config import Config
 from node.identity_runtime import IdentitySetupError
+from node.query_secrets import server_options
 from policy.screening import PolicyError
 
 
@@ -41,7 +42,7 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
         raise CommandError(f"no node at {config.storage.path}; run `python -m node init` first")
     try:
         web.run_app(create_app(config), host=config.http.host, port=config.http.port,
-                    access_log_format='%a "%r" %s %b %Tfs', print=_ready)
+                    print=_ready, **server_options())  # type: ignore[arg-type]
     except PolicyError as exc:
         raise CommandError(f"screening policy: {exc}") from None
     except IdentitySetupError as exc:

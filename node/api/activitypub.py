@@ -8,10 +8,10 @@ Secure mode (`[federation] secure_mode`, default on; article 7(6): no
 information interface for unpermitted sites): every ActivityPub GET but
 the instance actor (`/actor`) needs an HTTP signature from an actor on a
 permitted peer: a signature by an unpermitted host is 403, a bad one 401.
-An unsigned GET of an actor gets its key only (`id`, `type`,
-`preferredUsername`, `publicKey`: what a peer's software needs to verify
-this node's signatures, nothing of the profile, as Mastodon's authorized
-fetch restricts the fields); every other unsigned GET is 401. WebFinger,
+An unsigned GET of an actor gets its key and inboxes only
+(`vocab.key_only_actor`: what a peer's software needs to verify this
+node's signatures and answer, nothing of the profile, the fields
+Mastodon's authorized fetch keeps); every other unsigned GET is 401. WebFinger,
 NodeInfo and the HTML pages stay public (see `node/api/webfinger.py`).
 """
 

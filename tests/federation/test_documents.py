@@ -62,7 +62,8 @@ async def test_actor_document_and_content_negotiation(peers: Peers, http: aiohtt
         async with http.get(node.url(path), headers=AP_HEADERS) as resp:
             assert resp.status == 200 and resp.content_type == "application/activity+json"
             bare = await resp.json(content_type=None)
-        assert set(bare) == {"@context", "id", "type", "preferredUsername", "publicKey"}
+        assert set(bare) == {"@context", "id", "type", "preferredUsername", "inbox", "outbox", "publicKey",
+                             "endpoints"}
         assert bare["publicKey"]["owner"] == bare["id"] and "BEGIN PUBLIC KEY" in bare["publicKey"]["publicKeyPem"]
         # Signed by a node without a permit here: 403 (article 7(6))
         status, refused = await signed_get(http, node.url(path), stranger, carol)
