@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from policy.permit_numbers import PermitNumberError, parse_permit_number
 from policy.screening import PolicyError, parse_categories
+from policy.screening.matchers import choose_engine
 
 
 class ConfigError(Exception):
@@ -121,6 +122,8 @@ class Config:
         """Article 6: no federation until the node's own permit is set."""
         return self.federation.enabled and bool(self.node.permit)
 
+
+MIN_PASSWORD_FLOOR = 8  # Mastodon's own minimum; a node may ask for more, never less
 
 _SECTIONS = {f.name: f.type for f in dataclasses.fields(Config) if f.name != "path"}
 
@@ -258,6 +261,15 @@ def _check(config: Config) -> None:
             raise ConfigError(p, f"http.trusted_proxies[{i}]", f"not an address or CIDR block: {cidr!r}") from None
     if config.storage.media_max_bytes < 1024:
         raise ConfigError(p, "storage.media_max_bytes", "must be at least 1024")
+    if config.registrations.min_password_length < MIN_PASSWORD_FLOOR:
+        raise ConfigError(p, "registrations.min_password_length", f"must be at least {MIN_PASSWORD_FLOOR}")
+    if config.identity.accounts_per_identity < 1:
+        raise ConfigError(p, "identity.accounts_per_identity", "must be at least 1")
+    if config.screening.engine:
+        try:
+            choose_engine(config.screening.engine)
+        except ValueError as exc:
+            raise ConfigError(p, "screening.engine", str(exc)) from None
     if config.federation.links not in ("unlink", "review", "reject"):
         raise ConfigError(p, "federation.links", "must be unlink, review or reject")
     try:
