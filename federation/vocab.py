@@ -75,6 +75,10 @@ def _fields(account: AccountRow) -> list[dict[str, str]]:
             for f in fields if isinstance(f, dict)]
 
 
+IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp",
+               "gif": "image/gif"}
+
+
 def _image(url: str, media_type: str = "image/png") -> dict[str, str] | None:
     return {"type": "Image", "mediaType": media_type, "url": url} if url else None
 
@@ -96,7 +100,7 @@ def actor_document(urls: Urls, account: AccountRow, *, moved_to_uri: str | None 
         "endpoints": {"sharedInbox": urls.shared_inbox()},
     }
     for key, url in (("icon", account.avatar_url), ("image", account.header_url)):
-        image = _image(url)
+        image = _image(url, IMAGE_TYPES.get(url.rsplit(".", 1)[-1].lower(), "image/png"))
         if image:
             doc[key] = image
     if moved_to_uri:
