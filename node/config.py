@@ -65,6 +65,17 @@ class RegistrationsSection:
 
 
 @dataclass(frozen=True, slots=True)
+class SignInSection:
+    """Password guessing and two-factor sign-in (issue #14)."""
+
+    max_failures_per_account: int = 5
+    max_failures_per_address: int = 20
+    window_minutes: int = 15
+    lockout_minutes: int = 15
+    staff_two_factor: bool = False  # every admin and moderator must use TOTP
+
+
+@dataclass(frozen=True, slots=True)
 class FederationSection:
     enabled: bool = True
     allow_private_addresses: bool = False
@@ -109,6 +120,7 @@ class Config:
     http: HttpSection = field(default_factory=HttpSection)
     storage: StorageSection = field(default_factory=StorageSection)
     registrations: RegistrationsSection = field(default_factory=RegistrationsSection)
+    sign_in: SignInSection = field(default_factory=SignInSection)
     federation: FederationSection = field(default_factory=FederationSection)
     identity: IdentitySection = field(default_factory=IdentitySection)
     screening: ScreeningSection = field(default_factory=ScreeningSection)
@@ -263,6 +275,9 @@ def _check(config: Config) -> None:
         raise ConfigError(p, "storage.media_max_bytes", "must be at least 1024")
     if config.registrations.min_password_length < MIN_PASSWORD_FLOOR:
         raise ConfigError(p, "registrations.min_password_length", f"must be at least {MIN_PASSWORD_FLOOR}")
+    for key in ("max_failures_per_account", "max_failures_per_address", "window_minutes", "lockout_minutes"):
+        if getattr(config.sign_in, key) < 1:
+            raise ConfigError(p, f"sign_in.{key}", "must be at least 1")
     if config.identity.accounts_per_identity < 1:
         raise ConfigError(p, "identity.accounts_per_identity", "must be at least 1")
     if config.screening.engine:

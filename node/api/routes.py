@@ -40,13 +40,14 @@ from node.api import (
     statuses,
     tags,
     timelines,
+    two_factor_settings,
 )
 
 # Order matters only where two patterns could match one path: specific
 # routes (accounts/verify_credentials) come before {id} routes.
 MODULES = (
     instance, activitypub, pages, identity,
-    apps, oauth, oauth_authorize, sign_in,
+    apps, oauth, oauth_authorize, sign_in, two_factor_settings,
     account_credentials, relationships, relationship_lists, accounts,
     statuses, status_actions, polls, media, profile_images, timelines,
     notifications, notifications_v2, search, tags, lists, filters, filters_v1, client_misc,
