@@ -4,7 +4,8 @@ Every fetch asks the permit gate first: an actor on a host without a
 permit is never contacted. The accounts table is the key cache: a keyId
 found there is used without a fetch (and kept in memory a few seconds,
 see `KeyCache`); `key_for(..., refresh=True)` refetches (the inbox does
-so once when a signature fails, for key rotation).
+so once when a signature fails, for key rotation). Fetches of keys are
+bounded per keyId and per host (`federation.key_limits`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from federation.context import Federation
 from federation.fetch import FetchError, RequestSigner, fetch_activitypub
+from federation.key_limits import KeyFetchRefused, limits_for
 from federation.peers import url_host
 from federation.sanitize import sanitize_html
 from storage import remote
@@ -34,7 +36,7 @@ MAX_FIELDS = 16
 
 class ActorError(Exception):
     """An actor that cannot be used; `reason` is machine-readable:
-    not_permitted, fetch_failed, bad_actor, key_mismatch."""
+    not_permitted, fetch_failed, bad_actor, key_mismatch, throttled."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
@@ -195,6 +197,14 @@ async def key_for(fed: Federation, key_id: str, *, refresh: bool = False,
         if known is not None and known.public_key_pem:
             cache.put(key_id, known)
             return SigningKey(known, False)
+    try:
+        return await limits_for(fed.db).fetch(key_id, url_host(key_id), lambda: _fetch_key(fed, key_id, signer),
+                                                 refresh=refresh)
+    except KeyFetchRefused as exc:
+        raise ActorError("throttled", exc.reason) from None
+
+
+async def _fetch_key(fed: Federation, key_id: str, signer: RequestSigner | None) -> SigningKey:
     doc = await fetch_actor_document(fed, key_id.split("#", 1)[0], signer)
     owner = _str(doc, "owner")
     if doc.get("type") not in ACTOR_TYPES and owner:  # a key document: its owner is the actor

@@ -1,9 +1,11 @@
 """The inbox: `POST /users/{username}/inbox` and the shared `POST /inbox`.
 
 In order, each refusal before anything is stored: federation on (404),
-recipient known (404), body size (413, from Content-Length and while
-reading), JSON with bounded depth and sizes (400), an activity shape
-(400), a signature from a key on a permitted host (401/403, see
+recipient known (404), a signature header at all (401, before the body is
+read), an ActivityPub media type in UTF-8 (415), body size (413, from
+Content-Length and while reading), JSON with bounded depth and sizes, no
+BOM or UTF-16/32 and no lone surrogates, an activity shape
+(`federation.shapes`; 400/415, see `federation.inbox_body`), a signature from a key on a permitted host (401/403, see
 `federation.verify`), key owner equals `actor` (401), object ids on the
 actor's origin (403). Then the row is stored once per activity id and the
 answer is 202 (also for a duplicate); `federation.inbox_processing`
@@ -12,7 +14,6 @@ applies it after.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ from aiohttp import web
 
 from federation.actors import ActorError, check_host
 from federation.context import FEDERATION, Federation
-from federation.fetch import FetchError, JsonLimits, parse_json_limited
+from federation.inbox_body import BodyError, check_media_type, parse_activity, read_body
 from federation.peers import url_host
 from federation.verify import SignedRequestError, verify_signed
 from storage import inbox as store
@@ -29,14 +30,11 @@ from storage.accounts import find_account_by_uri, find_local_account
 
 logger = logging.getLogger(__name__)
 
-INBOX_JSON_LIMITS = JsonLimits(max_depth=32, max_items=1000)
 ORIGIN_CHECKED = frozenset({"Create", "Update", "Delete"})
 
 
-class InboxError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status, self.message = status, message
+class InboxError(BodyError):
+    """A refusal of the inbox itself (after the body's, which share its shape)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,28 +47,6 @@ class Envelope:
 
 def error_response(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
-
-
-async def read_body(request: web.Request, limit: int) -> bytes:
-    """The body, refusing (413) past `limit` before reading and while reading."""
-    if request.content_length is not None and request.content_length > limit:
-        raise InboxError(413, f"body over {limit} bytes")
-    body = bytearray()
-    async for chunk in request.content.iter_chunked(65536):
-        body += chunk
-        if len(body) > limit:
-            raise InboxError(413, f"body over {limit} bytes")
-    return bytes(body)
-
-
-def parse_activity(body: bytes) -> dict[str, Any]:
-    try:
-        activity = parse_json_limited(body, INBOX_JSON_LIMITS)
-    except FetchError as exc:
-        raise InboxError(400, f"unreadable JSON: {exc.detail or exc.reason}") from None
-    if not isinstance(activity, dict):
-        raise InboxError(400, "an activity is a JSON object")
-    return activity
 
 
 def object_id(value: Any) -> str:
@@ -115,8 +91,11 @@ async def _recipient(fed: Federation, request: web.Request) -> int | None:
 async def _accept(fed: Federation, request: web.Request) -> bool:
     """Every check, then store; True when stored now (False: a duplicate)."""
     recipient_id = await _recipient(fed, request)
+    if "Signature" not in request.headers and "Signature-Input" not in request.headers:
+        raise InboxError(401, "a valid HTTP signature is required")
+    check_media_type(request.headers)
     body = await read_body(request, fed.settings.max_body_bytes)
-    activity = parse_activity(body)
+    activity, text = parse_activity(body)
     env = envelope(activity)
     if await _farewell_of_a_stranger(fed, env, activity):
         return False
@@ -130,8 +109,7 @@ async def _accept(fed: Federation, request: web.Request) -> bool:
         raise InboxError(401, "the signing key's owner is not the activity's actor")
     check_origin(env, activity)
     return await store.store_activity(fed.db, store.NewInboxActivity(
-        fed.ids.next_id(), env.activity_id, env.actor, env.host, recipient_id,
-        json.dumps(activity, ensure_ascii=False)))
+        fed.ids.next_id(), env.activity_id, env.actor, env.host, recipient_id, text))
 
 
 async def _farewell_of_a_stranger(fed: Federation, env: Envelope, activity: dict[str, Any]) -> bool:
@@ -161,7 +139,7 @@ async def inbox_post(request: web.Request) -> web.Response:
         return error_response(404, "federation is off on this node")
     try:
         stored = await _accept(fed, request)
-    except InboxError as exc:
+    except BodyError as exc:
         return error_response(exc.status, exc.message)
     if stored:
         fed.pace.accepted()

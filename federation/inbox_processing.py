@@ -3,14 +3,23 @@
 `run_inbox_worker` runs with the node: it drains due rows on start (rows
 left by a crash or another process) and whenever the inbox wakes it, and
 on a timer. Each row is applied by `federation.activities.PROCESSORS` and
-finished 'done', 'dropped' (with the reason) or, on an unexpected error,
-retried a few times and then 'failed'.
+finished on its own, whatever the others do:
+
+- 'done', or 'dropped' with the reason (policy, or nothing to apply);
+- put back, due again after a back-off (30 s, doubling), when the peer
+  could not be reached (an actor or object fetch failed), and 'failed'
+  after `MAX_ATTEMPTS`; a row put back waits for its time, so it never
+  holds up the rows behind it nor ends the worker's pass;
+- 'failed' at once on any other error: a dead letter kept with its error
+  (the same input would fail again), visible to admins
+  (`/api/v1/admin/inbox/failed`, `/admin/inbox`) and retryable by them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import logging
 import time
@@ -21,11 +30,13 @@ from federation.context import Federation
 from federation.fetch import FetchError
 from policy.permits import PeerDecision
 from storage import inbox as store
+from storage.clock import iso, now
 from storage.inbox import MAX_ATTEMPTS, InboxRow
 
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 30.0
+RETRY_SECONDS, MAX_RETRY_SECONDS = 30.0, 3600.0  # a row put back: 30 s, 60 s, 120 s, ... at most an hour
 DECISION_SECONDS = 1.0  # a batch's gate answer per host is reused this long
 # While activities keep arriving, a batch waits for a lull this long
 # (checked every LULL_STEP), but never more than MAX_DEFER, and then takes
@@ -56,8 +67,13 @@ async def apply_row(fed: Federation, row: InboxRow,
     except (ActorError, FetchError) as exc:
         state = "received" if row.attempts < MAX_ATTEMPTS else "failed"
         logger.warning("%s from %s: %s (%s)", row.activity_id, row.actor, exc, state)
-        return state, str(exc)
+        return state, str(exc)[:500]
     return "done", None
+
+
+def retry_at(attempts: int) -> str:
+    """When a row put back after `attempts` tries is due again."""
+    return iso(now() + dt.timedelta(seconds=min(RETRY_SECONDS * 2 ** max(attempts - 1, 0), MAX_RETRY_SECONDS)))
 
 
 async def _decision(fed: Federation, host: str, decisions: Decisions | None) -> PeerDecision:
@@ -80,21 +96,18 @@ async def process_pending(fed: Federation, *, limit: int = 20) -> int:
     that the inbox accepted in 4 s. (As with Mastodon's parallel jobs, a
     Like may then meet its Note before another actor's Create stored it.)
     """
-    taken, retry = 0, False
-    while not retry:
+    taken = 0
+    while True:
         quiet = await _lull(fed)
         rows = await store.claim_due(fed.db, limit if quiet else min(limit, BUSY_BATCH))
         decisions: Decisions = {}
         by_actor: dict[str, list[InboxRow]] = {}
         for row in rows:
             by_actor.setdefault(row.actor, []).append(row)
-        outcomes = await asyncio.gather(*(_apply_in_order(fed, mine, decisions)
-                                          for mine in by_actor.values()))
-        retry = any(outcomes)
+        await asyncio.gather(*(_apply_in_order(fed, mine, decisions) for mine in by_actor.values()))
         taken += len(rows)
         if len(rows) < (limit if quiet else min(limit, BUSY_BATCH)):
-            break
-    return taken
+            return taken
 
 
 async def _lull(fed: Federation) -> bool:
@@ -108,23 +121,21 @@ async def _lull(fed: Federation) -> bool:
     return True
 
 
-async def _apply_in_order(fed: Federation, rows: list[InboxRow], decisions: Decisions) -> bool:
-    """One actor's rows, in order; True when one was put back for a retry."""
-    retry = False
+async def _apply_in_order(fed: Federation, rows: list[InboxRow], decisions: Decisions) -> None:
+    """One actor's rows, in order, each finished on its own."""
     for row in rows:
         state, reason = await _apply_logged(fed, row, decisions)
-        await store.finish(fed.db, row.id, state, reason)
-        retry = retry or state == "received"
-    return retry
+        due = retry_at(row.attempts) if state == "received" else None
+        await store.finish(fed.db, row.id, state, reason, due)
 
 
 async def _apply_logged(fed: Federation, row: InboxRow,
                         decisions: Decisions | None = None) -> tuple[str, str | None]:
     try:
         return await apply_row(fed, row, decisions)
-    except Exception as exc:  # a bug must not stop the worker: record it, go on
-        logger.exception("processing %s failed", row.activity_id)
-        return ("received" if row.attempts < MAX_ATTEMPTS else "failed"), repr(exc)[:500]
+    except Exception as exc:  # a bug or an unforeseen shape: set the row aside with its error, go on
+        logger.exception("processing %s failed; set aside as a dead letter", row.activity_id)
+        return "failed", f"{type(exc).__name__}: {exc}"[:500]
 
 
 async def run_inbox_worker(fed: Federation, poll_seconds: float = POLL_SECONDS) -> None:

@@ -4,8 +4,9 @@ Signed GETs (secure mode) and inbox POSTs both come here. The order is:
 a signature is present (401), the keyId's host has a permit (403, and the
 host is never contacted otherwise), the key is found (fetched through the
 gate; 401 when it cannot be), the signature verifies (401; on failure a
-cached key is refetched once, for key rotation), the key owner's host has
-a permit (403). Reasons are mapped to HTTP statuses here, in one place.
+cached key is refetched, for key rotation, at most once per key and few
+minutes: `federation.key_limits`), the key owner's host has a permit
+(403). Reasons are mapped to HTTP statuses here, in one place.
 
 Per-request costs kept small (the inbox takes ~1,000 requests/s): a
 "permitted" answer of the gate is reused for 2 s (`actors.check_host`,

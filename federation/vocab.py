@@ -75,6 +75,10 @@ def _fields(account: AccountRow) -> list[dict[str, str]]:
             for f in fields if isinstance(f, dict)]
 
 
+IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp",
+               "gif": "image/gif"}
+
+
 def _image(url: str, media_type: str = "image/png") -> dict[str, str] | None:
     return {"type": "Image", "mediaType": media_type, "url": url} if url else None
 
@@ -96,12 +100,28 @@ def actor_document(urls: Urls, account: AccountRow, *, moved_to_uri: str | None 
         "endpoints": {"sharedInbox": urls.shared_inbox()},
     }
     for key, url in (("icon", account.avatar_url), ("image", account.header_url)):
-        image = _image(url)
+        image = _image(url, IMAGE_TYPES.get(url.rsplit(".", 1)[-1].lower(), "image/png"))
         if image:
             doc[key] = image
     if moved_to_uri:
         doc["movedTo"] = moved_to_uri
     return with_context(doc)
+
+
+def key_only_actor(urls: Urls, account: AccountRow) -> dict[str, Any]:
+    """An actor as an unsigned request sees it in secure mode: the key a
+    peer needs to verify this node's signatures and where to answer
+    (Mastodon's authorized fetch keeps the same fields: id, type,
+    preferredUsername, inbox, outbox, publicKey, endpoints; Fedify reads
+    the follower's inbox unsigned to send its Accept), nothing of the
+    profile: no name, summary, fields, avatar, header or collections."""
+    name = account.username
+    return with_context({
+        "id": urls.actor(name), "type": "Service" if account.bot else "Person", "preferredUsername": name,
+        "inbox": urls.inbox(name), "outbox": urls.outbox(name),
+        "publicKey": {"id": urls.key_id(name), "owner": urls.actor(name), "publicKeyPem": account.public_key_pem},
+        "endpoints": {"sharedInbox": urls.shared_inbox()},
+    })
 
 
 def _day(stamp: str) -> str:

@@ -13,6 +13,7 @@ from node.identity_runtime import load_identity_keys
 from node.registration import RegistrationError, SignUp, create_local_account
 from policy.identity import AttestationError, verify_attestation
 from storage import accounts
+from storage.identities import get_identity
 from storage.ids import IdGenerator
 
 
@@ -85,12 +86,15 @@ def cmd_verify(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_list(config: Config, args: argparse.Namespace) -> int:
-    async def go() -> list:
+    async def go() -> tuple[list, set[int]]:
         async with node_database(config) as db:
-            return await accounts.list_local_accounts(db)
+            rows = await accounts.list_local_accounts(db)
+            # each account's identity record (the public badge setting aside): one query per account
+            return rows, {a.id for a, _ in rows if await get_identity(db, a.id) is not None}
 
-    rows = run_async(go())
-    print(f"{'id':<20} {'username':<24} {'role':<10} created")
+    rows, verified = run_async(go())
+    print(f"{'id':<20} {'username':<24} {'role':<10} {'verified':<9} created")
     for account, user in rows:
-        print(f"{account.id:<20} {account.username:<24} {user.role:<10} {account.created_at}")
+        mark = "yes" if account.id in verified else "no"
+        print(f"{account.id:<20} {account.username:<24} {user.role:<10} {mark:<9} {account.created_at}")
     return 0

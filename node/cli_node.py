@@ -1,16 +1,23 @@
-"""Node lifecycle commands: init, serve, check-config."""
+"""Node lifecycle commands: init, serve, check-config.
+
+`serve` refuses in one line (exit 2) when its address is taken;
+`check-config` checks what `serve` would refuse (`bootstrap.preflight`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import errno
+import socket
 
 from aiohttp import web
 
 from node import bootstrap
 from node.app import create_app
 from node.cli import CommandError, add_config, run_async
-from node.config import Config
+from node.config import Config, ConfigError
 from node.identity_runtime import IdentitySetupError
+from node.query_secrets import server_options
 from policy.screening import PolicyError
 from storage.database import StorageError, node_exists
 
@@ -45,14 +52,38 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     if not exists:
         raise CommandError(f"no node at {target.describe()}; run `python -m node init` first")
+    _check_port(config)
     try:
         web.run_app(create_app(config), host=config.http.host, port=config.http.port,
-                    access_log_format='%a "%r" %s %b %Tfs', print=_ready)
+                    print=_ready, **server_options())  # type: ignore[arg-type]
     except PolicyError as exc:
         raise CommandError(f"screening policy: {exc}") from None
     except IdentitySetupError as exc:
         raise CommandError(str(exc)) from None
+    except OSError as exc:  # the port was taken between the check and the bind
+        raise _port_error(config, exc) from None
     return 0
+
+
+def _check_port(config: Config) -> None:
+    """Refuse before starting anything (one line, exit 2) when the address
+    cannot be bound, rather than a traceback from inside the server."""
+    try:
+        infos = socket.getaddrinfo(config.http.host, config.http.port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise _port_error(config, exc) from None
+    for family, kind, proto, _name, address in infos:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp binds
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                raise _port_error(config, exc) from None
+
+
+def _port_error(config: Config, exc: OSError) -> ConfigError:
+    reason = "is already in use" if exc.errno == errno.EADDRINUSE else f"cannot be bound ({exc.strerror or exc})"
+    return ConfigError(config.path, "http.port", f"{config.http.host}:{config.http.port} {reason}")
 
 
 def _ready(message: str) -> None:
@@ -60,6 +91,7 @@ def _ready(message: str) -> None:
 
 
 def cmd_check_config(config: Config, args: argparse.Namespace) -> int:
+    bootstrap.preflight(config)  # everything `serve` would refuse: ConfigError exits 2
     problems = bootstrap.check_node(config)
     for problem in problems:
         print(f"warning: {problem}")

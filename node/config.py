@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from policy.permit_numbers import PermitNumberError, parse_permit_number
 from policy.screening import PolicyError, parse_categories
+from policy.screening.matchers import choose_engine
 from storage.database import BACKENDS, Target, dsn_problem
 
 PASSWORD_VARIABLE = "NODE_DATABASE_PASSWORD"
@@ -79,6 +80,17 @@ class RegistrationsSection:
 
 
 @dataclass(frozen=True, slots=True)
+class SignInSection:
+    """Password guessing and two-factor sign-in (issue #14)."""
+
+    max_failures_per_account: int = 5
+    max_failures_per_address: int = 20
+    window_minutes: int = 15
+    lockout_minutes: int = 15
+    staff_two_factor: bool = False  # every admin and moderator must use TOTP
+
+
+@dataclass(frozen=True, slots=True)
 class FederationSection:
     enabled: bool = True
     allow_private_addresses: bool = False
@@ -123,6 +135,7 @@ class Config:
     http: HttpSection = field(default_factory=HttpSection)
     storage: StorageSection = field(default_factory=StorageSection)
     registrations: RegistrationsSection = field(default_factory=RegistrationsSection)
+    sign_in: SignInSection = field(default_factory=SignInSection)
     federation: FederationSection = field(default_factory=FederationSection)
     identity: IdentitySection = field(default_factory=IdentitySection)
     screening: ScreeningSection = field(default_factory=ScreeningSection)
@@ -136,6 +149,8 @@ class Config:
         """Article 6: no federation until the node's own permit is set."""
         return self.federation.enabled and bool(self.node.permit)
 
+
+MIN_PASSWORD_FLOOR = 8  # Mastodon's own minimum; a node may ask for more, never less
 
 _SECTIONS = {f.name: f.type for f in dataclasses.fields(Config) if f.name != "path"}
 
@@ -272,6 +287,18 @@ def _check(config: Config) -> None:
         except ValueError:
             raise ConfigError(p, f"http.trusted_proxies[{i}]", f"not an address or CIDR block: {cidr!r}") from None
     _check_storage(config)
+    if config.registrations.min_password_length < MIN_PASSWORD_FLOOR:
+        raise ConfigError(p, "registrations.min_password_length", f"must be at least {MIN_PASSWORD_FLOOR}")
+    for key in ("max_failures_per_account", "max_failures_per_address", "window_minutes", "lockout_minutes"):
+        if getattr(config.sign_in, key) < 1:
+            raise ConfigError(p, f"sign_in.{key}", "must be at least 1")
+    if config.identity.accounts_per_identity < 1:
+        raise ConfigError(p, "identity.accounts_per_identity", "must be at least 1")
+    if config.screening.engine:
+        try:
+            choose_engine(config.screening.engine)
+        except ValueError as exc:
+            raise ConfigError(p, "screening.engine", str(exc)) from None
     if config.federation.links not in ("unlink", "review", "reject"):
         raise ConfigError(p, "federation.links", "must be unlink, review or reject")
     try:

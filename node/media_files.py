@@ -31,6 +31,12 @@ class Upload:
     fields: dict[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class Multipart:
+    files: dict[str, bytes]  # the first part of each wanted file field
+    fields: dict[str, list[str]]  # text parts (and query values), as `node.params.Params` takes them
+
+
 def too_large(limit: int) -> web.HTTPException:
     return json_error(413, f"File is too large (maximum is {limit // 1_048_576} MB)"
                       if limit >= 1_048_576 else f"File is too large (maximum is {limit} bytes)")
@@ -48,29 +54,43 @@ async def _read_part(part: BodyPartReader, limit: int, error: web.HTTPException)
 
 
 async def read_upload(request: web.Request, limit: int) -> Upload:
-    """`file` and the text fields of a multipart upload (query values too).
+    """`file` and the text fields of a multipart upload (query values too)."""
+    if request.content_type != "multipart/form-data":
+        raise unprocessable("Validation failed: File can't be blank")
+    sent = await read_multipart(request, limit, frozenset({"file"}))
+    return Upload(sent.files.get("file"), {k: v[-1] for k, v in sent.fields.items()})
+
+
+async def read_multipart(request: web.Request, limit: int, wanted: frozenset[str]) -> Multipart:
+    """The `wanted` file parts and the text parts of a multipart body.
 
     The app-wide body cap (`[http] max_body_bytes`) does not apply to a
     streamed multipart body, so this one is enforced here, before reading
-    (Content-Length) and while reading (a chunked or lying body)."""
-    if request.content_length is not None and request.content_length > limit + TEXT_PART_LIMIT * 4:
+    (Content-Length) and while reading (a chunked or lying body): each file
+    part at most `limit`, the whole at most a part per wanted file."""
+    budget = limit * max(len(wanted), 1) + TEXT_PART_LIMIT * 4
+    if request.content_length is not None and request.content_length > budget:
         raise too_large(limit)
-    fields = {k: v for k, v in request.query.items()}
-    if request.content_type != "multipart/form-data":
-        raise unprocessable("Validation failed: File can't be blank")
-    data: bytes | None = None
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
-            continue
-        if part.name == "file" and data is None:
-            data = await _read_part(part, limit, too_large(limit))
-        elif part.name and part.filename is None:
-            raw = await _read_part(part, TEXT_PART_LIMIT, unprocessable(f"Validation failed: {part.name} is too long"))
-            fields[part.name] = raw.decode("utf-8", "replace")
-        else:
-            await _read_part(part, limit, too_large(limit))  # read past what is not wanted
-    return Upload(data, fields)
+    fields: dict[str, list[str]] = {}
+    for key, value in request.query.items():
+        fields.setdefault(key, []).append(value)
+    files: dict[str, bytes] = {}
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader):
+                continue
+            if part.name in wanted and part.name not in files:
+                files[part.name] = await _read_part(part, limit, too_large(limit))
+            elif part.name and part.filename is None:
+                raw = await _read_part(part, TEXT_PART_LIMIT,
+                                       unprocessable(f"Validation failed: {part.name} is too long"))
+                fields.setdefault(part.name, []).append(raw.decode("utf-8", "replace"))
+            else:
+                await _read_part(part, limit, too_large(limit))  # read past what is not wanted
+    except (ValueError, AssertionError) as exc:  # a malformed body or part header
+        raise unprocessable(f"Validation failed: the multipart body could not be read ({exc})"[:200]) from None
+    return Multipart(files, fields)
 
 
 def new_file_name(extension: str) -> str:

@@ -25,7 +25,7 @@ async def sweep_unattached(app: web.Application, now: dt.datetime | None = None)
     cutoff = clock.iso((now or clock.now()) - UNATTACHED_FOR)
     async with app[DB].write() as w:
         names = await media.delete_unattached_before(w, cutoff)
-    await remove_files(app[CONFIG].storage.media_dir, names)
+    await remove_files(app[CONFIG].storage.media_dir, [n for files in names for n in files])
     if names:
         logger.info("removed %d unattached upload(s)", len(names))
     return len(names)

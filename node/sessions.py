@@ -25,7 +25,8 @@ from typing import Any
 
 from aiohttp import web
 
-from node import html
+from node import html, login_limits, two_factor
+from node.client_address import client_address
 from node.keys import CONFIG, DB
 from node.passwords import hash_password, verify_password
 from storage import accounts, web_sessions
@@ -39,6 +40,11 @@ SIGNED_IN_FOR = dt.timedelta(days=14)
 VISITOR_FOR = dt.timedelta(hours=2)
 
 INVALID_LOGIN = "Invalid e-mail address or password."
+CODE_NEEDED = "Enter the two-factor code from your authenticator app (or a recovery code)."
+INVALID_CODE = "Invalid two-factor code."
+STAFF_NEEDS_TWO_FACTOR = ("Two-factor sign-in is required for staff accounts on this node: "
+                          "sign in with a browser and turn it on at /settings/two_factor first.")
+STAFF_ROLES = ("admin", "moderator")
 
 
 @dataclass
@@ -56,10 +62,12 @@ _STATE = web.RequestKey("web_session", _State)
 
 @dataclass(frozen=True, slots=True)
 class LoginCheck:
-    """The outcome of a login attempt: an account, or why not."""
+    """The outcome of a login attempt: an account, or why not (with
+    `retry_after` seconds when too many attempts failed: a 429)."""
 
     account: AccountRow | None
     error: str = ""
+    retry_after: int = 0
 
 
 async def _state(request: web.Request) -> _State:
@@ -154,19 +162,40 @@ def _decoy_hash() -> str:
     return hash_password(secrets.token_urlsafe(16))
 
 
-async def check_login(request: web.Request, login: str, password: str) -> LoginCheck:
-    """E-mail or username and password; the same work whether or not the login exists."""
-    db = request.app[DB]
+async def check_login(request: web.Request, login: str, password: str, code: str = "", *,
+                      app_client: bool = False) -> LoginCheck:
+    """E-mail or username, password and (when turned on) a two-factor code;
+    the same work whether or not the login exists. Limited per account and
+    per address (`node.login_limits`) before any password is looked at.
+    `app_client`: an OAuth password grant, which a staff account may not
+    use while `[sign_in] staff_two_factor` asks it for a second factor it
+    has not set up."""
+    app, db = request.app, request.app[DB]
     user = await accounts.find_user_by_login(db, login.strip()) if login.strip() else None
+    subject = login_limits.account_subject(user.account_id if user is not None else None, login)
+    address = client_address(request)
+    wait = await login_limits.wait_seconds(app, subject, address)
+    if wait:
+        return LoginCheck(None, login_limits.TOO_MANY, wait)
     stored = user.password_hash if user is not None else await asyncio.to_thread(_decoy_hash)
     matches = await asyncio.to_thread(verify_password, stored, password)
-    if user is None or not matches:
-        return LoginCheck(None, INVALID_LOGIN)
-    account = await accounts.get_account(db, user.account_id)
-    if account is None:
+    account = await accounts.get_account(db, user.account_id) if user is not None and matches else None
+    if user is None or account is None:
+        await login_limits.failed(app, subject, address)
         return LoginCheck(None, INVALID_LOGIN)
     reason = refusal(account, user)
-    return LoginCheck(None, reason) if reason else LoginCheck(account)
+    if reason:
+        return LoginCheck(None, reason)
+    if await two_factor.enabled(app, account.id):
+        if not code.strip():
+            return LoginCheck(None, CODE_NEEDED)
+        if not await two_factor.verify(app, account.id, code):
+            await login_limits.failed(app, subject, address)
+            return LoginCheck(None, INVALID_CODE)
+    elif app_client and user.role in STAFF_ROLES and app[CONFIG].sign_in.staff_two_factor:
+        return LoginCheck(None, STAFF_NEEDS_TWO_FACTOR)
+    await login_limits.succeeded(app, subject)
+    return LoginCheck(account)
 
 
 _PAGE_ERRORS: dict[int, type[web.HTTPException]] = {

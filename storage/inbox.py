@@ -1,9 +1,11 @@
 """Inbound activities as rows: store once (dedupe by activity id), claim, finish.
 
 A row is 'received' when stored, 'processing' while a worker holds it,
-then 'done', 'dropped' (refused by policy, with the reason) or 'failed'
-(an error, after `MAX_ATTEMPTS`). A claim older than `STALE_CLAIM` is
-taken back, so a crash mid-processing never loses an activity.
+then 'done', 'dropped' (refused by policy, with the reason) or 'failed':
+a dead letter, set aside with its error for an admin to read and retry
+(`failed_rows`, `retry_failed`). A row put back for a retry waits until
+its `due_at`. A claim older than `STALE_CLAIM` is taken back, so a crash
+mid-processing never loses an activity.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class NewInboxActivity:
     body: str
 
 
+_COLUMNS = "id, activity_id, actor, host, recipient_id, body, received_at, state, attempts, error"
 _INSERT = ("INSERT INTO inbox_activities (id, activity_id, actor, host, recipient_id, body, received_at)"
            " VALUES (?,?,?,?,?,?,?) ON CONFLICT (activity_id) DO NOTHING")
 
@@ -133,12 +136,13 @@ def batcher_for(db: Database) -> InboxBatcher:
 
 async def claim_due(db: Database, limit: int = 20) -> list[InboxRow]:
     """Take up to `limit` rows to process, oldest first, marking them 'processing'."""
-    stale = iso(now() - STALE_CLAIM)
+    current = now()
     async with db.write() as w:
         rows = to_rows(InboxRow, await w.fetchall(
-            "SELECT id, activity_id, actor, host, recipient_id, body, received_at, state, attempts, error"
-            " FROM inbox_activities WHERE state = 'received' OR (state = 'processing' AND claimed_at < ?)"
-            " ORDER BY id LIMIT ?", (stale, limit)))
+            f"SELECT {_COLUMNS} FROM inbox_activities"
+            " WHERE (state = 'received' AND (due_at IS NULL OR due_at <= ?))"
+            " OR (state = 'processing' AND claimed_at < ?) ORDER BY id LIMIT ?",
+            (iso(current), iso(current - STALE_CLAIM), limit)))
         if rows:
             ids = [r.id for r in rows]
             await w.execute(f"UPDATE inbox_activities SET state = 'processing', claimed_at = ?,"
@@ -146,11 +150,36 @@ async def claim_due(db: Database, limit: int = 20) -> list[InboxRow]:
     return rows
 
 
-async def finish(db: Database, row_id: int, state: str, error: str | None = None) -> None:
-    """Record the outcome: done, dropped (with the reason) or failed."""
+async def finish(db: Database, row_id: int, state: str, error: str | None = None,
+                 due_at: str | None = None) -> None:
+    """Record the outcome: done, dropped (with the reason), failed (with the
+    error), or received again (a retry, due at `due_at`)."""
     assert state in ("done", "dropped", "failed", "received")
-    await db.execute("UPDATE inbox_activities SET state = ?, error = ?, processed_at = ? WHERE id = ?",
-                     (state, error, now_iso(), row_id))
+    await db.execute("UPDATE inbox_activities SET state = ?, error = ?, processed_at = ?, due_at = ?"
+                     " WHERE id = ?", (state, error, now_iso(), due_at, row_id))
+
+
+async def failed_rows(db: Database, limit: int, max_id: int | None = None) -> list[InboxRow]:
+    """Dead letters, newest first (below `max_id` when given)."""
+    below = "AND id < ?" if max_id is not None else ""
+    args: list[object] = [max_id] if max_id is not None else []
+    return to_rows(InboxRow, await db.fetchall(
+        f"SELECT {_COLUMNS} FROM inbox_activities WHERE state = 'failed' {below} ORDER BY id DESC LIMIT ?",
+        [*args, limit]))
+
+
+async def get_row(db: Database, row_id: int) -> InboxRow | None:
+    rows = to_rows(InboxRow, await db.fetchall(f"SELECT {_COLUMNS} FROM inbox_activities WHERE id = ?",
+                                               (row_id,)))
+    return rows[0] if rows else None
+
+
+async def retry_failed(db: Database, row_id: int) -> bool:
+    """Put a dead letter back in the queue, due now, its attempts reset;
+    False when the row is not (or no longer) failed."""
+    async with db.write() as w:
+        return await w.rowcount("UPDATE inbox_activities SET state = 'received', attempts = 0, due_at = NULL,"
+                                " error = NULL WHERE id = ? AND state = 'failed'", (row_id,)) > 0
 
 
 async def count_by_state(db: Database) -> dict[str, int]:

@@ -38,6 +38,13 @@ class MediaRow:
     focus_y: float | None
     remote_url: str | None
     created_at: str
+    preview_file_name: str | None = None  # a local image's preview (0061)
+    preview_width: int | None = None
+    preview_height: int | None = None
+
+    @property
+    def file_names(self) -> list[str]:
+        return [n for n in (self.file_name, self.preview_file_name) if n]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +64,7 @@ class NewMedia:
     status_id: int | None = None
     position: int = 0
     created_at: str = field(default_factory=now_iso)
+    preview: tuple[str, int, int] | None = None  # file name, width, height
 
 
 async def insert_media(w: Writer | Database, rows: Sequence[NewMedia]) -> None:
@@ -64,11 +72,12 @@ async def insert_media(w: Writer | Database, rows: Sequence[NewMedia]) -> None:
         return
     await w.executemany(
         "INSERT INTO media_attachments (id, account_id, status_id, position, type, content_type, file_name,"
-        " size, width, height, description, blurhash, focus_x, focus_y, remote_url, created_at)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " size, width, height, description, blurhash, focus_x, focus_y, remote_url, created_at,"
+        " preview_file_name, preview_width, preview_height)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [(m.id, m.account_id, m.status_id, m.position, m.type, m.content_type, m.file_name, m.size, m.width,
           m.height, m.description, m.blurhash, m.focus[0] if m.focus else None, m.focus[1] if m.focus else None,
-          m.remote_url, m.created_at) for m in rows])
+          m.remote_url, m.created_at, *(m.preview or (None, None, None))) for m in rows])
 
 
 async def get_media(db: Database | Writer, media_id: int) -> MediaRow | None:
@@ -84,8 +93,9 @@ async def get_many(db: Database | Writer, media_ids: Sequence[int]) -> list[Medi
 
 
 async def by_file_name(db: Database, file_name: str) -> MediaRow | None:
+    """The attachment whose original or preview is this file."""
     return to_row(MediaRow, await db.fetchone(
-        "SELECT * FROM media_attachments WHERE file_name = ?", (file_name,)))
+        "SELECT * FROM media_attachments WHERE file_name = ? OR preview_file_name = ?", (file_name, file_name)))
 
 
 async def media_for_statuses(db: Database | Writer, status_ids: Sequence[int]) -> dict[int, list[MediaRow]]:
@@ -149,11 +159,12 @@ async def delete_remote_of_status(w: Writer, status_id: int) -> None:
     await w.execute("DELETE FROM media_attachments WHERE status_id = ? AND file_name IS NULL", (status_id,))
 
 
-async def delete_unattached_before(w: Writer, cutoff: str) -> list[str]:
+async def delete_unattached_before(w: Writer, cutoff: str) -> list[list[str]]:
     """Delete local uploads not attached to any status and older than
-    `cutoff` (ISO time); the names of their files, to remove after commit."""
+    `cutoff` (ISO time); each one's file names (original, preview), to
+    remove after commit."""
     rows = await w.fetchall(
-        "SELECT id, file_name FROM media_attachments "
+        "SELECT id, file_name, preview_file_name FROM media_attachments "
         "WHERE status_id IS NULL AND file_name IS NOT NULL AND created_at < ?", (cutoff,))
     await delete_media(w, [r[0] for r in rows])
-    return [r[1] for r in rows]
+    return [[name for name in (r[1], r[2]) if name] for r in rows]

@@ -33,6 +33,7 @@ from node.bootstrap import init_node
 from node.config import Config, load_config
 from node.identity_runtime import DEV_AUTHORITY_ID, dev_authority
 from node.keys import DB, IDENTITY, IDS
+from node.query_secrets import server_options
 from node.registration import SignUp, create_local_account
 from policy.identity import issue_attestation
 from policy.identity.enrolment import enrol
@@ -144,7 +145,7 @@ async def start_node(root: Path, **kwargs: Any) -> tuple[Node, web.AppRunner]:
     config = load_config(write_config(root, port, **kwargs))
     await init_node(config)
     app = create_app(config)
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, **server_options())  # the access logger `serve` uses
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()

@@ -80,3 +80,78 @@ def test_missing_config_names_the_option(tmp_path: Path) -> None:
                             text=True, cwd=ROOT, env=env, timeout=60)
     assert result.returncode == 2
     assert "--config" in result.stderr
+
+
+def _initialised(tmp_path: Path, **kwargs: object) -> Path:
+    config = write_config(tmp_path, **kwargs)  # type: ignore[arg-type]
+    assert run("init", "--config", str(config)).returncode == 0
+    return config
+
+
+def test_check_config_refuses_what_serve_would(tmp_path: Path) -> None:
+    # Given a working node, check-config says ok
+    config = _initialised(tmp_path / "good")
+    good = run("check-config", "--config", str(config))
+    assert good.returncode == 0 and "ok" in good.stdout, good.stderr
+    text = config.read_text("utf-8")
+    bad_values = {
+        "screening.engine": ("[screening]", '[screening]\nengine = "turbo"'),
+        "registrations.min_password_length": ("[registrations]", "[registrations]\nmin_password_length = 0"),
+        "identity.accounts_per_identity": ("[identity]", "[identity]\naccounts_per_identity = 0"),
+    }
+    for key, (section, replaced) in bad_values.items():
+        if section not in text:
+            broken = text + "\n" + replaced + "\n"
+        else:
+            broken = text.replace(section, replaced, 1)
+        config.write_text(broken, "utf-8")
+        result = run("check-config", "--config", str(config))
+        # Then each bad value is one line naming the key, exit 2
+        assert result.returncode == 2, (key, result.stdout, result.stderr)
+        assert key in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    config.write_text(text, "utf-8")
+
+
+def test_check_config_finds_missing_list_files(tmp_path: Path) -> None:
+    # Given a plain copy of a screened node's config in another folder (its lists stay behind)
+    from tests.node.test_screening_api import CATEGORIES, write_lists
+
+    write_lists(tmp_path / "node")
+    config = _initialised(tmp_path / "node", screening=CATEGORIES)
+    assert run("check-config", "--config", str(config)).returncode == 0
+    copy = tmp_path / "elsewhere" / "config.toml"
+    copy.parent.mkdir()
+    copy.write_text(config.read_text("utf-8"), "utf-8")
+    result = run("check-config", "--config", str(copy))
+    # Then check-config names the missing list, as serve would refuse to start
+    assert result.returncode == 2, result.stdout
+    assert "screening" in result.stderr and ".txt" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_serve_on_a_port_in_use_is_one_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = _initialised(tmp_path, port=port)
+        result = run("serve", "--config", str(config))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "http.port" in lines[0] and "in use" in lines[0], result.stderr
+
+
+def test_accounts_list_shows_verification(tmp_path: Path) -> None:
+    config = _initialised(tmp_path)
+    env = {"NODE_CONFIG": str(config)}
+    for name in ("alice", "bob"):
+        assert run("accounts", "create", name, "--email", f"{name}@example.test",
+                   "--password", "correct horse battery", env=env).returncode == 0
+    token = run("identity", "issue", "--subject", "alice-1", env=env).stdout.strip().splitlines()[-1]
+    assert run("accounts", "verify", "alice", "--attestation", token, env=env).returncode == 0
+    listing = run("accounts", "list", env=env).stdout.splitlines()
+    assert "verified" in listing[0]
+    rows = {line.split()[1]: line.split()[3] for line in listing[1:]}
+    assert rows == {"alice": "yes", "bob": "no"}

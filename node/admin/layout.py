@@ -19,7 +19,7 @@ from urllib.parse import quote, unquote
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from node import html, sessions
+from node import html, sessions, two_factor
 from node.html import Markup, escape
 from node.keys import CONFIG, DB
 from node.params import Params
@@ -31,7 +31,7 @@ T = TypeVar("T")
 
 NAV = (("/admin", "Overview"), ("/admin/queue", "Review queue"), ("/admin/reports", "Reports"),
        ("/admin/accounts", "Accounts"), ("/admin/permits", "Permits"), ("/admin/policy", "Screening policy"),
-       ("/admin/corrections", "Corrections"), ("/admin/audit", "Audit log"))
+       ("/admin/corrections", "Corrections"), ("/admin/audit", "Audit log"), ("/admin/inbox", "Inbox"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +55,8 @@ async def require_staff(request: web.Request) -> Staff:
     if user is None or user.role not in ("admin", "moderator"):
         raise sessions.error_page(request, 403, "Not allowed",
                                   "The admin pages are for the node's moderators and admins.")
+    if request.app[CONFIG].sign_in.staff_two_factor and not await two_factor.enabled(request.app, account.id):
+        raise web.HTTPSeeOther("/settings/two_factor?required=1")  # [sign_in] staff_two_factor
     return Staff(account, user.role)
 
 

@@ -5,7 +5,8 @@ through `node.gate.vet_publication(kind="profile")` (identity gate and
 screening, articles 8-10) before anything is stored. The note is plain
 text rendered to safe HTML paragraphs with links, as a status is; field
 values are rendered the same way on one line; `note_source` and each
-field's `source` keep what the user typed.
+field's `source` keep what the user typed. `avatar` and `header` files
+(multipart) are processed by `node.api.profile_images`.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from node import gate, routing
 from node.api.accounts import validation_failed
 from node.api.status_compose import render_text
 from node.api.identity import summary_for
+from node.api.profile_images import remove_image, save_images
 from node.auth import Auth, authenticated
 from node.entities.account import IDENTITY_FIELD_NAME, serialize_credential_account
 from node.keys import CONFIG, DB, IDS
+from node.media_files import read_multipart
 from node.params import Params, read_params
 from node.text import LinkPolicy
 from storage import accounts, relationships
@@ -38,6 +41,7 @@ PRIVACIES = ("public", "unlisted", "private")
 _FORM_FIELD = re.compile(r"\Afields_attributes\[([^\]]*)\]\[(name|value)\]\Z")
 _LANGUAGE = re.compile(r"\A[a-z]{2,3}\Z")
 _TRUE = {"true", "1", "on", "yes", "t"}
+PROFILE_FILES = frozenset({"avatar", "header"})
 
 Details = dict[str, list[dict[str, str]]]
 
@@ -159,10 +163,19 @@ async def _render(app: web.Application, change: ProfileChange, link_policy: Link
         change.columns["fields_json"] = json.dumps(rendered, ensure_ascii=False)
 
 
+async def _params_and_files(request: web.Request) -> tuple[Params, dict[str, bytes]]:
+    """The parameters, and the avatar/header files of a multipart body
+    (read under `[storage] media_max_bytes`, not the app's body cap)."""
+    if request.content_type != "multipart/form-data":
+        return await read_params(request), {}
+    sent = await read_multipart(request, request.app[CONFIG].storage.media_max_bytes, PROFILE_FILES)
+    return Params(sent.fields), sent.files
+
+
 @authenticated("write", "write:accounts")
 async def update_credentials(request: web.Request, auth: Auth) -> web.Response:
     """PATCH /api/v1/accounts/update_credentials"""
-    params = await read_params(request)
+    params, files = await _params_and_files(request)
     change = ProfileChange()
     _read_texts(params, change)
     _read_flags(params, change)
@@ -177,6 +190,7 @@ async def update_credentials(request: web.Request, auth: Auth) -> web.Response:
         link_policy = gate.link_policy_of(vetting)  # article 7(6) links
     await _render(request.app, change, link_policy)
     db = request.app[DB]
+    await save_images(request.app, auth.account_id, files)
     await accounts.update_profile(db, auth.account_id, change.columns, change.settings)
     await emit.after_commit(request.app, emit.profile_updated, auth.account_id)  # federation
     if auth.account.locked and change.columns.get("locked") == 0:
@@ -184,8 +198,24 @@ async def update_credentials(request: web.Request, auth: Auth) -> web.Response:
     return web.json_response(await _credential_account(request, auth.account_id))
 
 
+@authenticated("write", "write:accounts")
+async def delete_avatar(request: web.Request, auth: Auth) -> web.Response:
+    """DELETE /api/v1/profile/avatar (Mastodon 4.2): the CredentialAccount after."""
+    await remove_image(request.app, auth.account_id, "avatar")
+    return web.json_response(await _credential_account(request, auth.account_id))
+
+
+@authenticated("write", "write:accounts")
+async def delete_header(request: web.Request, auth: Auth) -> web.Response:
+    """DELETE /api/v1/profile/header (Mastodon 4.2)."""
+    await remove_image(request.app, auth.account_id, "header")
+    return web.json_response(await _credential_account(request, auth.account_id))
+
+
 def routes() -> list[web.RouteDef]:
     return [
         routing.get("/api/v1/accounts/verify_credentials", verify_credentials),
         routing.patch("/api/v1/accounts/update_credentials", update_credentials),
+        routing.delete("/api/v1/profile/avatar", delete_avatar),
+        routing.delete("/api/v1/profile/header", delete_header),
     ]

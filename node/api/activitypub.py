@@ -4,12 +4,15 @@
 the HTML page (with the permit footer). While federation is off (no permit
 of our own) every JSON document and inbox answers 404; pages stay.
 
-Secure mode (`[federation] secure_mode`, default on): Notes, the outbox and
-the followers/following/featured collections need an HTTP signature from
-an actor on a permitted peer (401 unsigned, 403 unpermitted). The actor
-document stays readable unsigned: peers fetch it to verify this node's own
-signatures (Mastodon likewise serves actors to key fetches). WebFinger,
-NodeInfo and the pages stay public.
+Secure mode (`[federation] secure_mode`, default on; article 7(6): no
+information interface for unpermitted sites): every ActivityPub GET but
+the instance actor (`/actor`) needs an HTTP signature from an actor on a
+permitted peer: a signature by an unpermitted host is 403, a bad one 401.
+An unsigned GET of an actor gets its key and inboxes only
+(`vocab.key_only_actor`: what a peer's software needs to verify this
+node's signatures and answer, nothing of the profile, the fields
+Mastodon's authorized fetch keeps); every other unsigned GET is 401. WebFinger,
+NodeInfo and the HTML pages stay public (see `node/api/webfinger.py`).
 """
 
 from __future__ import annotations
@@ -56,10 +59,13 @@ def federation_of(request: web.Request) -> Federation:
     return fed
 
 
+def is_signed(request: web.Request) -> bool:
+    return "Signature" in request.headers or "Signature-Input" in request.headers
+
+
 async def require_signature(request: web.Request, fed: Federation) -> SignedBy | None:
     """In secure mode, the permitted signer of this GET (401/403 otherwise)."""
-    signed = "Signature" in request.headers or "Signature-Input" in request.headers
-    if not fed.settings.secure_mode and not signed:
+    if not fed.settings.secure_mode and not is_signed(request):
         return None
     try:
         return await verify_signed(fed, "GET", fed.settings.base_url + request.raw_path, request.headers, b"")
@@ -94,6 +100,9 @@ async def actor_or_profile(request: web.Request) -> web.Response:
     if not wants_activitypub(request):
         return _profile_page(request, account)
     fed = federation_of(request)
+    if fed.settings.secure_mode and not is_signed(request):
+        return ap_response(vocab.key_only_actor(fed.urls, account))
+    await require_signature(request, fed)
     moved = await accounts.get_account(fed.db, account.moved_to_id) if account.moved_to_id else None
     return ap_response(vocab.actor_document(fed.urls, account, moved_to_uri=moved.uri if moved else None))
 

@@ -2,8 +2,10 @@
 /api/v1/media/:id, and the files at /system/media/<name>.
 
 Processing is synchronous: the file's type and size come from its own
-bytes (`node.media_sniff`), the original is stored and no thumbnails are
-made, so v2 answers 200 with the finished attachment. A description is
+bytes (`node.media_sniff`); an image is then decoded and encoded again
+without its metadata (EXIF, XMP, IPTC: `node.media_images`), with a
+preview and a blurhash made on the way, so v2 answers 200 with the
+finished attachment. A video is stored as sent. A description is
 at most 1,500 characters (Mastodon's limit) and is screened through the
 publication gate when set: a reject-category term refuses the upload or
 edit (422 naming the category). It is screened again with the status it
@@ -13,7 +15,10 @@ sensitive and flag apply to the whole status.
 
 from __future__ import annotations
 
+import asyncio
 import math
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -25,7 +30,8 @@ from node.entities.media import MEDIA_PATH, serialize_media
 from node.errors import not_found, unprocessable
 from node.keys import CONFIG, DB, IDS
 from node.media_files import FILE_NAME, new_file_name, read_upload, remove_files, write_file
-from node.media_sniff import sniff
+from node.media_images import ImageError, process_image
+from node.media_sniff import Sniffed, sniff
 from node.params import read_params
 from storage import media
 from storage.media import MediaRow, NewMedia
@@ -33,6 +39,7 @@ from storage.media import MediaRow, NewMedia
 MAX_DESCRIPTION = 1_500
 MAX_IMAGE_PIXELS = 33_177_600  # Mastodon's image matrix limit (7680 x 4320)
 FILE_TYPE_ERROR = "File type of uploaded media could not be verified"
+PREVIEW_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
 
 
 def check_description(value: str | None) -> str | None:
@@ -81,16 +88,33 @@ async def upload(request: web.Request, auth: Auth) -> web.Response:
         raise unprocessable(f"Validation failed: File dimensions are larger than {MAX_IMAGE_PIXELS} pixels")
     description = check_description(sent.fields.get("description"))
     await screen_description(request.app, auth, description)
-    name = new_file_name(kind.extension)
-    await write_file(config.storage.media_dir, name, sent.data)
-    new = NewMedia(id=request.app[IDS].next_id(), account_id=auth.account_id, type=kind.type,
-                   content_type=kind.content_type, file_name=name, size=len(sent.data), width=kind.width,
-                   height=kind.height, description=description or None, focus=parse_focus(sent.fields.get("focus")))
+    new = await _store_file(config.storage.media_dir, sent.data, kind, NewMedia(
+        id=request.app[IDS].next_id(), account_id=auth.account_id, type=kind.type,
+        content_type=kind.content_type, description=description or None,
+        focus=parse_focus(sent.fields.get("focus"))))
     async with request.app[DB].write() as w:
         await media.insert_media(w, [new])
         row = await media.get_media(w, new.id)
     assert row is not None
     return _render(request, row)
+
+
+async def _store_file(directory: Path, data: bytes, kind: Sniffed, new: NewMedia) -> NewMedia:
+    """Write the file (an image stripped, with its preview); the row to insert."""
+    if kind.type != "image":
+        name = new_file_name(kind.extension)
+        await write_file(directory, name, data)
+        return replace(new, file_name=name, size=len(data), width=kind.width, height=kind.height)
+    try:
+        image = await asyncio.to_thread(process_image, data, kind.content_type)
+    except ImageError:
+        raise unprocessable(FILE_TYPE_ERROR) from None
+    original, preview = image.original, image.preview
+    name, preview_name = new_file_name(original.extension), new_file_name(preview.extension)
+    await write_file(directory, name, original.data)
+    await write_file(directory, preview_name, preview.data)
+    return replace(new, file_name=name, size=len(original.data), width=original.width, height=original.height,
+                   blurhash=image.blurhash, preview=(preview_name, preview.width, preview.height))
 
 
 async def _own(request: web.Request, auth: Auth, *, unattached: bool) -> MediaRow:
@@ -129,7 +153,7 @@ async def delete(request: web.Request, auth: Auth) -> web.Response:
     body = serialize_media(row, request.app[CONFIG].node.base_url)
     async with request.app[DB].write() as w:
         await media.delete_media(w, [row.id])
-    await remove_files(request.app[CONFIG].storage.media_dir, [row.file_name])
+    await remove_files(request.app[CONFIG].storage.media_dir, row.file_names)
     return web.json_response(body)
 
 
@@ -141,8 +165,9 @@ async def serve_file(request: web.Request) -> web.StreamResponse:
     path = request.app[CONFIG].storage.media_dir / name
     if row is None or not path.is_file():
         raise web.HTTPNotFound()
+    content_type = row.content_type if name == row.file_name else PREVIEW_TYPES[name.rsplit(".", 1)[1]]
     return web.FileResponse(path, headers={
-        "Content-Type": row.content_type,
+        "Content-Type": content_type,
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox",
         "Cache-Control": "public, max-age=31536000, immutable",  # a name is never reused

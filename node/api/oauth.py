@@ -55,14 +55,17 @@ DESCRIPTIONS = {
 class OAuthError(Exception):
     """An RFC 6749 error: `error` code, description, HTTP status."""
 
-    def __init__(self, error: str, description: str | None = None, status: int = 400) -> None:
+    def __init__(self, error: str, description: str | None = None, status: int = 400,
+                 retry_after: int = 0) -> None:
         super().__init__(error)
-        self.error, self.status = error, status
+        self.error, self.status, self.retry_after = error, status, retry_after
         self.description = description or DESCRIPTIONS.get(error, error)
 
 
 def error_response(exc: OAuthError) -> web.Response:
     headers = dict(NO_STORE)
+    if exc.retry_after:
+        headers["Retry-After"] = str(exc.retry_after)
     if exc.status == 401:
         headers["WWW-Authenticate"] = (f'Bearer realm="Doorkeeper", error="{exc.error}",'
                                        f' error_description="{exc.description}"')
@@ -158,9 +161,12 @@ async def _password(request: web.Request, params: Params, app: AppRow) -> dict[s
     scopes = granted_scopes(params.str("scope"), app.scopes)
     if scopes is None:
         raise OAuthError("invalid_scope")
-    check = await sessions.check_login(request, login, password)
+    check = await sessions.check_login(request, login, password, params.str("otp_attempt") or "",
+                                       app_client=True)
+    if check.retry_after:
+        raise OAuthError("throttled", check.error, status=429, retry_after=check.retry_after)
     if check.account is None:
-        raise OAuthError("invalid_grant")
+        raise OAuthError("invalid_grant", None if check.error == sessions.INVALID_LOGIN else check.error)
     return await issue_token(request.app, app.id, check.account.id, scopes, refresh=True)
 
 

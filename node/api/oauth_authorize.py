@@ -191,17 +191,16 @@ async def authorize_page(request: web.Request) -> web.StreamResponse:
 
 
 async def _signed_in(request: web.Request, req: AuthRequest,
-                     values: Mapping[str, str]) -> tuple[AccountRow | None, str]:
+                     values: Mapping[str, str]) -> sessions.LoginCheck:
     """The approving account: from the sign-in fields if sent (or forced), else the session."""
     login, password = (values.get("login") or "").strip(), values.get("password") or ""
     if login or password or req.force_login:
-        check = await sessions.check_login(request, login, password)
-        if check.account is None:
-            return None, check.error
-        await sessions.sign_in(request, check.account.id)
-        return check.account, ""
+        check = await sessions.check_login(request, login, password, values.get("otp_attempt") or "")
+        if check.account is not None:
+            await sessions.sign_in(request, check.account.id)
+        return check
     account = await sessions.current_account(request)
-    return account, "" if account else "Sign in to continue."
+    return sessions.LoginCheck(account, "" if account else "Sign in to continue.")
 
 
 async def authorize_submit(request: web.Request) -> web.StreamResponse:
@@ -215,9 +214,14 @@ async def authorize_submit(request: web.Request) -> web.StreamResponse:
     if values.get("decision") != "approve":
         return sessions.finish(request, _send_error(request, req.redirect_uri, req.state,
                                                     RedirectError("access_denied")))
-    account, error = await _signed_in(request, req, values)
+    check = await _signed_in(request, req, values)
+    account = check.account
     if account is None:
-        return await _consent_page(request, req, None, error=error, login=values.get("login", ""), status=422)
+        page = await _consent_page(request, req, None, error=check.error, login=values.get("login", ""),
+                                   status=429 if check.retry_after else 422)
+        if check.retry_after:
+            page.headers["Retry-After"] = str(check.retry_after)
+        return page
     code = secrets.token_urlsafe(32)
     await oauth.insert_code(request.app[DB], code, CodeRow(
         req.app.id, account.id, req.redirect_uri, req.scopes, req.challenge, req.method,

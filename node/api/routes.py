@@ -11,6 +11,7 @@ from node.api import (
     accounts,
     activitypub,
     admin_accounts,
+    admin_inbox,
     admin_permits,
     admin_reports,
     admin_screening,
@@ -29,6 +30,7 @@ from node.api import (
     oauth_authorize,
     pages,
     polls,
+    profile_images,
     relationship_lists,
     relationships,
     reports,
@@ -38,18 +40,19 @@ from node.api import (
     statuses,
     tags,
     timelines,
+    two_factor_settings,
 )
 
 # Order matters only where two patterns could match one path: specific
 # routes (accounts/verify_credentials) come before {id} routes.
 MODULES = (
     instance, activitypub, pages, identity,
-    apps, oauth, oauth_authorize, sign_in,
+    apps, oauth, oauth_authorize, sign_in, two_factor_settings,
     account_credentials, relationships, relationship_lists, accounts,
-    statuses, status_actions, polls, media, timelines,
+    statuses, status_actions, polls, media, profile_images, timelines,
     notifications, notifications_v2, search, tags, lists, filters, filters_v1, client_misc,
     reports, corrections, streaming,
-    admin_accounts, admin_reports, admin_permits, admin_screening, admin,
+    admin_accounts, admin_reports, admin_permits, admin_screening, admin_inbox, admin,
 )
 
 

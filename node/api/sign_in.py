@@ -50,11 +50,16 @@ async def sign_in_submit(request: web.Request) -> web.StreamResponse:
     await sessions.check_csrf(request, form)
     login, password = form.get("login"), form.get("password")
     next_path = safe_next(form.get("next"))
+    code = form.get("otp_attempt")
     check = await sessions.check_login(request, login if isinstance(login, str) else "",
-                                       password if isinstance(password, str) else "")
+                                       password if isinstance(password, str) else "",
+                                       code if isinstance(code, str) else "")
     if check.account is None:
-        return await _form(request, next_path, error=check.error,
-                           login=login if isinstance(login, str) else "", status=422)
+        page = await _form(request, next_path, error=check.error, login=login if isinstance(login, str) else "",
+                           status=429 if check.retry_after else 422)
+        if check.retry_after:
+            page.headers["Retry-After"] = str(check.retry_after)
+        return page
     await sessions.sign_in(request, check.account.id)
     await _audit_staff_sign_in(request, check.account)
     return sessions.finish(request, web.Response(status=303, headers={"Location": next_path}))

@@ -112,7 +112,7 @@ async def delete_status(request: web.Request, auth: Auth) -> web.Response:
             await media.delete_media(w, [m.id for m in detached])
         await status_writes.delete_status(w, current)
     if drop_media:
-        await remove_files(request.app[CONFIG].storage.media_dir, [m.file_name for m in detached])
+        await remove_files(request.app[CONFIG].storage.media_dir, [n for m in detached for n in m.file_names])
     await emit.after_commit(request.app, emit.status_deleted, current, audience)  # federation
     stream_of(request.app).status_deleted(current, audience.account_ids)  # mentioned, who could see it
     return web.json_response(body)

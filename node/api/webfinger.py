@@ -4,6 +4,15 @@
 profile URL) answers a JRD: subject, aliases, and the `self` (ActivityPub)
 and profile-page links. 404 for an unknown account, and while federation
 is off (article 6). `GET /.well-known/host-meta` gives the XRD template.
+
+WebFinger is unsigned by nature (no peer signs it, and it is asked before
+a peer knows which key to use), so it cannot tell a permitted node from
+another. As with Mastodon's authorized fetch, it answers, and names only
+the account's address and actor URL; what article 7(6) protects is
+behind that URL: the actor document is the whole profile only to a GET
+signed by a permitted peer (403 for any other signer, the key alone
+unsigned, `node/api/activitypub.py`), so an unpermitted node cannot
+resolve a local account into anything it can show or follow.
 """
 
 from __future__ import annotations

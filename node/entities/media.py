@@ -1,7 +1,8 @@
 """Mastodon's MediaAttachment entity (REST::MediaAttachmentSerializer).
 
-The node keeps only the original, so `preview_url` is the same file. A
-remote attachment is shown by its origin's URL (`url` = `remote_url`):
+A local image has a preview file (`preview_url`, `meta.small`) and a
+blurhash, made when it was uploaded (`node.media_images`); a video's
+`preview_url` is the file itself. A remote attachment is shown by its origin's URL (`url` = `remote_url`):
 the node never fetches or proxies remote files.
 """
 
@@ -26,6 +27,10 @@ def _meta(row: MediaRow) -> dict[str, Any] | None:
     if row.width and row.height:
         meta["original"] = {"width": row.width, "height": row.height, "size": f"{row.width}x{row.height}",
                             "aspect": row.width / row.height}
+    if row.preview_width and row.preview_height:
+        meta["small"] = {"width": row.preview_width, "height": row.preview_height,
+                         "size": f"{row.preview_width}x{row.preview_height}",
+                         "aspect": row.preview_width / row.preview_height}
     if row.focus_x is not None and row.focus_y is not None:
         meta["focus"] = {"x": row.focus_x, "y": row.focus_y}
     return meta or None
@@ -37,7 +42,7 @@ def serialize_media(row: MediaRow, base_url: str) -> dict[str, Any]:
         "id": str(row.id),
         "type": row.type,
         "url": url,
-        "preview_url": url,
+        "preview_url": file_url(base_url, row.preview_file_name) if row.preview_file_name else url,
         "remote_url": row.remote_url,
         "preview_remote_url": None,
         "text_url": None,

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from federation.httpsig import sign_request
-from node.keys import FEDERATION
+from node.keys import DB, FEDERATION
 from tests.conftest import Node, start_node
 from tests.federation.nodes import AP_HEADERS, Peers, permit, signed_get, start_peers
 
@@ -49,14 +49,30 @@ async def test_webfinger_and_host_meta(node: Node, http: aiohttp.ClientSession) 
         assert resp.status == 200 and "/.well-known/webfinger?resource={uri}" in await resp.text()
 
 
-async def test_actor_document_and_content_negotiation(node: Node, http: aiohttp.ClientSession) -> None:
+async def test_actor_document_and_content_negotiation(peers: Peers, http: aiohttp.ClientSession) -> None:
+    node, peer, stranger = peers.nodes
+    await permit(node, peer)
+    await permit(peer, node)
     await node.account("alice")
-    # When asked for ActivityPub JSON, unsigned (the actor stays readable in secure mode)
+    await node.app[DB].execute("UPDATE accounts SET display_name = 'Alice Example' WHERE username = 'alice'")
+    bob = (await peer.account("bob")).account
+    carol = (await stranger.account("carol")).account
     for path in ("/users/alice", "/@alice"):
+        # Unsigned (secure mode): the key only, nothing of the profile
         async with http.get(node.url(path), headers=AP_HEADERS) as resp:
             assert resp.status == 200 and resp.content_type == "application/activity+json"
-            actor = await resp.json(content_type=None)
+            bare = await resp.json(content_type=None)
+        assert set(bare) == {"@context", "id", "type", "preferredUsername", "inbox", "outbox", "publicKey",
+                             "endpoints"}
+        assert bare["publicKey"]["owner"] == bare["id"] and "BEGIN PUBLIC KEY" in bare["publicKey"]["publicKeyPem"]
+        # Signed by a node without a permit here: 403 (article 7(6))
+        status, refused = await signed_get(http, node.url(path), stranger, carol)
+        assert status == 403 and "error" in refused
+        # Signed by a permitted peer: the whole actor
+        status, actor = await signed_get(http, node.url(path), peer, bob)
+        assert status == 200
         assert actor["id"] == node.url("/users/alice") and actor["preferredUsername"] == "alice"
+        assert actor["name"] == "Alice Example"
         assert actor["endpoints"]["sharedInbox"] == node.url("/inbox")
         assert actor["publicKey"]["owner"] == actor["id"] and "BEGIN PUBLIC KEY" in actor["publicKey"]["publicKeyPem"]
         assert "https://w3id.org/security/v1" in actor["@context"]
@@ -90,6 +106,7 @@ async def test_federation_off_without_permit(tmp_path: Path, http: aiohttp.Clien
 async def test_note_by_visibility_and_secure_mode(peers: Peers, http: aiohttp.ClientSession) -> None:
     home, peer, stranger = peers.nodes
     await permit(home, peer)
+    await permit(peer, home)
     alice = await home.account("alice")
     bob = (await peer.account("bob")).account
     carol = (await stranger.account("carol")).account
@@ -119,6 +136,7 @@ async def test_note_by_visibility_and_secure_mode(peers: Peers, http: aiohttp.Cl
 async def test_collections_need_signatures(peers: Peers, http: aiohttp.ClientSession) -> None:
     home, peer, _stranger = peers.nodes
     await permit(home, peer)
+    await permit(peer, home)
     alice = await home.account("alice")
     bob = (await peer.account("bob")).account
     await post_status(http, home, alice.token, status="one", visibility="public")
@@ -141,6 +159,7 @@ async def test_collections_need_signatures(peers: Peers, http: aiohttp.ClientSes
 async def test_instance_actor_signs_fetches(peers: Peers, http: aiohttp.ClientSession) -> None:
     home, peer, _stranger = peers.nodes
     await permit(home, peer)
+    await permit(peer, home)
     alice = await home.account("alice")
     public = await post_status(http, home, alice.token, status="hello", visibility="public")
     # The instance actor is readable unsigned, with a key

@@ -37,12 +37,14 @@ async def test_an_unpermitted_node_is_refused_both_ways(three: Three) -> None:
         assert found == {"accounts": [], "statuses": [], "hashtags": []}
         await user.call("GET", "/api/v1/accounts/lookup", expect=404, params={"acct": mallory.acct})
 
-    # mallory (whose node lists north) follows alice and mentions her: north refuses both
-    await mallory.follow(alice)
+    # mallory's node (which lists north) cannot resolve alice: WebFinger names her actor,
+    # but the actor fetch, signed by an unpermitted node, is refused (article 7(6))
+    found = await mallory.get("/api/v2/search", q=f"@{alice.acct}", resolve="true", type="accounts")
+    assert found["accounts"] == []
+    assert await three.rogue.app[DB].fetchval(
+        "SELECT count(*) FROM accounts WHERE domain = ?", (three.north.config.node.domain,)) == 0
     await mallory.post(f"@{alice.acct} hello from outside")
     await three.quiet()
-    refused = await three.rogue.app[DB].fetchall("SELECT state, last_status FROM deliveries")
-    assert refused and {(r[0], r[1]) for r in refused} == {("failed", 403)}
     assert await alice.notifications() == [("follow", bob.acct)]
     assert (await alice.get(f"/api/v1/accounts/{alice.session.account.id}"))["followers_count"] == 1  # bob
 

@@ -25,6 +25,7 @@ from tests.federation.nodes import (
     permit,
     remote_account,
     settle,
+    signed_get,
     signed_post,
     start_peers,
 )
@@ -34,6 +35,7 @@ from tests.federation.nodes import (
 async def peers(tmp_path: Path) -> AsyncIterator[Peers]:
     started = await start_peers(tmp_path, 2)
     await permit(started.nodes[0], started.nodes[1])
+    await permit(started.nodes[1], started.nodes[0])  # mutual: actor documents need a permitted signer
     yield started
     await started.close()
 
@@ -43,8 +45,7 @@ async def test_actor_update_and_delete(peers: Peers, http: aiohttp.ClientSession
     alice = await home.account("alice")
     bob = (await peer.account("bob")).account
     await follow_remote(home, alice.account, bob)
-    async with http.get(peer.url("/users/bob"), headers={"Accept": "application/activity+json"}) as resp:
-        actor = await resp.json(content_type=None)
+    _status, actor = await signed_get(http, peer.url("/users/bob"), home, alice.account)
     renamed = {**actor, "name": "Bob the Builder", "summary": "<p onclick='x'>builds</p>"}
     update = {"id": f"{bob.uri}#updates/1", "type": "Update", "actor": bob.uri, "object": renamed}
     assert (await signed_post(http, home.url("/inbox"), update, peer, bob)).status == 202

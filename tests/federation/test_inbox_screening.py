@@ -30,6 +30,7 @@ async def peers(tmp_path: Path) -> AsyncIterator[Peers]:
         write_lists(tmp_path / f"node{i}")
     started = await start_peers(tmp_path, 2, screening=CATEGORIES)
     await permit(started.nodes[0], started.nodes[1])
+    await permit(started.nodes[1], started.nodes[0])  # mutual: actor documents need a permitted signer
     yield started
     await started.close()
 

@@ -42,7 +42,8 @@ async def test_a_post_with_an_image_arrives_with_its_description(peers: Peers, h
     code, doc = await signed_get(http, posted["uri"], peer, bob.session.account)
     assert code == 200
     assert doc["attachment"] == [{"type": "Document", "mediaType": "image/png", "url": uploaded["url"],
-                                  "name": "a small grey picture", "width": 4, "height": 2}]
+                                  "name": "a small grey picture", "blurhash": uploaded["blurhash"],
+                                  "width": 4, "height": 2}]
     # And bob's node shows it, pointing at home's file, which it never fetched
     there = await bob.find(posted["uri"])
     assert there is not None

@@ -445,6 +445,7 @@ async def test_forward_to_domains_reaches_the_replied_to_node_only(
         assert spam is not None and spam.in_reply_to_account_id is not None
         # (the reply reached carol's node too, as a reply to her does)
         await permit(third, peer)
+        await permit(peer, third)  # mutual: actor documents need a permitted signer
         assert (await signed_post(http, third.url("/inbox"), create(bob.account, reply), peer,
                                   bob.account)).status == 202
         await settle(third)

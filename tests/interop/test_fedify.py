@@ -305,13 +305,16 @@ async def test_like_announce_undo_delete_from_fedify(pair: Pair) -> None:
 
 
 async def test_a_peer_without_a_permit_is_refused(pair: Pair, tmp_path: Path) -> None:
-    """Another Fedify server, not in our registry: its Follow is refused (403)
-    and the node never contacts it, not even to resolve its actor."""
+    """Another Fedify server, not in our registry, cannot even resolve our
+    account (its signed actor fetch is refused, 403, article 7(6)), and a
+    POST to our inbox signed by it is refused; the node never contacts it,
+    not even to resolve its actor."""
     p = pair
     other = await start_fedify(tmp_path / "unlisted", permit=UNLISTED_PERMIT)
     try:
-        sent = await other.control("follow", target=p.bob.account.uri)
-        assert not sent["delivered"] and "403" in sent["error"], sent
+        async with other.http.post(f"{other.origin}/_control/follow", json={"target": p.bob.account.uri}) as resp:
+            answer = await resp.json()
+        assert resp.status != 200 and "no actor" in answer["error"], answer
         followers = await p.api("GET", f"/api/v1/accounts/{p.bob.account.id}/followers")
         assert followers == []
         found = await p.api("GET", "/api/v2/search", params={

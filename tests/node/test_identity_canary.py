@@ -90,3 +90,42 @@ async def test_canary_identity_never_leaves_the_node(node: Node, http: aiohttp.C
     async with http.post(node.url(f"/api/v1/admin/accounts/{canary.account.id}/identity/reveal"),
                          json={"reason": "canary check"}, headers=admin.headers) as resp:
         assert (await resp.json())["name"] == CANARY_NAME
+
+
+async def test_secrets_in_a_query_are_refused_and_never_logged(node: Node, http: aiohttp.ClientSession,
+                                                               all_logs: pytest.LogCaptureFixture) -> None:
+    # Given an unverified account and the canary's attestation, a password and a token
+    canary = await node.account("canary", verified=False)
+    attestation = node.attestation(CANARY_SUBJECT, name=CANARY_NAME, id_number=CANARY_NUMBER)
+    password = "canary-password-5d1e"
+    # When they are put in query strings (issue #14: the access log kept them whole)
+    refused = [
+        ("POST", f"/api/v1/identity/verify?attestation={attestation}", canary.headers),
+        ("POST", f"/api/v1/accounts?identity_attestation={attestation}", {}),
+        ("POST", f"/oauth/token?grant_type=password&username=canary&password={password}", {}),
+        ("POST", f"/auth/sign_in?password={password}&username=canary", {}),
+        ("POST", f"/oauth/revoke?token={canary.token}", {}),
+        ("POST", "/oauth/token?grant_type=authorization_code&code=canary-code-77", {}),
+        ("GET", f"/api/v1/accounts/verify_credentials?user[password]={password}", canary.headers),
+    ]
+    for method, path, headers in refused:
+        async with http.request(method, node.url(path), headers=headers) as resp:
+            # Then each is refused with 400, naming the key, echoing nothing
+            body = await resp.text()
+            assert resp.status == 400, (path, body)
+            assert "URL" in body and attestation not in body and password not in body
+    async with http.get(node.url("/api/v1/identity"), headers=canary.headers) as resp:
+        assert (await resp.json())["verified"] is False
+    # An access token in a query is still taken (Mastodon's streaming and some clients use it)
+    async with http.get(node.url(f"/api/v1/accounts/verify_credentials?access_token={canary.token}")) as resp:
+        assert resp.status == 200
+    async with http.get(node.url("/oauth/authorize/native?code=canary-code-77")) as resp:
+        assert resp.status < 500
+    # And no log record holds any of them: the access log writes [FILTERED]
+    logs = "\n".join(f"{r.getMessage()} {r.args!r}" for r in all_logs.records)
+    access = [r.getMessage() for r in all_logs.records if r.name == "aiohttp.access"]
+    assert any("/api/v1/identity/verify?attestation=[FILTERED]" in line for line in access), access
+    assert any("access_token=[FILTERED]" in line for line in access)
+    for value in (attestation, password, canary.token, "canary-code-77", CANARY_NAME, CANARY_NUMBER,
+                  CANARY_SUBJECT):
+        assert value not in logs, f"{value[:12]}... leaked in the logs"

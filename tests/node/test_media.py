@@ -5,6 +5,7 @@ statuses (Mastodon's limits and messages), edits and deletion."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import struct
 import zlib
 from collections.abc import AsyncIterator
@@ -13,6 +14,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from PIL import Image
 
 from node.keys import DB
 from node.media_setup import sweep_unattached
@@ -32,10 +34,10 @@ def png(width: int = 3, height: int = 2) -> bytes:
 
 
 def jpeg(width: int = 5, height: int = 4) -> bytes:
-    """SOI, a JFIF APP0 segment, then SOF0 with the size (all the header reader needs)."""
-    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-    sof = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
-    return b"\xff\xd8" + app0 + sof + b"\xff\xd9"
+    """A real JPEG (uploads are decoded: a header alone is refused)."""
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (120, 160, 200)).save(out, "JPEG")
+    return out.getvalue()
 
 
 def gif(width: int = 7, height: int = 6) -> bytes:
@@ -73,10 +75,13 @@ async def test_upload_png_is_served_with_safe_headers(node: Node, http: aiohttp.
     assert body["meta"]["original"] == {"width": 3, "height": 2, "size": "3x2", "aspect": 1.5}
     assert body["meta"]["focus"] == {"x": 0.5, "y": -0.25}
     assert body["url"].startswith(node.url("/system/media/")) and body["url"].endswith(".png")
-    assert "x.html" not in body["url"] and body["preview_url"] == body["url"] and body["remote_url"] is None
-    # And the file is served as what it is, never sniffed, never run
+    assert "x.html" not in body["url"] and body["remote_url"] is None
+    assert body["preview_url"].startswith(node.url("/system/media/")) and body["blurhash"]
+    # And the file is served as what it is (decoded and encoded again), never sniffed, never run
     async with http.get(body["url"]) as resp:
-        assert resp.status == 200 and await resp.read() == data
+        assert resp.status == 200
+        served = Image.open(io.BytesIO(await resp.read()))
+        assert served.format == "PNG" and served.size == (3, 2)
         assert resp.headers["Content-Type"] == "image/png"
         assert resp.headers["X-Content-Type-Options"] == "nosniff"
         assert resp.headers["Content-Security-Policy"].startswith("default-src 'none'")
