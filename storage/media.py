@@ -38,6 +38,7 @@ class MediaRow:
     focus_y: float | None
     remote_url: str | None
     created_at: str
+    scheduled_status_id: int | None = None  # reserved for a scheduled status
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +112,14 @@ async def update_media(w: Writer, media_id: int, description: str | None,
 
 async def attach(w: Writer, status_id: int, media_ids: Sequence[int]) -> int:
     """Attach the media, in the given order, to the status; the number
-    attached (only unattached rows move: a race with another post loses)."""
+    attached (only unattached rows move: a race with another post loses;
+    media reserved for a scheduled status are released by it first)."""
     moved = 0
     for position, media_id in enumerate(media_ids):
         moved += await w.rowcount(
             "UPDATE media_attachments SET status_id = ?, position = ? WHERE id = ?"
-            " AND (status_id IS NULL OR status_id = ?)", (status_id, position, media_id, status_id))
+            " AND (status_id IS NULL OR status_id = ?) AND scheduled_status_id IS NULL",
+            (status_id, position, media_id, status_id))
     return moved
 
 
@@ -154,6 +157,7 @@ async def delete_unattached_before(w: Writer, cutoff: str) -> list[str]:
     `cutoff` (ISO time); the names of their files, to remove after commit."""
     rows = await w.fetchall(
         "SELECT id, file_name FROM media_attachments "
-        "WHERE status_id IS NULL AND file_name IS NOT NULL AND created_at < ?", (cutoff,))
+        "WHERE status_id IS NULL AND scheduled_status_id IS NULL AND file_name IS NOT NULL AND created_at < ?",
+        (cutoff,))
     await delete_media(w, [r[0] for r in rows])
     return [r[1] for r in rows]

@@ -109,11 +109,6 @@ def _empty_list(*scopes: str) -> Any:
     return handler
 
 
-@authenticated("read", "read:statuses")
-async def no_scheduled_status(request: web.Request, auth: Auth) -> web.Response:
-    raise not_found()
-
-
 @authenticated("push")
 async def push_subscription(request: web.Request, auth: Auth) -> web.Response:
     """No web push here: there is never a subscription to show (Mastodon's 404)."""
@@ -144,8 +139,6 @@ def routes() -> list[web.RouteDef]:
         routing.get("/api/v1/featured_tags", _empty_list("read", "read:accounts")),
         routing.get("/api/v1/featured_tags/suggestions", _empty_list("read", "read:accounts")),
         routing.get("/api/v1/domain_blocks", _empty_list("follow", "read", "read:blocks")),
-        routing.get("/api/v1/scheduled_statuses", _empty_list("read", "read:statuses")),
-        routing.get("/api/v1/scheduled_statuses/{id}", no_scheduled_status),
         routing.get("/api/v1/push/subscription", push_subscription),
         routing.delete("/api/v1/push/subscription", delete_push_subscription),
     ]
