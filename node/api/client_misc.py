@@ -134,7 +134,6 @@ def routes() -> list[web.RouteDef]:
         routing.post("/api/v1/announcements/{id}/dismiss", no_announcement),
         routing.put("/api/v1/announcements/{id}/reactions/{name}", no_announcement),
         routing.delete("/api/v1/announcements/{id}/reactions/{name}", no_announcement),
-        routing.get("/api/v1/conversations", _empty_list("read", "read:statuses")),
         routing.get("/api/v1/endorsements", _empty_list("read", "read:accounts")),
         routing.get("/api/v1/featured_tags", _empty_list("read", "read:accounts")),
         routing.get("/api/v1/featured_tags/suggestions", _empty_list("read", "read:accounts")),

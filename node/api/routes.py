@@ -16,6 +16,7 @@ from node.api import (
     admin_screening,
     apps,
     client_misc,
+    conversations,
     corrections,
     filters,
     filters_v1,
@@ -48,7 +49,7 @@ MODULES = (
     apps, oauth, oauth_authorize, sign_in,
     account_credentials, relationships, relationship_lists, accounts,
     statuses, status_actions, scheduled_statuses, polls, media, timelines,
-    notifications, notifications_v2, search, tags, lists, filters, filters_v1, client_misc,
+    notifications, notifications_v2, conversations, search, tags, lists, filters, filters_v1, client_misc,
     reports, corrections, streaming,
     admin_accounts, admin_reports, admin_permits, admin_screening, admin,
 )
