@@ -19,7 +19,7 @@ from pathlib import Path
 
 from aiohttp import BodyPartReader, web
 
-from node.errors import json_error, unprocessable
+from node.errors import bad_request, json_error, unprocessable
 
 TEXT_PART_LIMIT = 16_384  # description, focus: far above 1,500 characters
 FILE_NAME = re.compile(r"^[0-9a-f]{32}\.[a-z0-9]{2,5}$")
@@ -59,7 +59,10 @@ async def read_upload(request: web.Request, limit: int) -> Upload:
     if request.content_type != "multipart/form-data":
         raise unprocessable("Validation failed: File can't be blank")
     data: bytes | None = None
-    reader = await request.multipart()
+    try:
+        reader = await request.multipart()
+    except ValueError:  # no boundary in the Content-Type
+        raise bad_request("Malformed multipart body: no boundary") from None
     while (part := await reader.next()) is not None:
         if not isinstance(part, BodyPartReader):
             continue

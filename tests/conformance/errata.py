@@ -17,6 +17,14 @@ ERRATA: tuple[tuple[tuple[str, ...], Any, str], ...] = (
      "string",
      "Mastodon's web client types it `most_recent_notification_id: string` "
      "(app/javascript/mastodon/api_types/notifications.ts), as every id in its API; masto.js too"),
+    (("paths", "/api/v1/filters", "get", "responses", "200", "content", "application/json", "schema"),
+     {"type": "array", "items": {"$ref": "#/components/schemas/V1Filter"}},
+     "the description's own text says 'List of [V1::Filter]'; Mastodon's FiltersController#index "
+     "renders a collection"),
+    (("paths", "/oauth/authorize", "get", "responses", "400", "content", "text/html"),
+     {"schema": {"type": "string"}},
+     "Doorkeeper renders an invalid authorisation request (bad client_id, redirect_uri) as an HTML "
+     "page for the person in the browser, as this node does: there is no client to read JSON"),
 )
 
 
