@@ -1,11 +1,12 @@
 """The cheap endpoints clients call at start-up: markers, preferences, and
-the lists this node keeps empty (custom emojis, announcements, scheduled
-statuses...), each with Mastodon's scope and shape.
+the lists this node keeps empty (custom emojis, announcements...), each
+with Mastodon's scope and shape.
 
 Empty because the feature does not exist here, not because it failed:
 no custom emojis, announcements, endorsements, featured tags, domain
-blocks, scheduled statuses or web push; direct-message conversations are
-not listed yet; peers and weekly activity until federation runs.
+blocks or web push; peers and weekly activity until federation runs.
+(Scheduled statuses and conversations are real: node/api/scheduled_statuses.py,
+node/api/conversations.py.)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from aiohttp import web
 
 from node import routing
 from node.auth import Auth, authenticated
+from node.api.path_ids import parse_id
 from node.errors import not_found, unprocessable
 from node.keys import CONFIG, DB
 from node.params import read_params
@@ -47,10 +49,10 @@ async def save_markers(request: web.Request, auth: Auth) -> web.Response:
         value = params.dict(timeline).get("last_read_id")
         if value is None:
             continue
-        text = str(value).strip()
-        if not text.isdigit():
-            raise unprocessable("Validation failed: Last read id is not a number")
-        positions[timeline] = int(text)
+        position = parse_id(value)
+        if position is None:
+            raise unprocessable("Validation failed: Last read id is not a number", field="last_read_id")
+        positions[timeline] = position
     rows = await markers.save_markers(request.app[DB], auth.account_id, positions) if positions else []
     return web.json_response({r.timeline: serialize_marker(r) for r in rows})
 
