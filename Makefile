@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 CONFIG ?= config.toml
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench install init clean interop browser
+.PHONY: run test bench install init clean interop browser fuzz
 
 $(STAMP): pyproject.toml setup.py policy/screening/_skeleton.c
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ browser:
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 			chromium chromium-driver; \
 	fi
+
+# Schemathesis against a live node (tests/fuzz/run.py): no 5xx, no response
+# that breaks the API description; FUZZ_SECONDS bounds it (default 180).
+fuzz: $(STAMP)
+	$(PY) -m tests.fuzz.run
 
 bench: $(STAMP)
 	$(PY) bench/run_all.py

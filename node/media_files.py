@@ -19,7 +19,7 @@ from pathlib import Path
 
 from aiohttp import BodyPartReader, web
 
-from node.errors import json_error, unprocessable
+from node.errors import bad_request, json_error, unprocessable
 
 TEXT_PART_LIMIT = 16_384  # description, focus: far above 1,500 characters
 FILE_NAME = re.compile(r"^[0-9a-f]{32}\.[a-z0-9]{2,5}$")
@@ -74,9 +74,14 @@ async def read_multipart(request: web.Request, limit: int, wanted: frozenset[str
     fields: dict[str, list[str]] = {}
     for key, value in request.query.items():
         fields.setdefault(key, []).append(value)
+    if request.content_type != "multipart/form-data":
+        raise unprocessable("Validation failed: File can't be blank")
     files: dict[str, bytes] = {}
     try:
         reader = await request.multipart()
+    except ValueError:  # no boundary in the Content-Type
+        raise bad_request("Malformed multipart body: no boundary") from None
+    try:
         while (part := await reader.next()) is not None:
             if not isinstance(part, BodyPartReader):
                 continue
@@ -89,7 +94,7 @@ async def read_multipart(request: web.Request, limit: int, wanted: frozenset[str
             else:
                 await _read_part(part, limit, too_large(limit))  # read past what is not wanted
     except (ValueError, AssertionError) as exc:  # a malformed body or part header
-        raise unprocessable(f"Validation failed: the multipart body could not be read ({exc})"[:200]) from None
+        raise bad_request(f"Malformed multipart body: {exc}"[:200]) from None
     return Multipart(files, fields)
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
+from urllib.parse import quote
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
-from node.errors import json_error
+from node.errors import json_error, method_not_allowed
 
 logger = logging.getLogger(__name__)
 
@@ -16,25 +19,39 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _CORS_PREFIXES = ("/api/", "/oauth/", "/.well-known/", "/nodeinfo/")
 
 
-def _wants_json(request: web.Request) -> bool:
-    path = request.path
-    return path.startswith(("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo/"))
+# Machine-facing paths answer JSON errors whatever the client accepts; other
+# paths (pages) answer JSON unless the client asks for HTML, as a browser does.
+_JSON_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/oauth/userinfo", "/.well-known/",
+                  "/nodeinfo/", "/users/", "/inbox", "/actor", "/system/")
+_MESSAGES = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}
+
+
+def _wants_json(request: web.Request, exc: web.HTTPException | None = None) -> bool:
+    if request.path.startswith(_JSON_PREFIXES):
+        return True
+    if exc is not None and exc.content_type == "text/html":  # a page's own error page
+        return False
+    return "text/html" not in request.headers.get("Accept", "")
+
+
+def _as_json(exc: web.HTTPException) -> web.HTTPException:
+    """aiohttp's own 4xx (no route, wrong method, body too large) in Mastodon's shape."""
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        return method_not_allowed(exc.allowed_methods)
+    return json_error(exc.status, _MESSAGES.get(exc.status, exc.reason))
 
 
 @web.middleware
 async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Unknown routes and unexpected failures answer in Mastodon's shape."""
+    """Unknown routes, wrong methods and unexpected failures answer in Mastodon's shape."""
     try:
         return await handler(request)
     except web.HTTPException as exc:
-        if exc.content_type == "application/json" or not _wants_json(request):
+        if exc.status < 400 or exc.content_type == "application/json" or not _wants_json(request, exc):
             raise
-        if exc.status >= 400:
-            message = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}.get(
-                exc.status, exc.reason
-            )
-            raise json_error(exc.status, message) from None
-        raise
+        raise _as_json(exc) from None
+    except HttpProcessingError as exc:  # a malformed body part (multipart headers, chunking)
+        raise json_error(400, f"Malformed request: {exc.message or type(exc).__name__}") from None
     except Exception:
         logger.exception("unhandled error on %s %s", request.method, request.path)
         if _wants_json(request):
@@ -70,9 +87,29 @@ def _add_cors(response: web.StreamResponse, request: web.Request) -> None:
     h["Access-Control-Max-Age"] = "86400"
 
 
+_URL_HEADERS = ("Link", "Location", "Content-Location")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _ascii_urls(response: web.StreamResponse) -> None:
+    """Percent-encode what is not ASCII in header URLs (a tag page's `Link`,
+    a redirect to a Chinese username): browsers and `fetch` read header
+    bytes as Latin-1, so raw UTF-8 there comes back as another URL.
+    Handlers build their URLs encoded; this is the net for every header."""
+    for name in _URL_HEADERS:
+        value = response.headers.get(name)
+        if value is not None and not value.isascii():
+            response.headers[name] = _NON_ASCII.sub(lambda m: quote(m.group(), safe=""), value)
+
+
 @web.middleware
 async def headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    response = await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        _ascii_urls(exc)
+        raise
+    _ascii_urls(response)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     if response.content_type == "text/html":

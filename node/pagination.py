@@ -17,12 +17,14 @@ ids, follow row ids. Usage:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from node.errors import unprocessable
+from node.api.path_ids import MAX_ID
+from node.errors import invalid_param
 from node.keys import CONFIG
 from storage.timelines import Page, newest_first, page_sql
 
@@ -31,16 +33,19 @@ __all__ = ["Page", "newest_first", "page_sql", "read_page", "paginate", "link_he
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
 _PAGING = frozenset({"max_id", "since_id", "min_id"})
+_LIMIT = re.compile(r"[-+]?[0-9]+")
 
 
 def _id_param(request: web.Request, name: str) -> int | None:
+    """An id bound: absent -> None; not a number -> 422 with details; past
+    the 64-bit id space -> the largest id (so `max_id` keeps every row
+    and `since_id`/`min_id` none, as their meaning says)."""
     value = request.query.get(name, "").strip()
     if not value:
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise unprocessable(f"Validation failed: {name} must be an id") from None
+    if not (value.isascii() and value.isdigit()):
+        raise invalid_param(name, "must be an id")
+    return min(int(value), MAX_ID) if len(value) < 40 else MAX_ID
 
 
 def read_limit(request: web.Request, default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> int:
@@ -48,10 +53,9 @@ def read_limit(request: web.Request, default: int = DEFAULT_LIMIT, maximum: int 
     raw = request.query.get("limit", "").strip()
     if not raw:
         return default
-    try:
-        value = abs(int(raw))
-    except ValueError:
+    if not _LIMIT.fullmatch(raw):
         return default
+    value = abs(int(raw)) if len(raw) < 40 else maximum
     return max(1, min(value, maximum))
 
 
@@ -65,7 +69,7 @@ def read_page(request: web.Request, *, default_limit: int = DEFAULT_LIMIT, max_l
 def _page_url(request: web.Request, name: str, value: int | str) -> str:
     kept = [(k, v) for k, v in request.query.items() if k not in _PAGING]
     query = urlencode([*kept, (name, str(value))])
-    return f"{request.app[CONFIG].node.base_url}{request.path}?{query}"
+    return f"{request.app[CONFIG].node.base_url}{quote(request.path)}?{query}"
 
 
 def link_header(request: web.Request, ids: Sequence[int | str]) -> str | None:

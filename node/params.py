@@ -2,22 +2,33 @@
 
 Clients differ: Mastodon.py sends forms with `key[]` for arrays, web
 clients send JSON, some send both query and body. Unknown parameters are
-ignored, as Mastodon does; wrong types give a 422 naming the parameter.
+ignored, as Mastodon does; wrong types give a 422 naming the parameter
+(with Mastodon's validation `details`).
+
+Text that is not Unicode is refused here, once, for every endpoint: a JSON
+string may spell a lone surrogate (`"\\ud800"`), which Python decodes but
+no UTF-8 encoder (SQLite, the response) accepts. Such a body is malformed
+JSON for this node: 400, as for any other JSON it cannot read. Integers
+are bounded to the database's signed 64 bits (422 beyond, or the caller's
+own bounds), so no number reaches SQL or `timedelta` to overflow there.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
 from multidict import MultiDict
 
-from node.errors import bad_request, unprocessable
+from node.errors import bad_request, invalid_param
 
 _TRUE = {"true", "1", "on", "yes", "t"}
 _FALSE = {"false", "0", "off", "no", "f", ""}
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+_INTEGER = re.compile(r"\s*[-+]?[0-9]+\s*")
 
 
 class Params:
@@ -38,7 +49,7 @@ class Params:
         if value is None:
             return default
         if isinstance(value, (dict, list)):
-            raise unprocessable(f"Validation failed: {name} must be a string")
+            raise invalid_param(name, "must be a string")
         return str(value)
 
     def bool(self, name: str, default: bool | None = None) -> bool | None:
@@ -52,16 +63,24 @@ class Params:
             return True
         if text in _FALSE:
             return False
-        raise unprocessable(f"Validation failed: {name} must be a boolean")
+        raise invalid_param(name, "must be a boolean")
 
-    def int(self, name: str, default: int | None = None) -> int | None:
+    def int(self, name: str, default: int | None = None, *,
+            minimum: int = INT64_MIN, maximum: int = INT64_MAX) -> int | None:
+        """An integer (ASCII digits, or a JSON number) within [minimum, maximum]."""
         value = self.raw(name)
         if value is None or value == "":
             return default
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise unprocessable(f"Validation failed: {name} must be an integer") from None
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise invalid_param(name, "must be an integer")
+        if isinstance(value, str) and not _INTEGER.fullmatch(value):
+            raise invalid_param(name, "must be an integer")
+        number = int(value)
+        if number < minimum:
+            raise invalid_param(name, f"must be at least {minimum}")
+        if number > maximum:
+            raise invalid_param(name, f"must be at most {maximum}")
+        return number
 
     def list(self, name: str) -> list[Any]:
         """`name[]=a&name[]=b`, `name=a`, or a JSON array."""
@@ -92,21 +111,53 @@ def _add(target: dict[str, list[Any]], pairs: Any) -> None:
         target.setdefault(key, []).append(value)
 
 
+def _check_unicode(value: Any) -> None:
+    """Raise 400 if any string (key or value) in a parsed JSON body has a lone surrogate."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise bad_request("Body is not valid JSON: a string holds a lone surrogate") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_unicode(key)
+            _check_unicode(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_unicode(item)
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """The JSON body as an object of valid Unicode text, or a 400."""
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        raise bad_request("Body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise bad_request("JSON body must be an object")
+    _check_unicode(body)
+    return body
+
+
 async def read_params(request: web.Request) -> Params:
     values: dict[str, list[Any]] = {}
     _add(values, request.query.items())
     if request.can_read_body:
         ctype = request.content_type
         if ctype == "application/json":
-            try:
-                body = await request.json()
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                raise bad_request("Body is not valid JSON") from None
-            if not isinstance(body, dict):
-                raise bad_request("JSON body must be an object")
-            for key, value in body.items():
+            for key, value in (await read_json_object(request)).items():
                 values[key] = [value]
         elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            form: MultiDict[Any] = await request.post()
+            form: MultiDict[Any] = await read_form(request)
             _add(values, ((k, v) for k, v in form.items() if isinstance(v, str)))
+    for strings in values.values():
+        _check_unicode(strings)
     return Params(values)
+
+
+async def read_form(request: web.Request) -> MultiDict[Any]:
+    """`request.post()`, with a malformed multipart body as a 400, not a 500."""
+    try:
+        return await request.post()
+    except (ValueError, AssertionError, UnicodeDecodeError) as exc:
+        raise bad_request(f"Malformed form body: {type(exc).__name__}") from None

@@ -41,6 +41,7 @@ class MediaRow:
     preview_file_name: str | None = None  # a local image's preview (0061)
     preview_width: int | None = None
     preview_height: int | None = None
+    scheduled_status_id: int | None = None  # reserved for a scheduled status
 
     @property
     def file_names(self) -> list[str]:
@@ -121,12 +122,14 @@ async def update_media(w: Writer, media_id: int, description: str | None,
 
 async def attach(w: Writer, status_id: int, media_ids: Sequence[int]) -> int:
     """Attach the media, in the given order, to the status; the number
-    attached (only unattached rows move: a race with another post loses)."""
+    attached (only unattached rows move: a race with another post loses;
+    media reserved for a scheduled status are released by it first)."""
     moved = 0
     for position, media_id in enumerate(media_ids):
         moved += await w.rowcount(
             "UPDATE media_attachments SET status_id = ?, position = ? WHERE id = ?"
-            " AND (status_id IS NULL OR status_id = ?)", (status_id, position, media_id, status_id))
+            " AND (status_id IS NULL OR status_id = ?) AND scheduled_status_id IS NULL",
+            (status_id, position, media_id, status_id))
     return moved
 
 
@@ -165,6 +168,7 @@ async def delete_unattached_before(w: Writer, cutoff: str) -> list[list[str]]:
     remove after commit."""
     rows = await w.fetchall(
         "SELECT id, file_name, preview_file_name FROM media_attachments "
-        "WHERE status_id IS NULL AND file_name IS NOT NULL AND created_at < ?", (cutoff,))
+        "WHERE status_id IS NULL AND scheduled_status_id IS NULL AND file_name IS NOT NULL AND created_at < ?",
+        (cutoff,))
     await delete_media(w, [r[0] for r in rows])
     return [[name for name in (r[1], r[2]) if name] for r in rows]

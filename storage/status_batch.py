@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from storage import media, polls, search
+from storage import conversations, media, polls, search
 from storage.clock import now_iso
 from storage.database import Database, Writer
 from storage.ids import IdGenerator
@@ -104,6 +104,7 @@ async def _publish(w: Writer, ids: IdGenerator, published: Sequence[tuple[Status
     for row, creation in published:
         for account_id in dict.fromkeys(creation.mention_ids):
             await notify_about(w, ids, account_id, row.account_id, "mention", row)
+        await conversations.add_status(w, ids, row)  # direct messages only
 
 
 async def create_statuses(w: Writer, ids: IdGenerator, batch: Sequence[Creation]) -> list[StatusRow]:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 from dataclasses import dataclass, field
 
-from storage import media, notifications, polls, search
+from storage import conversations, media, notifications, polls, search
 from storage.clock import now_iso
 from storage.database import Writer
 from storage.ids import IdGenerator
@@ -156,6 +156,7 @@ async def publish_effects(w: Writer, ids: IdGenerator, status: StatusRow, plain_
     if status.reblog_of_id is not None:
         return
     await search.index_status(w, status.id, plain_text)
+    await conversations.add_status(w, ids, status)
     if mention_ids is None:
         mention_ids = [r[0] for r in await w.fetchall(
             "SELECT account_id FROM mentions WHERE status_id = ? AND account_id NOT IN (SELECT account_id"
@@ -168,6 +169,7 @@ async def unpublish_effects(w: Writer, status: StatusRow) -> None:
     """A published status left public view (deleted or held)."""
     await _count(w, status, -1)
     await search.unindex_status(w, status.id)
+    await conversations.remove_status(w, status)
 
 
 async def _count(w: Writer, status: StatusRow, delta: int) -> None:

@@ -22,6 +22,7 @@ from aiohttp import web
 from federation import emit
 from node import gate, routing
 from node.api.accounts import validation_failed
+from node.api.path_ids import parse_id
 from node.api.status_compose import render_text
 from node.api.identity import summary_for
 from node.api.profile_images import remove_image, save_images
@@ -93,7 +94,7 @@ def _field_pairs(params: Params) -> list[tuple[str, str]] | None:
                 entries.setdefault(match.group(1), {})[match.group(2)] = value
         if not entries and raw is None:
             return None
-    ordered = sorted(entries.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit() else 1 << 30)
+    ordered = sorted(entries.items(), key=lambda kv: parse_id(kv[0]) or 0)
     pairs = [(str(e.get("name") or ""), str(e.get("value") or "")) for _, e in ordered]
     return [(n, v) for n, v in pairs if n.strip() or v.strip()]
 

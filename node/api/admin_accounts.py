@@ -18,10 +18,10 @@ from aiohttp import web
 from federation import moderation_out
 from federation.emit import after_commit
 from node import routing
-from node.api.path_ids import id_param, path_id
+from node.api.path_ids import id_param, parse_id, path_id
 from node.auth import Auth, authenticated
 from node.entities.account import serialize_account
-from node.errors import forbidden, not_found, unprocessable
+from node.errors import forbidden, invalid_param, not_found, unprocessable
 from node.keys import CONFIG, DB, IDS
 from node.pagination import read_limit
 from node.params import Params, read_params
@@ -36,6 +36,7 @@ from storage.sanctions import SanctionRow
 
 READ = ("admin:read", "admin:read:accounts")
 WRITE = ("admin:write", "admin:write:accounts")
+MAX_DURATION_HOURS = 24 * 365 * 100  # a timed sanction longer than this is a permanent one
 _ROLES = {"user": ("-99", ""), "moderator": ("2", "Moderator"), "admin": ("3", "Admin")}
 
 
@@ -97,7 +98,7 @@ async def show_account(request: web.Request, auth: Auth) -> web.Response:
 
 
 def sanction_from(params: Params) -> Sanction:
-    hours = params.int("duration_hours")
+    hours = params.int("duration_hours", maximum=MAX_DURATION_HOURS)
     report = id_param(params.str("report_id"))
     return Sanction(action=params.str("type") or "none", text=(params.str("text") or params.str("warning_text")
                     or "").strip(), report_id=report, duration_hours=hours, scope=params.str("scope") or "account")
@@ -214,9 +215,10 @@ def _number(request: web.Request, name: str, default: int) -> int:
     text = request.query.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit():
-        raise unprocessable(f"Validation failed: {name} must be a whole number")
-    return int(text)
+    number = parse_id(text)
+    if number is None:
+        raise invalid_param(name, "must be a whole number")
+    return number
 
 
 @authenticated(*READ, staff=True)

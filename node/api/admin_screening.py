@@ -13,7 +13,7 @@ from aiohttp import web
 
 from federation import emit
 from node import routing
-from node.api.path_ids import path_id
+from node.api.path_ids import parse_id, path_id
 from node.audit_log import audit
 from node.auth import Auth, authenticated
 from node.errors import json_error, not_found, unprocessable
@@ -119,7 +119,7 @@ async def queue(request: web.Request, auth: Auth) -> web.Response:
         raise unprocessable("Validation failed: state must be open, approved, rejected or escalated")
     max_id = request.query.get("max_id")
     items = await store.list_queue(request.app[DB], state=state, limit=read_limit(request, 40, 200),
-                                   max_id=int(max_id) if max_id and max_id.isdigit() else None)
+                                   max_id=parse_id(max_id))
     return web.json_response([serialize_item(i) for i in items])
 
 

@@ -1,11 +1,12 @@
 """The cheap endpoints clients call at start-up: markers, preferences, and
-the lists this node keeps empty (custom emojis, announcements, scheduled
-statuses...), each with Mastodon's scope and shape.
+the lists this node keeps empty (custom emojis, announcements...), each
+with Mastodon's scope and shape.
 
 Empty because the feature does not exist here, not because it failed:
 no custom emojis, announcements, endorsements, featured tags, domain
-blocks, scheduled statuses or web push; direct-message conversations are
-not listed yet; peers and weekly activity until federation runs.
+blocks or web push; peers and weekly activity until federation runs.
+(Scheduled statuses and conversations are real: node/api/scheduled_statuses.py,
+node/api/conversations.py.)
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from aiohttp import web
 
 from node import routing
 from node.auth import Auth, authenticated
+from node.api.path_ids import parse_id
 from node.errors import not_found, unprocessable
 from node.keys import CONFIG, DB
 from node.params import read_params
@@ -47,10 +49,10 @@ async def save_markers(request: web.Request, auth: Auth) -> web.Response:
         value = params.dict(timeline).get("last_read_id")
         if value is None:
             continue
-        text = str(value).strip()
-        if not text.isdigit():
-            raise unprocessable("Validation failed: Last read id is not a number")
-        positions[timeline] = int(text)
+        position = parse_id(value)
+        if position is None:
+            raise unprocessable("Validation failed: Last read id is not a number", field="last_read_id")
+        positions[timeline] = position
     rows = await markers.save_markers(request.app[DB], auth.account_id, positions) if positions else []
     return web.json_response({r.timeline: serialize_marker(r) for r in rows})
 
@@ -109,11 +111,6 @@ def _empty_list(*scopes: str) -> Any:
     return handler
 
 
-@authenticated("read", "read:statuses")
-async def no_scheduled_status(request: web.Request, auth: Auth) -> web.Response:
-    raise not_found()
-
-
 @authenticated("push")
 async def push_subscription(request: web.Request, auth: Auth) -> web.Response:
     """No web push here: there is never a subscription to show (Mastodon's 404)."""
@@ -139,13 +136,10 @@ def routes() -> list[web.RouteDef]:
         routing.post("/api/v1/announcements/{id}/dismiss", no_announcement),
         routing.put("/api/v1/announcements/{id}/reactions/{name}", no_announcement),
         routing.delete("/api/v1/announcements/{id}/reactions/{name}", no_announcement),
-        routing.get("/api/v1/conversations", _empty_list("read", "read:statuses")),
         routing.get("/api/v1/endorsements", _empty_list("read", "read:accounts")),
         routing.get("/api/v1/featured_tags", _empty_list("read", "read:accounts")),
         routing.get("/api/v1/featured_tags/suggestions", _empty_list("read", "read:accounts")),
         routing.get("/api/v1/domain_blocks", _empty_list("follow", "read", "read:blocks")),
-        routing.get("/api/v1/scheduled_statuses", _empty_list("read", "read:statuses")),
-        routing.get("/api/v1/scheduled_statuses/{id}", no_scheduled_status),
         routing.get("/api/v1/push/subscription", push_subscription),
         routing.delete("/api/v1/push/subscription", delete_push_subscription),
     ]

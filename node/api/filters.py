@@ -25,6 +25,7 @@ from storage.clock import iso, now
 from storage.filters import ACTIONS, CONTEXTS, FilterFields, FilterRow, KeywordChange
 
 READ = ("read", "read:filters")
+MAX_EXPIRES_IN = 10 ** 10  # seconds, some 300 years: any later date is "never", and overflows a datetime
 WRITE = ("write", "write:filters")
 
 
@@ -32,7 +33,7 @@ def expires_at(params: Params, current: str | None) -> str | None:
     """`expires_in` seconds from now; absent keeps `current`, empty clears."""
     if "expires_in" not in params:
         return current
-    seconds = params.int("expires_in")
+    seconds = params.int("expires_in", maximum=MAX_EXPIRES_IN)
     if seconds is None:
         return None
     if seconds <= 0:

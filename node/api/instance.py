@@ -15,7 +15,7 @@ from node.api.media import MAX_DESCRIPTION, MAX_IMAGE_PIXELS
 from node.config import Config
 from node.keys import CONFIG, DB, SCREENING
 from node.media_sniff import SUPPORTED_TYPES
-from node.version import MASTODON_API_VERSION, MASTODON_COMPAT, SOFTWARE, VERSION
+from node.version import MASTODON_COMPAT, SOFTWARE, VERSION, api_level
 from storage import stats
 
 STATUS_MAX_CHARS = 500
@@ -62,6 +62,13 @@ def _permit(config: Config) -> dict[str, Any]:
     return {"permit": config.node.permit or None, "federation": config.federation_on}
 
 
+def _api_level(app: web.Application) -> int:
+    """Mastodon's API level, from the routes this app really serves (node/version.py)."""
+    served = (f"{r.method} {r.resource.canonical.replace('{_slash}', '')}" for r in app.router.routes()
+              if r.resource is not None)
+    return api_level(served)
+
+
 async def instance_v2(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
     active = await stats.active_users(request.app[DB], days=28)
@@ -77,7 +84,7 @@ async def instance_v2(request: web.Request) -> web.Response:
         "languages": ["zh", "en"],
         "configuration": _configuration(config),
         "registrations": _registrations(config),
-        "api_versions": {"mastodon": MASTODON_API_VERSION},
+        "api_versions": {"mastodon": _api_level(request.app)},
         "contact": {"email": config.node.contact_email, "account": None},
         "rules": [],
         # Article 6: the permit/filing number this node operates under.

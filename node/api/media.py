@@ -117,9 +117,11 @@ async def _store_file(directory: Path, data: bytes, kind: Sniffed, new: NewMedia
                    blurhash=image.blurhash, preview=(preview_name, preview.width, preview.height))
 
 
-async def _own(request: web.Request, auth: Auth, *, unattached: bool) -> MediaRow:
+async def _own(request: web.Request, auth: Auth, *, unattached: bool, unreserved: bool = False) -> MediaRow:
     row = await media.get_media(request.app[DB], path_id(request))
     if row is None or row.account_id != auth.account_id or (unattached and row.status_id is not None):
+        raise not_found()
+    if unreserved and row.scheduled_status_id is not None:  # a scheduled status will post it
         raise not_found()
     return row
 
@@ -149,7 +151,7 @@ async def update(request: web.Request, auth: Auth) -> web.Response:
 @authenticated("write", "write:media")
 async def delete(request: web.Request, auth: Auth) -> web.Response:
     """Unattached media only (Mastodon 4.4's DELETE /api/v1/media/:id)."""
-    row = await _own(request, auth, unattached=True)
+    row = await _own(request, auth, unattached=True, unreserved=True)
     body = serialize_media(row, request.app[CONFIG].node.base_url)
     async with request.app[DB].write() as w:
         await media.delete_media(w, [row.id])

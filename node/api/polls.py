@@ -19,7 +19,7 @@ from aiohttp import web
 from federation import poll_emit
 from federation.emit import after_commit
 from node import routing
-from node.api.path_ids import id_param, path_id
+from node.api.path_ids import id_param, parse_id, path_id
 from node.auth import Auth, authenticated, optional_auth
 from node.entities.poll import render_poll
 from node.errors import forbidden, not_found, unprocessable
@@ -100,10 +100,10 @@ async def show_poll(request: web.Request, auth: Auth | None) -> web.Response:
 
 
 def _choices(params: Params) -> list[int]:
-    raw = [str(c).strip() for c in params.list("choices")]
-    if not all(c.lstrip("-").isdigit() for c in raw):
-        raise unprocessable(f"Validation failed: {INVALID_CHOICE}")
-    return [int(c) for c in raw]
+    choices = [parse_id(c) for c in params.list("choices")]
+    if not all(c is not None for c in choices):  # (a negative choice is as invalid as a word)
+        raise unprocessable(f"Validation failed: {INVALID_CHOICE}", field="choices")
+    return [c for c in choices if c is not None]
 
 
 @authenticated("write", "write:statuses")

@@ -22,6 +22,7 @@ from federation import moderation_out
 from federation.emit import after_commit
 from node import html, routing
 from node.api import admin_reports
+from node.api.path_ids import parse_id
 from node.auth import Auth, authenticated
 from node.client_address import client_address
 from node.entities.account import serialize_account
@@ -44,7 +45,7 @@ _SECRET_KEY = "report_form_secret"
 
 
 async def _statuses_of(request: web.Request, target_id: int, raw: list[Any]) -> list[int]:
-    ids = [int(i) for i in raw if str(i).isdigit()]
+    ids = [i for i in (parse_id(v) for v in raw) if i is not None]
     found = await statuses.get_statuses(request.app[DB], ids)
     if len(found) != len(set(ids)) or any(s.account_id != target_id for s in found):
         raise unprocessable("Validation failed: status_ids must be statuses of the reported account")
@@ -55,8 +56,8 @@ async def _statuses_of(request: web.Request, target_id: int, raw: list[Any]) -> 
 async def create(request: web.Request, auth: Auth) -> web.Response:
     """POST /api/v1/reports"""
     params = await read_params(request)
-    raw_id = params.str("account_id") or ""
-    target = await accounts.get_account(request.app[DB], int(raw_id)) if raw_id.isdigit() else None
+    target_id = parse_id(params.str("account_id"))
+    target = await accounts.get_account(request.app[DB], target_id) if target_id is not None else None
     if target is None:
         raise not_found()
     category = params.str("category") or ("violation" if params.list("rule_ids") else "other")
@@ -141,10 +142,10 @@ async def resolve_target(request: web.Request, text: str) -> tuple[int, list[int
 
 
 async def _status_by_url(request: web.Request, url: str) -> statuses.StatusRow | None:
-    tail = url.rstrip("/").rsplit("/", 1)[-1]
-    if not tail.isdigit():
+    tail = parse_id(url.rstrip("/").rsplit("/", 1)[-1])
+    if tail is None:
         return None
-    found = await statuses.get_status(request.app[DB], int(tail))
+    found = await statuses.get_status(request.app[DB], tail)
     return found if found and found.url.rstrip("/") == url.rstrip("/") else None
 
 

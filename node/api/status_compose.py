@@ -10,6 +10,7 @@ the posts that arrive meanwhile: `storage.status_batch`).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -23,7 +24,7 @@ from federation.resolve import resolve_account
 from federation.urls import Urls
 from node import gate, text
 from node.api import polls as poll_api
-from node.api import status_media
+from node.api import scheduled_statuses, status_media
 from node.api.status_media import MediaChange
 from node.api.polls import PollSettings
 from node.api.path_ids import id_param, path_id
@@ -37,7 +38,6 @@ from node.streaming.port import stream_of
 from storage import accounts, cards, media, search, status_writes, statuses
 from storage.accounts import AccountRow, UserRow
 from storage.media import MediaTaken
-from storage.polls import NewPoll
 from storage.status_batch import Creation, batcher_for
 from storage.status_writes import NewStatus, StatusText
 from storage.statuses import StatusRow
@@ -83,7 +83,7 @@ class Rendered:
     urls: tuple[str, ...] = ()
 
 
-def _check_text(draft: Draft) -> None:
+def check_text(draft: Draft) -> None:
     if not draft.text.strip() and not draft.media_ids:  # Mastodon: media may stand alone
         raise unprocessable("Validation failed: Text can't be blank")
     if text.countable_length(draft.text) + len(draft.spoiler_text) > MAX_CHARS:
@@ -134,17 +134,18 @@ def read_draft(params: Params, user: UserRow) -> Draft:
                   visibility=visibility, language=params.str("language") or user.default_language)
     draft = _with_poll(draft, params)
     draft = replace(draft, media_ids=status_media.media_ids(params, with_poll=bool(draft.poll_options)))
-    _check_text(draft)
+    check_text(draft)
     return draft
 
 
 async def with_media(app: web.Application, draft: Draft, account_id: int, *, status_id: int | None = None,
-                     params: Params | None = None) -> Draft:
+                     params: Params | None = None, scheduled_id: int | None = None) -> Draft:
     """The draft with its media loaded and checked (own, unattached or this
-    status's; an edit's `media_attributes` applied): what the gate screens."""
+    status's, or reserved for this scheduled status; an edit's
+    `media_attributes` applied): what the gate screens."""
     attributes = status_media.media_changes(params) if params is not None and status_id else None
     loaded = await status_media.load_media(app[DB], account_id, draft.media_ids, status_id=status_id,
-                                           attributes=attributes)
+                                           attributes=attributes, scheduled_id=scheduled_id)
     return replace(draft, media=loaded)
 
 
@@ -215,30 +216,68 @@ async def _replay(request: web.Request, auth: Auth, key: str | None) -> web.Resp
     return web.json_response(await render_status(request.app, row, auth.account_id))
 
 
-def _new_status(app: web.Application, auth: Auth, draft: Draft, rendered: Rendered,
+@dataclass(frozen=True, slots=True)
+class Poster:
+    """Who publishes: the author, their user row, the app they posted with."""
+
+    account: AccountRow
+    user: UserRow | None
+    application_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A post the gate let through, rendered and ready to store."""
+
+    creation: Creation
+    rendered: Rendered
+    vetting: gate.Vetting
+
+
+def _new_status(app: web.Application, poster: Poster, draft: Draft, rendered: Rendered,
                 parent: StatusRow | None, held: bool) -> NewStatus:
     status_id = app[IDS].next_id()
     urls = Urls.of(app[CONFIG].node.base_url)
-    username = auth.account.username if auth.account else ""
+    username = poster.account.username
     return NewStatus(
-        id=status_id, account_id=auth.account_id, uri=urls.status(username, status_id),
+        id=status_id, account_id=poster.account.id, uri=urls.status(username, status_id),
         url=urls.status_page(username, status_id), text=draft.text, content=rendered.content,
         spoiler_text=draft.spoiler_text, sensitive=draft.sensitive, visibility=draft.visibility,
         language=draft.language, in_reply_to_id=parent.id if parent else None,
         in_reply_to_account_id=parent.account_id if parent else None,
         conversation_id=parent.conversation_id if parent else None,
-        application_id=auth.app_id, state="pending" if held else "published")
+        application_id=poster.application_id, state="pending" if held else "published")
 
 
-async def _store(app: web.Application, new: NewStatus, rendered: Rendered, key: str | None,
-                 poll: NewPoll | None = None, media_ids: tuple[int, ...] = ()) -> StatusRow:
-    """Through the group-commit batcher: concurrent posts share one transaction."""
+async def prepare(app: web.Application, poster: Poster, draft: Draft, parent: StatusRow | None,
+                  key: str | None = None) -> Prepared:
+    """The publication gate (identity, screening, links: raises the client's
+    403/422), then the text rendered and the rows to create."""
+    vetting = await gate.vet_publication(app, poster.account, draft.fields(), kind="status", user=poster.user)
+    draft = apply_vetting(draft, vetting)
+    rendered = await render_text(app, draft.text, gate.link_policy_of(vetting))
+    new = _new_status(app, poster, draft, rendered, parent, vetting.held)
+    poll = poll_api.new_poll(app, new.id, new.account_id, draft.poll_options, draft.poll_settings)
     creation = Creation(new, tuple(rendered.mention_ids), tuple(rendered.tags),
-                        plain_text(new.text, new.spoiler_text), key, poll, media_ids)
+                        plain_text(new.text, new.spoiler_text), key, poll, draft.media_ids)
+    return Prepared(creation, rendered, vetting)
+
+
+async def _store(app: web.Application, creation: Creation) -> StatusRow:
+    """Through the group-commit batcher: concurrent posts share one transaction."""
     try:
         return await batcher_for(app[DB], app[IDS]).create(creation)
     except MediaTaken:
-        raise unprocessable(status_media.not_found_message(media_ids)) from None
+        raise unprocessable(status_media.not_found_message(creation.media_ids)) from None
+
+
+async def after_publication(app: web.Application, row: StatusRow, prepared: Prepared) -> None:
+    """What follows a new status's commit: federation, streams, card, moderators' queue."""
+    await emit.after_commit(app, emit.status_created, row.id)  # federation: after the commit
+    stream_of(app).status_created(row.id)  # streaming clients (not while held)
+    if row.published:
+        schedule_card(app, row.id, prepared.rendered.urls)  # in the background, from a permitted host only
+    await _queue(app, prepared.vetting, "status", row)
 
 
 async def _queue(app: web.Application, vetting: gate.Vetting, kind: str, row: StatusRow) -> None:
@@ -256,24 +295,45 @@ async def create_status(request: web.Request, auth: Auth) -> web.Response:
         return replayed
     params = await read_params(request)
     assert auth.user is not None and auth.account is not None
+    poster = Poster(auth.account, auth.user, auth.app_id)
+    scheduled_at = scheduled_statuses.scheduled_at(params)  # None: now (absent, or past, as Mastodon)
     draft = await with_media(request.app, read_draft(params, auth.user), auth.account_id)
     parent = await _reply_target(request.app[DB], params.raw("in_reply_to_id"), auth.account_id)
-    vetting = await gate.vet_publication(request.app, auth.account, draft.fields(), kind="status",
-                                         user=auth.user)
-    draft = apply_vetting(draft, vetting)
-    rendered = await render_text(request.app, draft.text, gate.link_policy_of(vetting))
-    new = _new_status(request.app, auth, draft, rendered, parent, vetting.held)
-    poll = poll_api.new_poll(request.app, new.id, new.account_id, draft.poll_options, draft.poll_settings)
-    row = await _store(request.app, new, rendered, key, poll, draft.media_ids)
-    if row.id != new.id:  # a concurrent request with the same Idempotency-Key won
+    if scheduled_at is not None:
+        return await _schedule(request.app, poster, draft, parent, scheduled_at, key)
+    prepared = await prepare(request.app, poster, draft, parent, key)
+    row = await _store(request.app, prepared.creation)
+    if row.id != prepared.creation.new.id:  # a concurrent request with the same Idempotency-Key won
         return web.json_response(await render_status(request.app, row, auth.account_id))
-    await emit.after_commit(request.app, emit.status_created, row.id)  # federation: after the commit
-    stream_of(request.app).status_created(row.id)  # streaming clients (not while held)
-    if row.published:
-        schedule_card(request.app, row.id, rendered.urls)  # in the background, from a permitted host only
-    await _queue(request.app, vetting, "status", row)
+    await after_publication(request.app, row, prepared)
+    rendered = prepared.rendered
     return web.json_response(await render_new_status(
         request.app, row, auth.account, mentions=bool(rendered.mention_ids), tags=bool(rendered.tags)))
+
+
+async def _schedule(app: web.Application, poster: Poster, draft: Draft, parent: StatusRow | None,
+                    moment: dt.datetime, key: str | None) -> web.Response:
+    """Checked now as a post would be (the gate provisionally: a refusal is
+    the client's error, hits count only then), checked again when published."""
+    await gate.vet_publication(app, poster.account, draft.fields(), kind="status", user=poster.user,
+                               provisional=True)
+    return await scheduled_statuses.create(app, poster.account.id, poster.application_id, moment,
+                                           scheduled_params(draft, parent, poster, key), draft.media_ids)
+
+
+def scheduled_params(draft: Draft, parent: StatusRow | None, poster: Poster, key: str | None) -> dict[str, Any]:
+    """The ScheduledStatus entity's `params`, which is also what is published."""
+    poll = None
+    if draft.poll_options:
+        settings = draft.poll_settings
+        poll = {"options": list(draft.poll_options), "expires_in": settings.expires_in,
+                "multiple": settings.multiple, "hide_totals": settings.hide_totals}
+    return {"text": draft.text, "visibility": draft.visibility, "spoiler_text": draft.spoiler_text or None,
+            "sensitive": draft.sensitive, "language": draft.language,
+            "in_reply_to_id": parent.id if parent else None,
+            "media_ids": [str(i) for i in draft.media_ids] or None, "poll": poll,
+            "application_id": poster.application_id, "with_rate_limit": False, "scheduled_at": None,
+            "idempotency": key}
 
 
 def _edited_draft(params: Params, row: StatusRow) -> Draft:
@@ -285,7 +345,7 @@ def _edited_draft(params: Params, row: StatusRow) -> Draft:
                   visibility=row.visibility, language=params.str("language") or row.language)
     draft = _with_poll(draft, params)
     draft = replace(draft, media_ids=status_media.media_ids(params, with_poll=bool(draft.poll_options)))
-    _check_text(draft)
+    check_text(draft)
     return draft
 
 

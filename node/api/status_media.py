@@ -84,14 +84,17 @@ def _changed(row: MediaRow, item: dict[str, Any] | None) -> MediaChange:
 
 
 async def load_media(db: Database, account_id: int, ids: Sequence[int], *, status_id: int | None = None,
-                     attributes: dict[int, dict[str, Any]] | None = None) -> tuple[MediaChange, ...]:
+                     attributes: dict[int, dict[str, Any]] | None = None,
+                     scheduled_id: int | None = None) -> tuple[MediaChange, ...]:
     """The media as the status will have them, in the order sent: own,
-    unattached (or, for an edit, already this status's), attributes applied."""
+    unattached (or, for an edit, already this status's; for a scheduled
+    status, reserved for it), attributes applied."""
     if not ids:
         return ()
     found = {r.id: r for r in await media.get_many(db, ids)}
     usable = {i: r for i, r in found.items()
-              if r.account_id == account_id and r.status_id in (None, status_id) and r.file_name}
+              if r.account_id == account_id and r.status_id in (None, status_id) and r.file_name
+              and r.scheduled_status_id in (None, scheduled_id)}
     missing = [i for i in ids if i not in usable]
     if missing:
         raise unprocessable(not_found_message(missing))

@@ -13,6 +13,7 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 
 from node import routing
+from node.api.path_ids import parse_id
 from node.auth import Auth, authenticated, optional_auth
 from node.entities.status import render_statuses
 from node.entities.tag import render_tags, render_unknown_tag
@@ -75,10 +76,7 @@ async def followed_tags(request: web.Request, auth: Auth) -> web.Response:
 
 
 def _offset(request: web.Request) -> int:
-    try:
-        return max(0, int(request.query.get("offset", "0") or 0))
-    except ValueError:
-        return 0
+    return parse_id(request.query.get("offset")) or 0  # (not a number, or past 64 bits: the start)
 
 
 def _next_offset_link(request: web.Request, offset: int, limit: int, count: int) -> dict[str, str]:

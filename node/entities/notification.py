@@ -99,7 +99,7 @@ def _group(row: NotificationRow, key: str, data: GroupData | None, status_id: st
         data = GroupData(key, row.id, (row.from_account_id,), 1, row.id, row.created_at)
     group: dict[str, Any] = {
         "group_key": key, "notifications_count": data.count, "type": row.type,
-        "most_recent_notification_id": data.most_recent_id,
+        "most_recent_notification_id": str(data.most_recent_id),
         "sample_account_ids": [str(i) for i in data.sample_account_ids],
     }
     if paginated:

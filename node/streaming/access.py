@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from node import scopes
+from node.api.path_ids import parse_id
 from node.auth import Auth, auth_for_token, bearer_token
 from node.keys import DB
 from node.streaming.broker import STREAM_NAMES, USER_STREAMS, Stream
@@ -49,10 +50,10 @@ def parse_stream(name: str, params: Mapping[str, str]) -> Stream:
             raise StreamRefused(400, "No tag for stream provided")
         return Stream(name, tag=tag.lower())
     if name == "list":
-        raw = str(params.get("list") or "")
-        if not raw.isdigit():
+        list_id = parse_id(params.get("list"))
+        if list_id is None:
             raise StreamRefused(400, "No list for stream provided")
-        return Stream(name, list_id=int(raw))
+        return Stream(name, list_id=list_id)
     return Stream(name)
 
 

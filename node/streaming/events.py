@@ -19,13 +19,13 @@ from typing import Any
 
 from aiohttp import web
 
-from node.entities.account import serialize_account
+from node.api.conversations import render_conversations
 from node.entities.notification import render_notifications
 from node.entities.status import render_statuses
-from node.keys import CONFIG, DB
+from node.keys import DB
 from node.streaming.broker import Broker, Connection, Message, Stream
 from node.streaming.port import StatusEvent
-from storage import accounts, relationships, statuses, timelines
+from storage import conversations, relationships, statuses, timelines
 from storage.notification_queries import NotificationRow
 from storage.database import Database
 from storage.statuses import StatusRow
@@ -75,13 +75,13 @@ def _hidden(status: dict[str, Any], stream: Stream) -> bool:
                for r in status.get("filtered") or ())
 
 
-async def _conversation(app: web.Application, row: StatusRow, status: dict[str, Any],
-                        viewer: int) -> dict[str, Any]:
-    """The direct stream's `conversation` payload (Mastodon's Conversation)."""
-    others = [row.account_id, *(int(m["id"]) for m in status.get("mentions", ()))]
-    found = await accounts.get_accounts(app[DB], [a for a in dict.fromkeys(others) if a != viewer])
-    return {"id": str(row.conversation_id or row.id), "unread": row.account_id != viewer,
-            "accounts": [serialize_account(a, app[CONFIG]) for a in found.values()], "last_status": status}
+async def _conversation(app: web.Application, row: StatusRow, viewer: int) -> str | None:
+    """The direct stream's `conversation` payload: the viewer's stored
+    Conversation that this status now ends, rendered as the REST API does."""
+    stored = await conversations.ending_with(app[DB], viewer, row.id)
+    if stored is None:
+        return None
+    return json.dumps((await render_conversations(app, [stored], viewer))[0], ensure_ascii=False)
 
 
 async def _send_status(app: web.Application, broker: Broker, row: StatusRow, event: str,
@@ -101,8 +101,9 @@ async def _send_status(app: web.Application, broker: Broker, row: StatusRow, eve
         if _hidden(status, stream):
             continue
         if stream.name == "direct" and viewer is not None:
-            body = json.dumps(await _conversation(app, row, status, viewer), ensure_ascii=False)
-            broker.publish([conn], Message(stream, "conversation", body))
+            body = await _conversation(app, row, viewer)
+            if body is not None:
+                broker.publish([conn], Message(stream, "conversation", body))
         else:
             broker.publish([conn], Message(stream, event, payload))
 

@@ -40,7 +40,8 @@ async def test_two_favourites_of_one_status_make_one_group(node: Node, http: aio
     assert "partial_accounts" not in body
     # And, as in Mastodon, the page spans its groups' newest notifications: bob's older
     # favourite is below it, so it comes again on the next page for the client to merge
-    assert fav["page_min_id"] == fav["page_max_id"] == str(fav["most_recent_notification_id"])
+    assert fav["page_min_id"] == fav["page_max_id"] == fav["most_recent_notification_id"]
+    assert all(isinstance(g["most_recent_notification_id"], str) for g in body["notification_groups"])
     older = await grouped(http, node, alice, f"?max_id={fav['page_min_id']}")
     assert [(g["group_key"], g["notifications_count"], g["sample_account_ids"])
             for g in older["notification_groups"]] == [(fav["group_key"], 1, [str(bob.account.id)])]

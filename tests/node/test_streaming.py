@@ -134,6 +134,8 @@ async def test_hide_filters_and_direct_stream(node: Node, http: aiohttp.ClientSe
         conversation = got["conversation"][0]
         assert conversation["last_status"]["id"] == direct and conversation["unread"] is True
         assert [a["username"] for a in conversation["accounts"]] == ["alice"]
+        # And it is the conversation the REST API lists (same stored row)
+        assert conversation == (await call(http, node, "GET", "/api/v1/conversations", bob))[0]
 
 
 async def test_public_local_stream_has_public_posts_only(node: Node, http: aiohttp.ClientSession) -> None:
