@@ -143,7 +143,6 @@ def routes() -> list[web.RouteDef]:
         routing.get("/api/v1/endorsements", _empty_list("read", "read:accounts")),
         routing.get("/api/v1/featured_tags", _empty_list("read", "read:accounts")),
         routing.get("/api/v1/featured_tags/suggestions", _empty_list("read", "read:accounts")),
-        routing.get("/api/v1/domain_blocks", _empty_list("follow", "read", "read:blocks")),
         routing.get("/api/v1/scheduled_statuses", _empty_list("read", "read:statuses")),
         routing.get("/api/v1/scheduled_statuses/{id}", no_scheduled_status),
         routing.get("/api/v1/push/subscription", push_subscription),

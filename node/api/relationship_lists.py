@@ -25,22 +25,12 @@ from node.auth import Auth, authenticated, optional_auth
 from node.entities.account import serialize_account
 from node.errors import not_found
 from node.keys import CONFIG, DB, IDS
-from node.pagination import Page, link_header, read_page
+from node.pagination import Page, paginate_list, read_page
 from storage import accounts, relationships
 from storage.relationships import Edge
 
 DEFAULT_LIMIT = 40
 MAX_LIMIT = 80
-
-
-def _links(request: web.Request, page: Page, edges: Sequence[Edge]) -> dict[str, str]:
-    link = link_header(request, [e.id for e in edges])
-    if link is None:
-        return {}
-    paging_newer = page.min_id is not None or page.since_id is not None
-    if len(edges) < page.limit and not paging_newer:
-        link = link.split(", ", 1)[1]  # the list ends here: only "prev"
-    return {"Link": link}
 
 
 async def _accounts_page(request: web.Request, page: Page, edges: Sequence[Edge],
@@ -55,7 +45,7 @@ async def _accounts_page(request: web.Request, page: Page, edges: Sequence[Edge]
             if extra:
                 item[extra] = edge.expires_at
             body.append(item)
-    return web.json_response(body, headers=_links(request, page, edges))
+    return web.json_response(body, headers=paginate_list(request, page, [e.id for e in edges]))
 
 
 def _page(request: web.Request) -> Page:

@@ -8,6 +8,7 @@ from node import admin
 from node.streaming import api as streaming
 from node.api import (
     account_credentials,
+    account_notes,
     accounts,
     activitypub,
     admin_accounts,
@@ -17,6 +18,7 @@ from node.api import (
     apps,
     client_misc,
     corrections,
+    domain_blocks,
     filters,
     filters_v1,
     identity,
@@ -45,9 +47,10 @@ from node.api import (
 MODULES = (
     instance, activitypub, pages, identity,
     apps, oauth, oauth_authorize, sign_in,
-    account_credentials, relationships, relationship_lists, accounts,
+    account_credentials, account_notes, relationships, relationship_lists, accounts,
     statuses, status_actions, polls, media, timelines,
     notifications, notifications_v2, search, tags, lists, filters, filters_v1, client_misc,
+    domain_blocks,
     reports, corrections, streaming,
     admin_accounts, admin_reports, admin_permits, admin_screening, admin,
 )
