@@ -98,6 +98,8 @@ async def _delete_follow(w: Writer, account_id: int, target_id: int) -> bool:
     if not removed:
         return False
     await _count(w, account_id, target_id, -1)
+    # an endorsement needs the follow (Mastodon's Follow#remove_endorsements)
+    await w.execute("DELETE FROM account_pins WHERE account_id = ? AND target_id = ?", (account_id, target_id))
     await w.execute("DELETE FROM list_accounts WHERE account_id = ? AND list_id IN"
                     " (SELECT id FROM lists WHERE account_id = ?)", (target_id, account_id))
     await _drop_notification(w, target_id, account_id, "follow")

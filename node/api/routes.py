@@ -19,6 +19,8 @@ from node.api import (
     client_misc,
     corrections,
     domain_blocks,
+    endorsements,
+    featured_tags,
     filters,
     filters_v1,
     identity,
@@ -50,7 +52,7 @@ MODULES = (
     account_credentials, account_notes, relationships, relationship_lists, accounts,
     statuses, status_actions, polls, media, timelines,
     notifications, notifications_v2, search, tags, lists, filters, filters_v1, client_misc,
-    domain_blocks,
+    domain_blocks, endorsements, featured_tags,
     reports, corrections, streaming,
     admin_accounts, admin_reports, admin_permits, admin_screening, admin,
 )

@@ -52,3 +52,62 @@ def test_private_notes_are_seen_by_their_author_only(live_node: NodeThread) -> N
         alice.account_note_set(bob_s.account.id, "x" * 2001)
     with pytest.raises(MastodonNotFoundError):
         alice.account_note_set(987654321, "nobody")
+
+
+def test_endorsements_need_a_follow_and_end_with_it(live_node: NodeThread) -> None:
+    # Given alice, bob and carol; alice follows bob
+    node = live_node.node
+    assert node is not None
+    sessions = [live_node.call(node.account(n)) for n in ("alice", "bob", "carol")]
+    alice, bob, carol = (client(live_node, s.token) for s in sessions)
+    bob_id, carol_id = sessions[1].account.id, sessions[2].account.id
+    alice.account_follow(bob_id)
+    # When she endorses bob (the 4.4 name) and tries carol, whom she does not follow
+    assert alice.account_endorse(bob_id).endorsed is True
+    with pytest.raises(MastodonAPIError) as refused:
+        alice.account_pin(carol_id)
+    assert refused.value.args[1] == 422
+    # Then her endorsements, and anyone's view of them, list bob only
+    assert [a.acct for a in alice.endorsements()] == ["bob"]
+    # (Mastodon.py 2.3 has no method for 4.4's GET /api/v1/accounts/:id/endorsements yet)
+    theirs = carol._Mastodon__api_request("GET", f"/api/v1/accounts/{sessions[0].account.id}/endorsements")
+    assert [a["acct"] for a in theirs] == ["bob"]
+    assert alice.account_relationships(bob_id)[0].endorsed is True
+    # And unpinning ends it, as does unfollowing after endorsing again
+    assert alice.account_unpin(bob_id).endorsed is False
+    alice.account_pin(bob_id)
+    alice.account_unfollow(bob_id)
+    assert alice.endorsements() == [] and alice.account_relationships(bob_id)[0].endorsed is False
+
+
+def test_featured_tags_are_counted_suggested_and_shown(live_node: NodeThread) -> None:
+    # Given alice, who posts with #茶 twice and #spam once (one of them private)
+    node = live_node.node
+    assert node is not None
+    alice_s, bob_s = live_node.call(node.account("alice")), live_node.call(node.account("bob"))
+    alice, bob = client(live_node, alice_s.token), client(live_node, bob_s.token)
+    alice.status_post("#茶 morning")
+    alice.status_post("#茶 evening", visibility="private")
+    alice.status_post("#spam is not welcome")
+    # When she asks for suggestions, then features #茶
+    assert [t.name for t in alice.featured_tag_suggestions()] == ["茶", "spam"]
+    featured = alice.featured_tag_create("茶")
+    # Then the featured tag counts only her public and unlisted posts, dated by the last
+    assert (featured.name, featured.statuses_count) == ("茶", "1")
+    assert featured.last_status_at is not None and len(str(featured.last_status_at)) >= 10
+    assert [t.name for t in alice.featured_tags()] == ["茶"]
+    assert [t["name"] for t in bob.account_featured_tags(alice_s.account.id)] == ["茶"]
+    # And suggestions leave it out; featuring it again returns the same one
+    assert [t.name for t in alice.featured_tag_suggestions()] == ["spam"]
+    assert alice.featured_tag_create("茶").id == featured.id
+    # And the 4.4 tag endpoints feature and unfeature by name
+    assert alice.tag_feature("spam").featuring is True
+    assert sorted(t.name for t in alice.featured_tags()) == ["spam", "茶"]
+    assert alice.tag_unfeature("spam").featuring is False
+    # And deleting removes it; a bad name is refused
+    alice.featured_tag_delete(featured.id)
+    assert alice.featured_tags() == []
+    with pytest.raises(MastodonAPIError):
+        alice.featured_tag_create("not a tag!")
+    with pytest.raises(MastodonNotFoundError):
+        alice.featured_tag_delete(featured.id)
