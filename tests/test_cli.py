@@ -76,3 +76,22 @@ def test_missing_config_names_the_option(tmp_path: Path) -> None:
                             text=True, cwd=ROOT, env=env, timeout=60)
     assert result.returncode == 2
     assert "--config" in result.stderr
+
+
+def test_suggestions_staff_picks_from_the_command_line(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    env = {"NODE_CONFIG": str(config)}
+    assert run("init", env=env).returncode == 0
+    assert run("accounts", "create", "frank", "--email", "f@example.test", "--password", "correct horse battery",
+               env=env).returncode == 0
+    # When frank is picked, twice, then listed and removed
+    added = run("suggestions", "add", "frank", env=env)
+    again = run("suggestions", "add", "frank", env=env)
+    listed = run("suggestions", "list", env=env)
+    removed = run("suggestions", "remove", "frank", env=env)
+    # Then each says what happened, and removing him again or an unknown name is refused (exit 1)
+    assert (added.returncode, again.returncode, removed.returncode) == (0, 0, 0), added.stderr
+    assert "is now" in added.stdout and "was already" in again.stdout
+    assert listed.stdout.split() == ["frank"]
+    for refused in (run("suggestions", "remove", "frank", env=env), run("suggestions", "add", "nobody", env=env)):
+        assert refused.returncode == 1 and len(refused.stderr.strip().splitlines()) == 1

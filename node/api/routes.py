@@ -40,6 +40,7 @@ from node.api import (
     sign_in,
     status_actions,
     statuses,
+    suggestions,
     tags,
     timelines,
 )
@@ -52,7 +53,7 @@ MODULES = (
     account_credentials, account_notes, relationships, relationship_lists, accounts,
     statuses, status_actions, polls, media, timelines,
     notifications, notifications_v2, search, tags, lists, filters, filters_v1, client_misc,
-    domain_blocks, endorsements, featured_tags,
+    domain_blocks, endorsements, featured_tags, suggestions,
     reports, corrections, streaming,
     admin_accounts, admin_reports, admin_permits, admin_screening, admin,
 )

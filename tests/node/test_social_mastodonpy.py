@@ -111,3 +111,35 @@ def test_featured_tags_are_counted_suggested_and_shown(live_node: NodeThread) ->
         alice.featured_tag_create("not a tag!")
     with pytest.raises(MastodonNotFoundError):
         alice.featured_tag_delete(featured.id)
+
+
+def test_suggestions_come_from_follows_of_follows_and_staff_picks(live_node: NodeThread) -> None:
+    # Given alice follows bob and carol, who both follow dave; carol follows erin;
+    # and an admin picks frank
+    node = live_node.node
+    assert node is not None
+    names = ("alice", "bob", "carol", "dave", "erin", "frank")
+    sessions = {n: live_node.call(node.account(n)) for n in names}
+    admin_s = live_node.call(node.account("root", role="admin"))
+    c = {n: client(live_node, s.token) for n, s in sessions.items()}
+    ids = {n: s.account.id for n, s in sessions.items()}
+    for follower, followed in (("alice", "bob"), ("alice", "carol"), ("bob", "dave"), ("carol", "dave"),
+                               ("carol", "erin")):
+        c[follower].account_follow(ids[followed])
+    admin = client(live_node, admin_s.token)
+    admin._Mastodon__api_request("POST", "/api/v1/admin/follow_recommendations", {"account_id": ids["frank"]})
+    # When alice asks for suggestions
+    found = c["alice"].suggestions_v2()
+    # Then the staff pick comes first, then dave (two of her follows follow him), then erin
+    assert [(s.account.acct, s.source, s.sources) for s in found] == [
+        ("frank", "staff", ["featured"]), ("dave", "past_interactions", ["friends_of_friends"]),
+        ("erin", "past_interactions", ["friends_of_friends"])]
+    assert [a.acct for a in c["alice"].suggestions_v1()] == ["frank", "dave", "erin"]
+    # And dismissing dave, following erin and the admin dropping frank leave nothing
+    c["alice"].suggestion_delete(ids["dave"])
+    c["alice"].account_follow(ids["erin"])
+    admin._Mastodon__api_request("DELETE", f"/api/v1/admin/follow_recommendations/{ids['frank']}")
+    assert c["alice"].suggestions_v2() == []
+    # And a user cannot pick staff picks
+    with pytest.raises(MastodonAPIError):
+        c["bob"]._Mastodon__api_request("POST", "/api/v1/admin/follow_recommendations", {"account_id": ids["bob"]})
