@@ -27,6 +27,8 @@ from node.api import (
     instance,
     lists,
     media,
+    notification_policy,
+    notification_requests,
     notifications,
     notifications_v2,
     oauth,
@@ -52,6 +54,7 @@ MODULES = (
     apps, oauth, oauth_authorize, sign_in,
     account_credentials, account_notes, relationships, relationship_lists, accounts,
     statuses, status_actions, polls, media, timelines,
+    notification_policy, notification_requests,  # before notifications/{id}
     notifications, notifications_v2, search, tags, lists, filters, filters_v1, client_misc,
     domain_blocks, endorsements, featured_tags, suggestions,
     reports, corrections, streaming,
