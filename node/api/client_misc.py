@@ -73,15 +73,6 @@ async def custom_emojis(request: web.Request) -> web.Response:
     return web.json_response([])
 
 
-async def instance_empty_list(request: web.Request) -> web.Response:
-    """rules, peers, activity, domain_blocks: none yet."""
-    return web.json_response([])
-
-
-async def translation_languages(request: web.Request) -> web.Response:
-    return web.json_response({})
-
-
 async def extended_description(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
     paragraphs = [p.strip() for p in config.node.description.split("\n\n") if p.strip()]
@@ -131,9 +122,6 @@ def routes() -> list[web.RouteDef]:
         routing.post("/api/v1/markers", save_markers),
         routing.get("/api/v1/preferences", preferences),
         routing.get("/api/v1/custom_emojis", custom_emojis),
-        *(routing.get(f"/api/v1/instance/{name}", instance_empty_list)
-          for name in ("rules", "peers", "activity", "domain_blocks")),
-        routing.get("/api/v1/instance/translation_languages", translation_languages),
         routing.get("/api/v1/instance/extended_description", extended_description),
         routing.get("/api/v1/announcements", announcements),
         routing.post("/api/v1/announcements/{id}/dismiss", no_announcement),

@@ -25,6 +25,8 @@ from node.api import (
     filters_v1,
     identity,
     instance,
+    instance_info,
+    link_trends,
     lists,
     media,
     notification_policy,
@@ -50,13 +52,13 @@ from node.api import (
 # Order matters only where two patterns could match one path: specific
 # routes (accounts/verify_credentials) come before {id} routes.
 MODULES = (
-    instance, activitypub, pages, identity,
+    instance, instance_info, activitypub, pages, identity,
     apps, oauth, oauth_authorize, sign_in,
     account_credentials, account_notes, relationships, relationship_lists, accounts,
     statuses, status_actions, polls, media, timelines,
     notification_policy, notification_requests,  # before notifications/{id}
     notifications, notifications_v2, search, tags, lists, filters, filters_v1, client_misc,
-    domain_blocks, endorsements, featured_tags, suggestions,
+    domain_blocks, endorsements, featured_tags, suggestions, link_trends,
     reports, corrections, streaming,
     admin_accounts, admin_reports, admin_permits, admin_screening, admin,
 )

@@ -13,7 +13,7 @@ from storage import featured_tags, tag_queries
 from storage.tag_queries import DayUse, TagRow
 
 
-def _history(days: Sequence[DayUse]) -> list[dict[str, str]]:
+def history_entries(days: Sequence[DayUse]) -> list[dict[str, str]]:
     return [{"day": str(d.day), "uses": str(d.uses), "accounts": str(d.accounts)} for d in days]
 
 
@@ -27,7 +27,7 @@ async def render_tags(app: web.Application, rows: Sequence[TagRow], viewer_id: i
     out = []
     for row in rows:
         body: dict[str, Any] = {"id": str(row.id), "name": row.name, "url": tag_url(config, row.name),
-                                "history": _history(history.get(row.id, []))}
+                                "history": history_entries(history.get(row.id, []))}
         if viewer_id is not None:
             body["following"] = row.id in followed
             body["featuring"] = row.id in featured
@@ -38,7 +38,7 @@ async def render_tags(app: web.Application, rows: Sequence[TagRow], viewer_id: i
 def render_unknown_tag(app: web.Application, name: str, signed_in: bool) -> dict[str, Any]:
     """A tag nobody has used yet (GET /api/v1/tags/:name still answers)."""
     body: dict[str, Any] = {"id": "", "name": name, "url": tag_url(app[CONFIG], name),
-                            "history": _history(tag_queries.zero_usage())}
+                            "history": history_entries(tag_queries.zero_usage())}
     if signed_in:
         body.update(following=False, featuring=False)
     return body
