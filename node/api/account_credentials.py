@@ -28,7 +28,7 @@ from node.entities.account import IDENTITY_FIELD_NAME, serialize_credential_acco
 from node.keys import CONFIG, DB, IDS
 from node.params import Params, read_params
 from node.text import LinkPolicy
-from storage import accounts, relationships
+from storage import accounts, custom_emojis, relationships
 
 MAX_DISPLAY_NAME = 30
 MAX_NOTE = 500
@@ -178,6 +178,7 @@ async def update_credentials(request: web.Request, auth: Auth) -> web.Response:
     await _render(request.app, change, link_policy)
     db = request.app[DB]
     await accounts.update_profile(db, auth.account_id, change.columns, change.settings)
+    await custom_emojis.refresh_account(db, auth.account_id)  # the profile's :shortcode:s
     await emit.after_commit(request.app, emit.profile_updated, auth.account_id)  # federation
     if auth.account.locked and change.columns.get("locked") == 0:
         await relationships.authorize_all_requests(db, request.app[IDS], auth.account_id)

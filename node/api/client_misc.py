@@ -69,10 +69,6 @@ async def preferences(request: web.Request, auth: Auth) -> web.Response:
     })
 
 
-async def custom_emojis(request: web.Request) -> web.Response:
-    return web.json_response([])
-
-
 async def extended_description(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
     paragraphs = [p.strip() for p in config.node.description.split("\n\n") if p.strip()]
@@ -121,7 +117,6 @@ def routes() -> list[web.RouteDef]:
         routing.get("/api/v1/markers", get_markers),
         routing.post("/api/v1/markers", save_markers),
         routing.get("/api/v1/preferences", preferences),
-        routing.get("/api/v1/custom_emojis", custom_emojis),
         routing.get("/api/v1/instance/extended_description", extended_description),
         routing.get("/api/v1/announcements", announcements),
         routing.post("/api/v1/announcements/{id}/dismiss", no_announcement),

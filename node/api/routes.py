@@ -18,6 +18,7 @@ from node.api import (
     apps,
     client_misc,
     corrections,
+    custom_emojis,
     domain_blocks,
     endorsements,
     featured_tags,
@@ -58,7 +59,7 @@ MODULES = (
     statuses, status_actions, polls, media, timelines,
     notification_policy, notification_requests,  # before notifications/{id}
     notifications, notifications_v2, search, tags, lists, filters, filters_v1, client_misc,
-    domain_blocks, endorsements, featured_tags, suggestions, link_trends,
+    domain_blocks, endorsements, featured_tags, suggestions, link_trends, custom_emojis,
     reports, corrections, streaming,
     admin_accounts, admin_reports, admin_permits, admin_screening, admin,
 )
