@@ -120,10 +120,20 @@ async def _private_mention(w: Writer, recipient_id: int, sender_id: int, status_
     return answered is None
 
 
+def _moment(stamp: str | None) -> dt.datetime | None:
+    """A stored time; None for one that does not parse (rows written by
+    hand), which counts as long ago rather than failing the notification."""
+    try:
+        return parse(stamp) if stamp else None
+    except ValueError:
+        return None
+
+
 def _applies(policy: Policy, facts: Facts, at: dt.datetime) -> list[str]:
     """The actions of every policy whose condition holds."""
-    follower = facts.follower_since is not None and parse(facts.follower_since) <= at - NEW_FOLLOWER
-    new_account = parse(facts.sender_created_at) > at - NEW_ACCOUNT
+    since, created = _moment(facts.follower_since), _moment(facts.sender_created_at)
+    follower = facts.follower_since is not None and (since is None or since <= at - NEW_FOLLOWER)
+    new_account = created is not None and created > at - NEW_ACCOUNT
     strangers = not facts.following
     conditions = (
         (policy.for_limited_accounts, facts.sender_limited and strangers),
