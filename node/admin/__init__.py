@@ -1,7 +1,7 @@
 """The `/admin` pages: server-rendered HTML for moderators and admins.
 
 One module per part of the work (queue, reports, accounts, permits,
-policy, corrections, audit), each calling the functions the admin JSON
+policy, corrections, announcements, custom emoji, audit), each calling the functions the admin JSON
 API calls; `layout` holds access control, CSRF, flash notices and the
 frame. `routes()` is what `node.api.routes` lists.
 """
@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.admin import accounts, audit, corrections, overview, permits, policy, queue, reports
+from node.admin import (accounts, announcements, audit, corrections, custom_emojis, overview, permits, policy,
+                        queue, reports)
 
-PAGES = (overview, queue, reports, accounts, permits, policy, corrections, audit)
+PAGES = (overview, queue, reports, accounts, permits, policy, corrections, announcements, custom_emojis, audit)
 
 
 def routes() -> list[web.RouteDef]:

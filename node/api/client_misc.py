@@ -1,11 +1,12 @@
-"""The cheap endpoints clients call at start-up: markers, preferences, and
-the lists this node keeps empty (custom emojis, announcements, scheduled
-statuses...), each with Mastodon's scope and shape.
+"""The cheap endpoints clients call at start-up: markers, preferences, the
+extended description, and the lists this node keeps empty (scheduled
+statuses, conversations, web push), each with Mastodon's scope and shape.
 
-Empty because the feature does not exist here, not because it failed:
-no custom emojis, announcements, endorsements, featured tags, domain
-blocks, scheduled statuses or web push; direct-message conversations are
-not listed yet; peers and weekly activity until federation runs.
+Empty because the feature does not exist here yet, not because it failed:
+no scheduled statuses or web push; direct-message conversations are not
+listed yet. (Custom emoji, announcements, endorsements, featured tags,
+domain blocks and the instance's rules, peers and activity have their own
+modules.)
 """
 
 from __future__ import annotations
@@ -77,17 +78,6 @@ async def extended_description(request: web.Request) -> web.Response:
     return web.json_response({"updated_at": iso(changed), "content": content})
 
 
-@authenticated("read")
-async def announcements(request: web.Request, auth: Auth) -> web.Response:
-    return web.json_response([])
-
-
-@authenticated("write", "write:accounts")
-async def no_announcement(request: web.Request, auth: Auth) -> web.Response:
-    """Dismissing or reacting to an announcement: there are none."""
-    raise not_found()
-
-
 def _empty_list(*scopes: str) -> Any:
     @authenticated(*scopes)
     async def handler(request: web.Request, auth: Auth) -> web.Response:
@@ -118,10 +108,6 @@ def routes() -> list[web.RouteDef]:
         routing.post("/api/v1/markers", save_markers),
         routing.get("/api/v1/preferences", preferences),
         routing.get("/api/v1/instance/extended_description", extended_description),
-        routing.get("/api/v1/announcements", announcements),
-        routing.post("/api/v1/announcements/{id}/dismiss", no_announcement),
-        routing.put("/api/v1/announcements/{id}/reactions/{name}", no_announcement),
-        routing.delete("/api/v1/announcements/{id}/reactions/{name}", no_announcement),
         routing.get("/api/v1/conversations", _empty_list("read", "read:statuses")),
         routing.get("/api/v1/scheduled_statuses", _empty_list("read", "read:statuses")),
         routing.get("/api/v1/scheduled_statuses/{id}", no_scheduled_status),

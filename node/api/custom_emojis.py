@@ -75,50 +75,71 @@ async def admin_list(request: web.Request, auth: Auth) -> web.Response:
     return web.json_response([admin_entity(request, r) for r in rows])
 
 
-@authenticated(ADMIN_WRITE, staff=True)
-async def admin_create(request: web.Request, auth: Auth) -> web.Response:
-    sent = await read_upload(request, MAX_BYTES)
-    visible = sent.fields.get("visible_in_picker", "true").strip().lower() not in ("false", "0", "off", "no")
-    upload = EmojiUpload(sent.fields.get("shortcode", "").strip(), sent.data or b"",
-                         (sent.fields.get("category") or "").strip() or None, visible)
+async def upload_emoji(app: web.Application, actor: Any, upload: EmojiUpload) -> EmojiRow:
+    """The one audited upload, for the admin API and the /admin page."""
     try:
-        row = await create_emoji(request.app[DB], request.app[IDS], request.app[CONFIG], upload)
+        row = await create_emoji(app[DB], app[IDS], app[CONFIG], upload)
     except EmojiError as exc:
         raise unprocessable(f"Validation failed: {exc}") from None
-    await audit(request.app, auth, "custom_emoji.create", ("custom_emoji", row.shortcode), {"size": row.size})
-    return web.json_response(admin_entity(request, row))
+    await audit(app, actor, "custom_emoji.create", ("custom_emoji", row.shortcode), {"size": row.size})
+    return row
 
 
-async def _local(request: web.Request) -> EmojiRow:
-    row = await custom_emojis.get_emoji(request.app[DB], path_id(request))
+async def local_emoji(app: web.Application, emoji_id: int) -> EmojiRow:
+    row = await custom_emojis.get_emoji(app[DB], emoji_id)
     if row is None or row.domain is not None:
         raise not_found()
     return row
 
 
-@authenticated(ADMIN_WRITE, staff=True)
-async def admin_update(request: web.Request, auth: Auth) -> web.Response:
-    row = await _local(request)
-    params = await read_params(request)
-    category = params.str("category") if "category" in params else row.category
-    visible = params.bool("visible_in_picker", bool(row.visible_in_picker))
-    disabled = params.bool("disabled", bool(row.disabled))
+async def update_emoji(app: web.Application, actor: Any, emoji_id: int, *, category: str | None,
+                       visible: bool, disabled: bool) -> EmojiRow:
+    row = await local_emoji(app, emoji_id)
     try:
-        row = await change_emoji(request.app[DB], row, category=(category or "").strip() or None,
-                                 visible=bool(visible), disabled=bool(disabled))
+        row = await change_emoji(app[DB], row, category=(category or "").strip() or None, visible=visible,
+                                 disabled=disabled)
     except EmojiError as exc:
         raise unprocessable(f"Validation failed: {exc}") from None
-    await audit(request.app, auth, "custom_emoji.update", ("custom_emoji", row.shortcode),
+    await audit(app, actor, "custom_emoji.update", ("custom_emoji", row.shortcode),
                 {"disabled": bool(row.disabled), "visible_in_picker": bool(row.visible_in_picker)})
+    return row
+
+
+async def remove_emoji(app: web.Application, actor: Any, emoji_id: int) -> EmojiRow:
+    row = await delete_emoji(app[DB], app[CONFIG], (await local_emoji(app, emoji_id)).id)
+    if row is None:
+        raise not_found()
+    await audit(app, actor, "custom_emoji.delete", ("custom_emoji", row.shortcode))
+    return row
+
+
+def upload_of(fields: dict[str, str], data: bytes | None) -> EmojiUpload:
+    visible = fields.get("visible_in_picker", "true").strip().lower() not in ("false", "0", "off", "no", "")
+    return EmojiUpload(fields.get("shortcode", "").strip(), data or b"",
+                       (fields.get("category") or "").strip() or None, visible)
+
+
+@authenticated(ADMIN_WRITE, staff=True)
+async def admin_create(request: web.Request, auth: Auth) -> web.Response:
+    sent = await read_upload(request, MAX_BYTES)
+    row = await upload_emoji(request.app, auth, upload_of({"visible_in_picker": "true", **sent.fields}, sent.data))
+    return web.json_response(admin_entity(request, row))
+
+
+@authenticated(ADMIN_WRITE, staff=True)
+async def admin_update(request: web.Request, auth: Auth) -> web.Response:
+    row = await local_emoji(request.app, path_id(request))
+    params = await read_params(request)
+    category = params.str("category") if "category" in params else row.category
+    row = await update_emoji(request.app, auth, row.id, category=category,
+                             visible=bool(params.bool("visible_in_picker", bool(row.visible_in_picker))),
+                             disabled=bool(params.bool("disabled", bool(row.disabled))))
     return web.json_response(admin_entity(request, row))
 
 
 @authenticated(ADMIN_WRITE, staff=True)
 async def admin_delete(request: web.Request, auth: Auth) -> web.Response:
-    row = await delete_emoji(request.app[DB], request.app[CONFIG], (await _local(request)).id)
-    if row is None:
-        raise not_found()
-    await audit(request.app, auth, "custom_emoji.delete", ("custom_emoji", row.shortcode))
+    await remove_emoji(request.app, auth, path_id(request))
     return web.json_response({})
 
 

@@ -15,6 +15,7 @@ from node.api import (
     admin_permits,
     admin_reports,
     admin_screening,
+    announcements,
     apps,
     client_misc,
     corrections,
@@ -59,7 +60,7 @@ MODULES = (
     statuses, status_actions, polls, media, timelines,
     notification_policy, notification_requests,  # before notifications/{id}
     notifications, notifications_v2, search, tags, lists, filters, filters_v1, client_misc,
-    domain_blocks, endorsements, featured_tags, suggestions, link_trends, custom_emojis,
+    domain_blocks, endorsements, featured_tags, suggestions, link_trends, custom_emojis, announcements,
     reports, corrections, streaming,
     admin_accounts, admin_reports, admin_permits, admin_screening, admin,
 )
