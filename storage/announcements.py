@@ -8,6 +8,7 @@ by the event's start, else when published, else when written.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +25,8 @@ class AnnouncementRow:
     id: int
     text: str
     content: str
+    mentions_json: str
+    statuses_json: str
     starts_at: str | None
     ends_at: str | None
     all_day: int
@@ -40,6 +43,12 @@ class Draft:
     starts_at: str | None = None
     ends_at: str | None = None
     all_day: bool = False
+    mention_ids: tuple[int, ...] = ()
+    status_ids: tuple[int, ...] = ()
+
+    @property
+    def links_json(self) -> tuple[str, str]:
+        return json.dumps(list(self.mention_ids)), json.dumps(list(self.status_ids))
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +64,9 @@ _ORDER = "ORDER BY coalesce(starts_at, published_at, created_at), id"
 async def create(db: Database, ids: IdGenerator, draft: Draft, *, publish: bool) -> AnnouncementRow:
     stamp, new_id = now_iso(), ids.next_id()
     await db.execute(
-        "INSERT INTO announcements (id, text, content, starts_at, ends_at, all_day, published, published_at,"
-        " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        (new_id, draft.text, draft.content, draft.starts_at, draft.ends_at, int(draft.all_day), int(publish),
+        "INSERT INTO announcements (id, text, content, mentions_json, statuses_json, starts_at, ends_at, all_day,"
+        " published, published_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        (new_id, draft.text, draft.content, *draft.links_json, draft.starts_at, draft.ends_at, int(draft.all_day), int(publish),
          stamp if publish else None, stamp, stamp))
     row = await get(db, new_id)
     assert row is not None
@@ -70,9 +79,10 @@ async def get(db: Database, announcement_id: int) -> AnnouncementRow | None:
 
 
 async def update(db: Database, announcement_id: int, draft: Draft) -> AnnouncementRow | None:
-    await db.execute("UPDATE announcements SET text = ?, content = ?, starts_at = ?, ends_at = ?, all_day = ?,"
-                     " updated_at = ? WHERE id = ?", (draft.text, draft.content, draft.starts_at, draft.ends_at,
-                                                      int(draft.all_day), now_iso(), announcement_id))
+    await db.execute("UPDATE announcements SET text = ?, content = ?, mentions_json = ?, statuses_json = ?,"
+                     " starts_at = ?, ends_at = ?, all_day = ?, updated_at = ? WHERE id = ?",
+                     (draft.text, draft.content, *draft.links_json, draft.starts_at, draft.ends_at,
+                      int(draft.all_day), now_iso(), announcement_id))
     return await get(db, announcement_id)
 
 

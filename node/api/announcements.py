@@ -17,6 +17,8 @@ is shown as text (article 7(6)). Changes go to every signed-in user's
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Sequence
 from typing import Any
 
 import emoji
@@ -28,18 +30,18 @@ from node.api.path_ids import path_id
 from node.audit_log import audit
 from node.auth import Auth, authenticated
 from node.entities.announcement import render_announcements
-from node.entities.status import tag_url
 from node.errors import not_found, unprocessable
 from node.keys import CONFIG, DB, IDS
 from node.params import Params, read_params
-from node.text import render_html
-from storage import announcements, custom_emojis
+from node.api.status_compose import render_text
+from storage import announcements, custom_emojis, statuses
 from storage.announcements import AnnouncementRow, Draft
 from storage.clock import iso, parse
 
 ADMIN_READ, ADMIN_WRITE = "admin:read", "admin:write"
 ADMIN_BASE = "/api/v1/admin/announcements"
 MAX_TEXT = 5000
+STATUS_PATH = re.compile(r"^/(?:@[\w.-]+|users/[\w.-]+/statuses)/(\d{1,19})/?$")
 
 
 async def _published(request: web.Request) -> AnnouncementRow:
@@ -128,11 +130,18 @@ async def read_draft(app: web.Application, params: Params) -> Draft:
     if starts and ends and ends < starts:
         raise unprocessable("Validation failed: Ends at must be after the start")
     decision = await gate.vet_links(app, [("text", text)], "status")
-    policy = decision.link_policy() if decision.unlinked else None
-    config = app[CONFIG]
-    content = render_html(text, mentions={}, tag_url=lambda t: tag_url(config, t),
-                          **({"link_policy": policy} if policy else {}))
-    return Draft(text, content, starts, ends, bool(params.bool("all_day", False)) and bool(starts or ends))
+    rendered = await render_text(app, text, decision.link_policy() if decision.unlinked else None)
+    statuses = await _linked_statuses(app, rendered.urls)
+    return Draft(text, rendered.content, starts, ends, bool(params.bool("all_day", False)) and bool(starts or ends),
+                 tuple(rendered.mention_ids), tuple(statuses))
+
+
+async def _linked_statuses(app: web.Application, urls: Sequence[str]) -> list[int]:
+    """Public local statuses the text links to (Mastodon's `statuses`)."""
+    base = app[CONFIG].node.base_url
+    ids = [int(m.group(1)) for u in urls if u.startswith(base) and (m := STATUS_PATH.search(u[len(base):]))]
+    found = await statuses.get_statuses(app[DB], ids)
+    return [s.id for s in found if s.local and s.published and s.visibility in ("public", "unlisted")]
 
 
 def admin_entity(row: AnnouncementRow) -> dict[str, Any]:

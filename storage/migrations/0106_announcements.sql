@@ -5,6 +5,8 @@ CREATE TABLE announcements (
     id            INTEGER PRIMARY KEY,
     text          TEXT NOT NULL,           -- as staff typed it
     content       TEXT NOT NULL,           -- rendered HTML
+    mentions_json TEXT NOT NULL DEFAULT '[]',  -- ids of the accounts it mentions
+    statuses_json TEXT NOT NULL DEFAULT '[]',  -- ids of the local statuses it links to
     starts_at     TEXT,
     ends_at       TEXT,
     all_day       INTEGER NOT NULL DEFAULT 0,

@@ -31,9 +31,10 @@ def test_published_announcements_are_read_dismissed_and_reacted_to(live_node: No
 
     # When the admin writes one announcement as a draft and publishes another
     draft = staff("POST", "/api/v1/admin/announcements", {"text": "maintenance tonight"})
+    post = bob.status_post("the release notes")
     live = staff("POST", "/api/v1/admin/announcements",
-                 {"text": "欢迎 welcome! #news :blobcat:\n\nsee https://example.com", "published": "true",
-                  "starts_at": "2026-12-24", "all_day": "true"})
+                 {"text": f"欢迎 welcome! #news :blobcat: ask @bob\n\nsee https://example.com and {post.url}",
+                  "published": "true", "starts_at": "2026-12-24", "all_day": "true"})
     # Then users see only the published one, unread, rendered with its tag and emoji
     shown = alice.announcements()
     assert [a.id for a in shown] == [live["id"]]
@@ -41,6 +42,8 @@ def test_published_announcements_are_read_dismissed_and_reacted_to(live_node: No
     assert first.read is False and first.all_day is True and str(first.starts_at)[:10] == "2026-12-24"
     assert "<p>欢迎 welcome!" in first.content and [t["name"] for t in first.tags] == ["news"]
     assert [e["shortcode"] for e in first.emojis] == ["blobcat"]
+    assert [m["acct"] for m in first.mentions] == ["bob"] and [p["id"] for p in first.statuses] == [str(post.id)]
+    assert '<a href="https://example.com"' not in first.content  # no permit: shown as text (article 7(6))
     # When alice dismisses it and both react, alice twice
     alice.announcement_dismiss(first.id)
     alice.announcement_reaction_create(first.id, "👍")
