@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from federation.context import Federation
+from federation.custom_emojis import record_emoji_tags
 from federation.fetch import FetchError, RequestSigner, fetch_activitypub
 from federation.key_limits import KeyFetchRefused, limits_for
 from federation.peers import url_host
 from federation.sanitize import sanitize_html
-from storage import remote
+from storage import custom_emojis, remote
 from storage.accounts import AccountRow, find_account_by_uri
 from storage.database import Database
 from storage.remote import RemoteAccount
@@ -158,8 +159,15 @@ async def fetch_actor_document(fed: Federation, uri: str,
 
 async def refresh_actor(fed: Federation, uri: str, signer: RequestSigner | None = None) -> AccountRow:
     """Fetch and store (insert or update) the actor at `uri`."""
-    actor = parse_actor(await fetch_actor_document(fed, uri, signer))
-    return await store_actor(fed, actor)
+    return await store_actor_document(fed, await fetch_actor_document(fed, uri, signer))
+
+
+async def store_actor_document(fed: Federation, doc: dict[str, Any]) -> AccountRow:
+    """Parse and store an actor document, with the custom emoji its profile uses."""
+    account = await store_actor(fed, parse_actor(doc))
+    await record_emoji_tags(fed, account.domain, doc)
+    await custom_emojis.refresh_account(fed.db, account.id)
+    return account
 
 
 async def store_actor(fed: Federation, actor: RemoteAccount) -> AccountRow:
@@ -209,7 +217,7 @@ async def _fetch_key(fed: Federation, key_id: str, signer: RequestSigner | None)
     owner = _str(doc, "owner")
     if doc.get("type") not in ACTOR_TYPES and owner:  # a key document: its owner is the actor
         doc = await fetch_actor_document(fed, owner, signer)
-    account = await store_actor(fed, parse_actor(doc))
+    account = await store_actor_document(fed, doc)
     if account.public_key_id != key_id:
         raise ActorError("key_mismatch", f"{account.uri} does not hold key {key_id}")
     return SigningKey(account, True)

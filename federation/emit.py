@@ -24,6 +24,7 @@ from aiohttp import web
 from federation import vocab
 from federation.delivery import DeliveryQueue, PeerGate
 from federation.outbox import Audience, Plan, send, status_audience
+from federation.custom_emojis import with_actor_emoji_tags, with_emoji_tags
 from federation.media import with_attachments
 from federation.polls import with_question
 from federation.urls import Urls
@@ -82,6 +83,7 @@ async def _build_note(em: Emitter, status: StatusRow, author: AccountRow, mentio
     note = vocab.status_to_note(em.urls, status, author, mentions=mentions, tags=tags,
                                 in_reply_to_uri=parent.uri if parent else None)
     note = await with_attachments(em.db, note, status.id, em.urls.base_url)
+    note = await with_emoji_tags(em.db, em.urls, note)  # the local emoji it uses
     return await with_question(em.db, note, status.id)  # a status with a poll is a Question
 
 
@@ -272,5 +274,6 @@ async def profile_updated(em: Emitter, account_id: int, *, now: dt.datetime | No
     if account is None:
         return NOTHING
     stamp = clock.iso(now or clock.now())
-    activity = vocab.update_actor_activity(vocab.actor_document(em.urls, account), stamp)
+    document = await with_actor_emoji_tags(em.db, em.urls, account, vocab.actor_document(em.urls, account))
+    activity = vocab.update_actor_activity(document, stamp)
     return await send(em.queue, em.gate, activity, account.id, Audience(account.id))

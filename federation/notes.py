@@ -15,6 +15,7 @@ from typing import Any
 
 from federation.activities.common import Dropped, object_id
 from federation.context import Federation
+from federation.custom_emojis import record_emoji_tags
 from federation.media import RemoteMedia, parse_attachments, store_remote_media
 from federation.peers import url_host
 from federation.polls import question_options
@@ -205,6 +206,7 @@ async def store_note(fed: Federation, author: AccountRow, obj: Any, *, kind: str
     note, vetting, held = await vet_note(fed, author, note, kind)
     parent = await remote.find_status_by_uri(fed.db, note.in_reply_to_uri) if note.in_reply_to_uri else None
     mention_ids, local_ids = await _mentioned(fed, note.mention_uris)
+    await record_emoji_tags(fed, author.domain, obj)  # its custom emoji, shown with it
     new = NewRemoteStatus(
         id=fed.ids.next_id(), account_id=author.id, uri=note.uri, url=note.url, content=note.content,
         spoiler_text=note.spoiler_text, sensitive=note.sensitive or vetting.sensitive,
@@ -236,6 +238,7 @@ async def update_note(fed: Federation, author: AccountRow, obj: Any) -> None:
         raise Dropped("no such status of this actor")
     note, vetting, held = await vet_note(fed, author, note, "edit")
     mention_ids, _local = await _mentioned(fed, note.mention_uris)
+    await record_emoji_tags(fed, author.domain, obj)
     async with fed.db.write() as w:
         await status_writes.save_edit(w, fed.ids, row, StatusText(
             "", note.content, note.spoiler_text, note.sensitive or vetting.sensitive, note.language))

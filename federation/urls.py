@@ -34,6 +34,13 @@ class Urls:
     def featured(self, username: str) -> str:
         return f"{self.actor(username)}/collections/featured"
 
+    def featured_tags(self, username: str) -> str:
+        return f"{self.actor(username)}/collections/tags"
+
+    def tagged(self, username: str, tag: str) -> str:
+        """An account's statuses with a tag, as Mastodon links featured tags."""
+        return f"{self.profile(username)}/tagged/{tag}"
+
     def key_id(self, username: str) -> str:
         return f"{self.actor(username)}#main-key"
 

@@ -90,6 +90,7 @@ def actor_document(urls: Urls, account: AccountRow, *, moved_to_uri: str | None 
         "id": urls.actor(name), "type": "Service" if account.bot else "Person",
         "following": urls.following(name), "followers": urls.followers(name),
         "inbox": urls.inbox(name), "outbox": urls.outbox(name), "featured": urls.featured(name),
+        "featuredTags": urls.featured_tags(name),
         "preferredUsername": name, "name": account.display_name, "summary": account.note,
         "url": urls.profile(name), "manuallyApprovesFollowers": bool(account.locked),
         "discoverable": bool(account.discoverable), "indexable": bool(account.indexable),

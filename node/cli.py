@@ -54,7 +54,8 @@ def _extra_groups() -> list[Any]:
     import importlib
 
     groups = []
-    for name in ("node.cli_identity", "node.cli_policy", "node.cli_permits", "node.cli_audit"):
+    for name in ("node.cli_identity", "node.cli_policy", "node.cli_permits", "node.cli_audit",
+                 "node.cli_social"):
         try:
             groups.append(importlib.import_module(name))
         except ModuleNotFoundError as exc:

@@ -45,6 +45,18 @@ class NodeSection:
     permit: str = ""
     data_dir: Path = Path("data")
     official_account: str = "official"
+    # Shown to clients (GET /api/v1/instance/rules, instance v1/v2): the node's rules, in order.
+    rules: tuple[str, ...] = ()
+    # A text file with the terms of service (paragraphs split by blank lines), and the date they
+    # took effect (default: the file's modification day); unset: GET .../terms_of_service is 404.
+    terms_of_service: Path | None = None
+    terms_of_service_date: dt.datetime | None = None
+    # As Mastodon's admin settings: list peers and weekly activity (else 404); show the moderated
+    # domains (hosts whose permit is suspended or revoked) to "all", only to signed-in "users",
+    # or to nobody ("disabled": 404).
+    peers_api: bool = True
+    activity_api: bool = True
+    show_domain_blocks: str = "disabled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +287,7 @@ def _check(config: Config) -> None:
             parse_permit_number(node.permit)
         except PermitNumberError as exc:
             raise ConfigError(p, "node.permit", str(exc)) from None
+    _check_node_texts(p, node)
     if config.registrations.mode not in ("open", "approval", "closed"):
         raise ConfigError(p, "registrations.mode", "must be open, approval or closed")
     if not 1 <= config.http.port <= 65535:
@@ -325,3 +338,16 @@ def _check_storage(config: Config) -> None:
         raise ConfigError(p, "storage.pool_size", "must be between 1 and 100")
     if storage.media_max_bytes < 1024:
         raise ConfigError(p, "storage.media_max_bytes", "must be at least 1024")
+
+
+MAX_RULE_LENGTH = 1000
+
+
+def _check_node_texts(p: Path, node: NodeSection) -> None:
+    for i, rule in enumerate(node.rules):
+        if not rule.strip() or len(rule) > MAX_RULE_LENGTH:
+            raise ConfigError(p, f"node.rules[{i}]", f"must be 1 to {MAX_RULE_LENGTH} characters")
+    if node.terms_of_service is not None and not node.terms_of_service.is_file():
+        raise ConfigError(p, "node.terms_of_service", f"no such file: {node.terms_of_service}")
+    if node.show_domain_blocks not in ("disabled", "users", "all"):
+        raise ConfigError(p, "node.show_domain_blocks", "must be disabled, users or all")

@@ -28,7 +28,7 @@ from node.errors import invalid_param
 from node.keys import CONFIG
 from storage.timelines import Page, newest_first, page_sql
 
-__all__ = ["Page", "newest_first", "page_sql", "read_page", "paginate", "link_header"]
+__all__ = ["Page", "newest_first", "page_sql", "read_page", "paginate", "paginate_list", "link_header"]
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 40
@@ -85,3 +85,16 @@ def paginate(request: web.Request, ids: Sequence[int | str]) -> dict[str, str]:
     """Headers for a page whose items have `ids`, newest first: {} when empty."""
     link = link_header(request, ids)
     return {"Link": link} if link else {}
+
+
+def paginate_list(request: web.Request, page: Page, ids: Sequence[int | str]) -> dict[str, str]:
+    """As `paginate`, for lists that end (accounts, domains, requests): no
+    `next` once a page paging older comes back short, as Mastodon's
+    records_continue?."""
+    link = link_header(request, ids)
+    if link is None:
+        return {}
+    paging_newer = page.min_id is not None or page.since_id is not None
+    if len(ids) < page.limit and not paging_newer:
+        link = link.split(", ", 1)[1]  # the list ends here: only "prev"
+    return {"Link": link}

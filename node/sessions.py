@@ -29,7 +29,7 @@ from node import html, login_limits, two_factor
 from node.client_address import client_address
 from node.keys import CONFIG, DB
 from node.passwords import hash_password, verify_password
-from storage import accounts, web_sessions
+from storage import accounts, instance_activity, web_sessions
 from storage.accounts import AccountRow, UserRow
 from storage.clock import iso, now
 from storage.web_sessions import SessionRow
@@ -134,6 +134,7 @@ async def sign_in(request: web.Request, account_id: int) -> None:
     state = await _state(request)
     await _replace(request, state, account_id)
     await accounts.touch_sign_in(request.app[DB], account_id)
+    await instance_activity.record_login(request.app[DB], account_id)  # the instance's weekly logins
 
 
 async def sign_out(request: web.Request) -> None:

@@ -46,6 +46,7 @@ class AccountRow:
     sensitized_at: str | None
     identity_badge_at: str | None = None
     fetched_at: str | None = None  # a remote account: when its actor document was last fetched
+    emojis_json: str = "[]"  # CustomEmoji entities its profile uses (storage.custom_emojis)
 
     @property
     def local(self) -> bool:

@@ -35,10 +35,12 @@ class NotificationRow:
 @dataclass(frozen=True, slots=True)
 class Selection:
     """Which notifications: `types` None for every type (else only these,
-    perhaps none), and optionally only those from one account."""
+    perhaps none), optionally only those from one account, and those a
+    notification policy filtered only with `include_filtered`."""
 
     types: frozenset[str] | None = None
     from_account_id: int | None = None
+    include_filtered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,8 @@ def _selection(account_id: int, sel: Selection) -> _Where:
     where = _Where()
     where.add("n.account_id = ?", account_id)
     where.add(_SHOWN)
+    if not sel.include_filtered:
+        where.add("n.filtered = 0")
     if sel.types is not None:
         kinds = sorted(sel.types)
         where.add(f"n.type IN ({placeholders(kinds)})" if kinds else "1 = 0", *kinds)
@@ -107,7 +111,8 @@ async def list_notifications(db: Database, account_id: int, sel: Selection, page
 
 
 async def get_notification(db: Database, account_id: int, notification_id: int) -> NotificationRow | None:
-    where = _selection(account_id, Selection())
+    """One notification by id, filtered or not (as Mastodon's show)."""
+    where = _selection(account_id, Selection(include_filtered=True))
     where.add("n.id = ?", notification_id)
     return to_row(NotificationRow, await db.fetchone(f"SELECT n.*{_FROM} WHERE {where.text()}", where.args))
 
@@ -237,4 +242,4 @@ async def notifications_between(db: Database, after_id: int, up_to: int, account
         return []
     return to_rows(NotificationRow, await db.fetchall(
         f"SELECT n.*{_FROM} WHERE n.id > ? AND n.id <= ? AND n.account_id IN ({placeholders(ids)})"
-        f" AND {_SHOWN} ORDER BY n.id LIMIT ?", [after_id, up_to, *ids, limit]))
+        f" AND {_SHOWN} AND n.filtered = 0 ORDER BY n.id LIMIT ?", [after_id, up_to, *ids, limit]))

@@ -18,6 +18,7 @@ from typing import Any
 from storage.clock import now_iso
 from storage.database import Database, Writer
 from storage.ids import IdGenerator
+from storage.notification_filter import facts_about, verdict
 
 GROUPABLE = frozenset({"favourite", "reblog", "follow", "admin.sign_up"})
 MAX_GROUP_SPAN_HOURS = 12
@@ -69,11 +70,13 @@ async def notify(w: Writer, ids: IdGenerator, account_id: int, from_account_id: 
                  allow_self: bool = False) -> int | None:
     """Record a notification for a local account; skips self-notifications
     (unless `allow_self`: an author's own poll ended, as Mastodon) and
-    notifications from accounts the recipient blocks or mutes.
+    notifications from accounts the recipient blocks or mutes. The
+    recipient's domain blocks and notification policy then keep, filter
+    or drop it (`storage.notification_filter`); a filtered mention opens
+    or updates the sender's notification request.
 
-    `ids` is accepted for the callers' sake; notification ids come from
-    their own counter (see migration 0012)."""
-    del ids
+    Notification ids come from their own counter (see migration 0012);
+    `ids` numbers the requests."""
     if account_id == from_account_id and not allow_self:
         return None
     local = await w.fetchone("SELECT 1 FROM users WHERE account_id = ?", (account_id,))
@@ -87,6 +90,10 @@ async def notify(w: Writer, ids: IdGenerator, account_id: int, from_account_id: 
     )
     if hidden is not None:
         return None
+    judged = await facts_about(w, account_id, from_account_id, kind, status_id)
+    outcome = "keep" if judged is None else verdict(*judged, kind)
+    if outcome == "drop":
+        return None
     nid = await _next_id(w)
     if kind in GROUPABLE:
         target = await _target_status(w, status_id)
@@ -95,11 +102,25 @@ async def notify(w: Writer, ids: IdGenerator, account_id: int, from_account_id: 
         key = f"ungrouped-{nid}"
     await w.execute(
         "INSERT INTO notifications (id, account_id, from_account_id, type, status_id, group_key,"
-        " extra_json, created_at) VALUES (?,?,?,?,?,?,?,?)",
+        " extra_json, created_at, filtered) VALUES (?,?,?,?,?,?,?,?,?)",
         (nid, account_id, from_account_id, kind, status_id, key,
-         json.dumps(extra, ensure_ascii=False) if extra else None, now_iso()),
+         json.dumps(extra, ensure_ascii=False) if extra else None, now_iso(), int(outcome == "filter")),
     )
+    if outcome == "filter" and kind == "mention":
+        await _request_from(w, ids, account_id, from_account_id, status_id)
     return nid
+
+
+async def _request_from(w: Writer, ids: IdGenerator, account_id: int, from_account_id: int,
+                        status_id: int | None) -> None:
+    """Mastodon's update_notification_request!: one request per sender,
+    pointing at the sender's latest filtered mention."""
+    stamp = now_iso()
+    await w.execute(
+        "INSERT INTO notification_requests (id, account_id, from_account_id, last_status_id, created_at,"
+        " updated_at) VALUES (?,?,?,?,?,?) ON CONFLICT (account_id, from_account_id) DO UPDATE SET"
+        " last_status_id = excluded.last_status_id, updated_at = excluded.updated_at",
+        (ids.next_id(), account_id, from_account_id, status_id, stamp, stamp))
 
 
 async def dismiss_notification(db: Database, account_id: int, notification_id: int) -> bool:

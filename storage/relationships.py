@@ -58,6 +58,9 @@ class Relationship:
     muting_expires_at: str | None = None
     requested: bool = False
     requested_by: bool = False
+    domain_blocking: bool = False
+    endorsed: bool = False
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +82,11 @@ async def _count(w: Writer, follower_id: int, followed_id: int, delta: int) -> N
 
 
 async def _insert_follow(w: Writer, follow_id: int, account_id: int, target_id: int,
-                         reblogs: bool, notify_posts: bool, languages: str | None) -> bool:
+                         reblogs: bool, notify_posts: bool, languages: str | None, uri: str | None = None) -> bool:
     added = await w.rowcount(
-        "INSERT INTO follows (id, account_id, target_id, show_reblogs, notify, languages, created_at)"
-        " VALUES (?,?,?,?,?,?,?) ON CONFLICT (account_id, target_id) DO NOTHING",
-        (follow_id, account_id, target_id, int(reblogs), int(notify_posts), languages, now_iso()))
+        "INSERT INTO follows (id, account_id, target_id, show_reblogs, notify, languages, uri, created_at)"
+        " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (account_id, target_id) DO NOTHING",
+        (follow_id, account_id, target_id, int(reblogs), int(notify_posts), languages, uri, now_iso()))
     if added:
         await _count(w, account_id, target_id, 1)
     return added > 0
@@ -95,10 +98,23 @@ async def _delete_follow(w: Writer, account_id: int, target_id: int) -> bool:
     if not removed:
         return False
     await _count(w, account_id, target_id, -1)
+    # an endorsement needs the follow (Mastodon's Follow#remove_endorsements)
+    await w.execute("DELETE FROM account_pins WHERE account_id = ? AND target_id = ?", (account_id, target_id))
     await w.execute("DELETE FROM list_accounts WHERE account_id = ? AND list_id IN"
                     " (SELECT id FROM lists WHERE account_id = ?)", (target_id, account_id))
     await _drop_notification(w, target_id, account_id, "follow")
     return True
+
+
+async def end_follow(w: Writer, account_id: int, target_id: int) -> bool:
+    """End a follow inside the caller's transaction (counts, lists and the
+    "follow" notification go with it); False if there was none."""
+    return await _delete_follow(w, account_id, target_id)
+
+
+async def end_request(w: Writer, account_id: int, target_id: int) -> bool:
+    """Withdraw or refuse a follow request inside the caller's transaction."""
+    return await _delete_request(w, account_id, target_id)
 
 
 async def _delete_request(w: Writer, account_id: int, target_id: int) -> bool:
@@ -176,8 +192,9 @@ async def authorize_request(db: Database, ids: IdGenerator, target_id: int, requ
         if row is None:
             return False
         await _delete_request(w, requester_id, target_id)
+        # the Follow's activity id stays with it, so a later Reject or Undo finds it
         await _insert_follow(w, ids.next_id(), requester_id, target_id, bool(row["show_reblogs"]),
-                             bool(row["notify"]), row["languages"])
+                             bool(row["notify"]), row["languages"], row["uri"])
         return True
 
 
@@ -249,6 +266,13 @@ UNION ALL SELECT 'blocked_by', account_id, 0, 0, NULL, NULL
 UNION ALL SELECT 'muting', target_id, hide_notifications, 0, NULL, expires_at
   FROM mutes WHERE account_id = :viewer AND target_id IN ({ids})
   AND (expires_at IS NULL OR expires_at > :now)
+UNION ALL SELECT 'domain_blocking', a.id, 0, 0, NULL, NULL
+  FROM accounts a JOIN account_domain_blocks d ON d.domain = a.domain
+  WHERE d.account_id = :viewer AND a.id IN ({ids})
+UNION ALL SELECT 'endorsed', target_id, 0, 0, NULL, NULL
+  FROM account_pins WHERE account_id = :viewer AND target_id IN ({ids})
+UNION ALL SELECT 'note', target_id, 0, 0, comment, NULL
+  FROM account_notes WHERE account_id = :viewer AND target_id IN ({ids})
 """
 
 
@@ -274,6 +298,8 @@ async def relationships(db: Database, viewer_id: int, target_ids: Sequence[int])
                           languages=_languages(row["languages"]))
         elif kind == "muting":
             fields.update(muting_notifications=bool(row["a"]), muting_expires_at=row["until"])
+        elif kind == "note":  # the text column carries the note's comment
+            fields["note"] = row["languages"]
     return {t: Relationship(t, **f) for t, f in found.items()}
 
 

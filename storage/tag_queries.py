@@ -87,20 +87,20 @@ async def followed_tags(db: Database, account_id: int, max_id: int | None, since
     return to_rows(TagRow, await db.fetchall(sql + " ORDER BY t.id DESC LIMIT ?", [*args, limit]))
 
 
-def _day_starts(days: int) -> list[dt.datetime]:
+def day_starts(days: int) -> list[dt.datetime]:
     today = now().replace(hour=0, minute=0, second=0, microsecond=0)
     return [today - dt.timedelta(days=n) for n in range(days)]
 
 
 def zero_usage(days: int = HISTORY_DAYS) -> list[DayUse]:
-    return [DayUse(int(d.timestamp()), 0, 0) for d in _day_starts(days)]
+    return [DayUse(int(d.timestamp()), 0, 0) for d in day_starts(days)]
 
 
 async def usage(db: Database, tag_ids: Sequence[int], days: int = HISTORY_DAYS) -> dict[int, list[DayUse]]:
     """Per tag, one entry per day, today first (Mastodon's Tag history)."""
     if not tag_ids:
         return {}
-    starts = _day_starts(days)
+    starts = day_starts(days)
     rows = await db.fetchall(
         "SELECT st.tag_id, substr(s.created_at, 1, 10) AS day, count(*) AS uses,"
         " count(DISTINCT s.account_id) AS accounts FROM status_tags st JOIN statuses s ON s.id = st.status_id"
@@ -113,7 +113,7 @@ async def usage(db: Database, tag_ids: Sequence[int], days: int = HISTORY_DAYS) 
 
 async def trending_tags(db: Database, limit: int, offset: int = 0, days: int = HISTORY_DAYS) -> list[TagRow]:
     """Tags used by the most accounts in public statuses over the last `days`."""
-    since = iso(_day_starts(days)[-1])
+    since = iso(day_starts(days)[-1])
     return to_rows(TagRow, await db.fetchall(
         "SELECT t.* FROM tags t JOIN status_tags st ON st.tag_id = t.id JOIN statuses s ON s.id = st.status_id"
         f" WHERE s.created_at >= ? AND {_PUBLIC} GROUP BY t.id"

@@ -43,7 +43,10 @@ _HIDDEN = ("hidden(id) AS (SELECT target_id FROM blocks WHERE account_id = :view
            " AND (expires_at IS NULL OR expires_at > :now)"
            " UNION ALL SELECT id FROM accounts WHERE suspended_at IS NOT NULL"  # article 14: suspended
            # article 7(6): peers whose permit is suspended or revoked (policy/permit_effects.py)
-           " UNION ALL SELECT id FROM accounts WHERE domain IN (SELECT host FROM restricted_peers))")
+           " UNION ALL SELECT id FROM accounts WHERE domain IN (SELECT host FROM restricted_peers)"
+           # the viewer's own domain blocks (storage/domain_blocks.py)
+           " UNION ALL SELECT a.id FROM accounts a JOIN account_domain_blocks d ON d.domain = a.domain"
+           " WHERE d.account_id = :viewer)")
 _PUBLISHED = "s.state = 'published' AND s.deleted_at IS NULL"
 _NOT_HIDDEN = ("s.account_id NOT IN (SELECT id FROM hidden) AND (s.reblog_of_id IS NULL OR"
                " (SELECT o.account_id FROM statuses o WHERE o.id = s.reblog_of_id) NOT IN (SELECT id FROM hidden))")

@@ -54,6 +54,7 @@ name = "Test Node {port}"
 description = "a node under test"
 contact_email = "admin@{hostname}.test"
 permit = "{permit}"
+{node}
 
 [http]
 host = "127.0.0.1"
@@ -81,7 +82,7 @@ allow_private_addresses = true
 
 def write_config(root: Path, port: int | None = None, *, permit: str = "京ICP备12345678号-1",
                  registrations: str = "open", max_body: int = 1048576, extra: str = "",
-                 identity: str = "", screening: str = "", storage: str = "") -> Path:
+                 identity: str = "", screening: str = "", storage: str = "", node: str = "") -> Path:
     port = port or unused_port()
     root.mkdir(parents=True, exist_ok=True)
     storage = storage or backends.storage_lines()
@@ -89,7 +90,7 @@ def write_config(root: Path, port: int | None = None, *, permit: str = "京ICP�
     path.write_text(CONFIG_TEMPLATE.format(
         host=f"127.0.0.1:{port}", hostname=f"node{port}", port=port, permit=permit,
         registrations=registrations, max_body=max_body, extra=extra, identity=identity,
-        screening=screening, storage=storage,
+        screening=screening, storage=storage, node=node,
     ), "utf-8")
     return path
 

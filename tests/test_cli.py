@@ -155,3 +155,43 @@ def test_accounts_list_shows_verification(tmp_path: Path) -> None:
     assert "verified" in listing[0]
     rows = {line.split()[1]: line.split()[3] for line in listing[1:]}
     assert rows == {"alice": "yes", "bob": "no"}
+
+
+def test_suggestions_staff_picks_from_the_command_line(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    env = {"NODE_CONFIG": str(config)}
+    assert run("init", env=env).returncode == 0
+    assert run("accounts", "create", "frank", "--email", "f@example.test", "--password", "correct horse battery",
+               env=env).returncode == 0
+    # When frank is picked, twice, then listed and removed
+    added = run("suggestions", "add", "frank", env=env)
+    again = run("suggestions", "add", "frank", env=env)
+    listed = run("suggestions", "list", env=env)
+    removed = run("suggestions", "remove", "frank", env=env)
+    # Then each says what happened, and removing him again or an unknown name is refused (exit 1)
+    assert (added.returncode, again.returncode, removed.returncode) == (0, 0, 0), added.stderr
+    assert "is now" in added.stdout and "was already" in again.stdout
+    assert listed.stdout.split() == ["frank"]
+    for refused in (run("suggestions", "remove", "frank", env=env), run("suggestions", "add", "nobody", env=env)):
+        assert refused.returncode == 1 and len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_custom_emoji_from_the_command_line(tmp_path: Path) -> None:
+    from tests.node.test_media import jpeg, png
+
+    config = write_config(tmp_path)
+    env = {"NODE_CONFIG": str(config)}
+    assert run("init", env=env).returncode == 0
+    (tmp_path / "cat.png").write_bytes(png())
+    (tmp_path / "photo.jpg").write_bytes(jpeg())
+    # When a PNG is added, listed and removed
+    added = run("emoji", "add", "blobcat", str(tmp_path / "cat.png"), "--category", "Cats", env=env)
+    listed = run("emoji", "list", env=env)
+    removed = run("emoji", "remove", ":blobcat:", env=env)
+    # Then each works, and a JPEG, a missing file or an unknown emoji is refused in one line (exit 1)
+    assert (added.returncode, listed.returncode, removed.returncode) == (0, 0, 0), added.stderr
+    assert listed.stdout.split("\t")[:2] == [":blobcat:", "Cats"]
+    for refused in (run("emoji", "add", "photo", str(tmp_path / "photo.jpg"), env=env),
+                    run("emoji", "add", "gone", str(tmp_path / "missing.png"), env=env),
+                    run("emoji", "remove", "blobcat", env=env)):
+        assert refused.returncode == 1 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr

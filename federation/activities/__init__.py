@@ -6,6 +6,7 @@ from federation.activities import (
     accept,
     announce,
     block,
+    collection,
     create,
     delete,
     flag,
@@ -30,6 +31,8 @@ PROCESSORS: dict[str, Processor] = {
     "Flag": flag.process,
     "Block": block.process,
     "Move": move.process,
+    "Add": collection.process_add,
+    "Remove": collection.process_remove,
 }
 
 __all__ = ["PROCESSORS", "Dropped", "Inbound", "Processor"]

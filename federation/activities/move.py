@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from federation.activities.common import Dropped, Inbound, object_id
-from federation.actors import fetch_actor_document, parse_actor, store_actor
+from federation.actors import fetch_actor_document, store_actor_document
 from federation.context import Federation
 from storage import remote
 
@@ -18,5 +18,5 @@ async def process(fed: Federation, inbound: Inbound) -> None:
     aliases = aliases if isinstance(aliases, list) else [aliases]
     if old.uri not in [object_id(a) for a in aliases]:
         raise Dropped("the target does not name the old account in alsoKnownAs")
-    new = await store_actor(fed, parse_actor(document))
+    new = await store_actor_document(fed, document)
     await remote.set_moved_to(fed.db, old.id, new.id)

@@ -4,7 +4,7 @@ its counts, the poll alone), or of the actor itself (profile)."""
 from __future__ import annotations
 
 from federation.activities.common import Dropped, Inbound, object_id, object_type
-from federation.actors import parse_actor, store_actor
+from federation.actors import store_actor_document
 from federation.context import Federation
 from federation.moderation_in import actor_updated
 from federation.notes import NOTE_TYPES, update_note
@@ -23,7 +23,7 @@ async def process(fed: Federation, inbound: Inbound) -> None:
         await store_question(fed, await remote.find_status_by_uri(fed.db, object_id(obj)), obj)
         return
     if object_id(obj) == inbound.actor.uri:
-        account = await store_actor(fed, parse_actor(obj))
+        account = await store_actor_document(fed, obj)
         await actor_updated(fed, account, obj, inbound.id)  # an origin's (un)suspension
         return
     raise Dropped(f"Update of {object_type(obj) or 'an unknown type'}")

@@ -31,7 +31,8 @@ T = TypeVar("T")
 
 NAV = (("/admin", "Overview"), ("/admin/queue", "Review queue"), ("/admin/reports", "Reports"),
        ("/admin/accounts", "Accounts"), ("/admin/permits", "Permits"), ("/admin/policy", "Screening policy"),
-       ("/admin/corrections", "Corrections"), ("/admin/audit", "Audit log"), ("/admin/inbox", "Inbox"))
+       ("/admin/corrections", "Corrections"), ("/admin/announcements", "Announcements"),
+       ("/admin/custom_emojis", "Custom emoji"), ("/admin/audit", "Audit log"), ("/admin/inbox", "Inbox"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,7 @@ from node.keys import CONFIG, DB, IDS
 from node.media_files import read_multipart
 from node.params import Params, read_params
 from node.text import LinkPolicy
-from storage import accounts, relationships
+from storage import accounts, custom_emojis, relationships
 
 MAX_DISPLAY_NAME = 30
 MAX_NOTE = 500
@@ -193,6 +193,7 @@ async def update_credentials(request: web.Request, auth: Auth) -> web.Response:
     db = request.app[DB]
     await save_images(request.app, auth.account_id, files)
     await accounts.update_profile(db, auth.account_id, change.columns, change.settings)
+    await custom_emojis.refresh_account(db, auth.account_id)  # the profile's :shortcode:s
     await emit.after_commit(request.app, emit.profile_updated, auth.account_id)  # federation
     if auth.account.locked and change.columns.get("locked") == 0:
         await relationships.authorize_all_requests(db, request.app[IDS], auth.account_id)

@@ -24,6 +24,7 @@ from aiohttp import web
 
 from federation import objects, vocab
 from federation.context import FEDERATION, Federation
+from federation.custom_emojis import with_actor_emoji_tags
 from federation.inbox import inbox_post
 from federation.instance_actor import instance_actor_document
 from federation.verify import SignedBy, SignedRequestError, verify_signed
@@ -104,7 +105,8 @@ async def actor_or_profile(request: web.Request) -> web.Response:
         return ap_response(vocab.key_only_actor(fed.urls, account))
     await require_signature(request, fed)
     moved = await accounts.get_account(fed.db, account.moved_to_id) if account.moved_to_id else None
-    return ap_response(vocab.actor_document(fed.urls, account, moved_to_uri=moved.uri if moved else None))
+    document = vocab.actor_document(fed.urls, account, moved_to_uri=moved.uri if moved else None)
+    return ap_response(await with_actor_emoji_tags(fed.db, fed.urls, account, document))
 
 
 def _profile_page(request: web.Request, account: AccountRow) -> web.Response:

@@ -1,12 +1,9 @@
-"""The cheap endpoints clients call at start-up: markers, preferences, and
-the lists this node keeps empty (custom emojis, announcements...), each
-with Mastodon's scope and shape.
-
-Empty because the feature does not exist here, not because it failed:
-no custom emojis, announcements, endorsements, featured tags, domain
-blocks or web push; peers and weekly activity until federation runs.
-(Scheduled statuses and conversations are real: node/api/scheduled_statuses.py,
-node/api/conversations.py.)
+"""The cheap endpoints clients call at start-up: markers, preferences and
+the extended description, each with Mastodon's scope and shape. (Every
+other start-up call has a module of its own that answers stored data:
+custom emoji, announcements, endorsements, featured tags, domain blocks,
+the instance's rules, peers and activity, scheduled statuses,
+conversations.)
 """
 
 from __future__ import annotations
@@ -71,44 +68,12 @@ async def preferences(request: web.Request, auth: Auth) -> web.Response:
     })
 
 
-async def custom_emojis(request: web.Request) -> web.Response:
-    return web.json_response([])
-
-
-async def instance_empty_list(request: web.Request) -> web.Response:
-    """rules, peers, activity, domain_blocks: none yet."""
-    return web.json_response([])
-
-
-async def translation_languages(request: web.Request) -> web.Response:
-    return web.json_response({})
-
-
 async def extended_description(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
     paragraphs = [p.strip() for p in config.node.description.split("\n\n") if p.strip()]
     content = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
     changed = dt.datetime.fromtimestamp(config.path.stat().st_mtime, dt.timezone.utc)
     return web.json_response({"updated_at": iso(changed), "content": content})
-
-
-@authenticated("read")
-async def announcements(request: web.Request, auth: Auth) -> web.Response:
-    return web.json_response([])
-
-
-@authenticated("write", "write:accounts")
-async def no_announcement(request: web.Request, auth: Auth) -> web.Response:
-    """Dismissing or reacting to an announcement: there are none."""
-    raise not_found()
-
-
-def _empty_list(*scopes: str) -> Any:
-    @authenticated(*scopes)
-    async def handler(request: web.Request, auth: Auth) -> web.Response:
-        return web.json_response([])
-
-    return handler
 
 
 @authenticated("push")
@@ -127,19 +92,7 @@ def routes() -> list[web.RouteDef]:
         routing.get("/api/v1/markers", get_markers),
         routing.post("/api/v1/markers", save_markers),
         routing.get("/api/v1/preferences", preferences),
-        routing.get("/api/v1/custom_emojis", custom_emojis),
-        *(routing.get(f"/api/v1/instance/{name}", instance_empty_list)
-          for name in ("rules", "peers", "activity", "domain_blocks")),
-        routing.get("/api/v1/instance/translation_languages", translation_languages),
         routing.get("/api/v1/instance/extended_description", extended_description),
-        routing.get("/api/v1/announcements", announcements),
-        routing.post("/api/v1/announcements/{id}/dismiss", no_announcement),
-        routing.put("/api/v1/announcements/{id}/reactions/{name}", no_announcement),
-        routing.delete("/api/v1/announcements/{id}/reactions/{name}", no_announcement),
-        routing.get("/api/v1/endorsements", _empty_list("read", "read:accounts")),
-        routing.get("/api/v1/featured_tags", _empty_list("read", "read:accounts")),
-        routing.get("/api/v1/featured_tags/suggestions", _empty_list("read", "read:accounts")),
-        routing.get("/api/v1/domain_blocks", _empty_list("follow", "read", "read:blocks")),
         routing.get("/api/v1/push/subscription", push_subscription),
         routing.delete("/api/v1/push/subscription", delete_push_subscription),
     ]

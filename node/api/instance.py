@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from node import routing
+from node.api.instance_info import serialize_rules, translation_languages_of
 from node.api.media import MAX_DESCRIPTION, MAX_IMAGE_PIXELS
 from node.config import Config
 from node.keys import CONFIG, DB, SCREENING
@@ -54,7 +55,7 @@ def _configuration(config: Config) -> dict[str, Any]:
                               "description_limit": MAX_DESCRIPTION},
         "polls": {"max_options": 4, "max_characters_per_option": 50,
                   "min_expiration": 300, "max_expiration": 2629746},
-        "translation": {"enabled": False},
+        "translation": {"enabled": bool(translation_languages_of(config))},
     }
 
 
@@ -86,7 +87,7 @@ async def instance_v2(request: web.Request) -> web.Response:
         "registrations": _registrations(config),
         "api_versions": {"mastodon": _api_level(request.app)},
         "contact": {"email": config.node.contact_email, "account": None},
-        "rules": [],
+        "rules": serialize_rules(config),
         # Article 6: the permit/filing number this node operates under.
         "permit": _permit(config),
     }
@@ -114,7 +115,7 @@ async def instance_v1(request: web.Request) -> web.Response:
         "invites_enabled": False,
         "configuration": _configuration(config),
         "contact_account": None,
-        "rules": [],
+        "rules": serialize_rules(config),
         "permit": _permit(config),
     }
     return web.json_response(body)

@@ -2,7 +2,8 @@
 
 `types[]` narrows to those types, `exclude_types[]` removes some, as
 Mastodon combines them (unknown types are ignored, so asking only for
-unknown ones gives an empty list); `account_id` keeps one sender's.
+unknown ones gives an empty list); `account_id` keeps one sender's;
+`include_filtered=true` adds those the notification policy filtered.
 Unread means newer than the `notifications` marker.
 """
 
@@ -35,7 +36,7 @@ def selection(params: Params, *, by_account: bool = True) -> Selection:
     wanted = (asked & TYPES if asked else set(TYPES)) - {str(t) for t in params.list("exclude_types")}
     types = None if wanted == TYPES else frozenset(wanted)
     account = id_param(params.raw("account_id")) if by_account else None
-    return Selection(types, account)
+    return Selection(types, account, include_filtered=bool(params.bool("include_filtered", False)))
 
 
 @authenticated(*READ)
@@ -79,23 +80,10 @@ async def unread_count(request: web.Request, auth: Auth) -> web.Response:
     return web.json_response({"count": count})
 
 
-@authenticated(*READ)
-async def requests(request: web.Request, auth: Auth) -> web.Response:
-    """Filtered-notification requests: none, nothing is filtered here."""
-    return web.json_response([])
-
-
-@authenticated(*READ)
-async def requests_merged(request: web.Request, auth: Auth) -> web.Response:
-    return web.json_response({"merged": True})
-
-
 def routes() -> list[web.RouteDef]:
     return [
         routing.get("/api/v1/notifications", list_notifications),
         routing.get("/api/v1/notifications/unread_count", unread_count),
-        routing.get("/api/v1/notifications/requests", requests),
-        routing.get("/api/v1/notifications/requests/merged", requests_merged),
         routing.post("/api/v1/notifications/clear", clear),
         routing.get("/api/v1/notifications/{id}", show_notification),
         routing.post("/api/v1/notifications/{id}/dismiss", dismiss),

@@ -29,15 +29,6 @@ from storage.timelines import Page
 COUNT_LIMIT, MAX_COUNT_LIMIT = 100, 1000
 ACCOUNTS_LIMIT, MAX_ACCOUNTS_LIMIT = 40, 80
 
-# Nothing is filtered into notification requests on this node: every
-# policy is "accept" (and /api/v1/notifications/requests is empty).
-POLICY = {
-    "for_not_following": "accept", "for_not_followers": "accept", "for_new_accounts": "accept",
-    "for_private_mentions": "accept", "for_limited_accounts": "accept",
-    "summary": {"pending_requests_count": 0, "pending_notifications_count": 0},
-}
-
-
 def _grouped_types(params: Params) -> tuple[str, ...] | None:
     """None (absent or empty) means every type that groups, as in Mastodon."""
     return tuple(str(t) for t in params.list("grouped_types")) or None
@@ -117,17 +108,11 @@ async def unread_count(request: web.Request, auth: Auth) -> web.Response:
     return web.json_response({"count": len(heads)})
 
 
-@authenticated(*READ)
-async def policy(request: web.Request, auth: Auth) -> web.Response:
-    return web.json_response(POLICY)
-
-
 def routes() -> list[web.RouteDef]:
     base = "/api/v2/notifications"
     return [
         routing.get(base, list_groups),
         routing.get(f"{base}/unread_count", unread_count),
-        routing.get(f"{base}/policy", policy),
         routing.get(f"{base}/{{group_key}}", show_group),
         routing.get(f"{base}/{{group_key}}/accounts", group_accounts),
         routing.post(f"{base}/{{group_key}}/dismiss", dismiss_group),

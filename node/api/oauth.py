@@ -27,7 +27,7 @@ from node.auth import Auth, authenticated
 from node.entities.account import serialize_account
 from node.keys import CONFIG, DB, IDS
 from node.params import Params, read_params
-from storage import oauth
+from storage import instance_activity, oauth
 from storage.clock import now_iso
 from storage.oauth import AppRow
 
@@ -128,6 +128,8 @@ async def issue_token(app: web.Application, app_id: int | None, account_id: int 
     token = secrets.token_urlsafe(32)
     refresh_value = secrets.token_urlsafe(32) if refresh else None
     await oauth.insert_token(app[DB], app[IDS].next_id(), token, refresh_value, app_id, account_id, scopes)
+    if account_id is not None:  # a sign-in, for the instance's weekly logins
+        await instance_activity.record_login(app[DB], account_id)
     return token_body(token, scopes, refresh_value)
 
 

@@ -25,7 +25,7 @@ from node.auth import Auth, authenticated, optional_auth
 from node.entities.account import serialize_account
 from node.errors import not_found
 from node.keys import CONFIG, DB, IDS
-from node.pagination import Page, link_header, read_page
+from node.pagination import Page, paginate_list, read_page
 from storage import accounts, relationships
 from storage.relationships import Edge
 
@@ -33,17 +33,7 @@ DEFAULT_LIMIT = 40
 MAX_LIMIT = 80
 
 
-def _links(request: web.Request, page: Page, edges: Sequence[Edge]) -> dict[str, str]:
-    link = link_header(request, [e.id for e in edges])
-    if link is None:
-        return {}
-    paging_newer = page.min_id is not None or page.since_id is not None
-    if len(edges) < page.limit and not paging_newer:
-        link = link.split(", ", 1)[1]  # the list ends here: only "prev"
-    return {"Link": link}
-
-
-async def _accounts_page(request: web.Request, page: Page, edges: Sequence[Edge],
+async def accounts_page(request: web.Request, page: Page, edges: Sequence[Edge],
                          extra: str | None = None) -> web.Response:
     """The accounts of `edges`, in order; `extra` adds the edge's expiry (mutes)."""
     rows = await accounts.get_accounts(request.app[DB], [e.account_id for e in edges])
@@ -55,22 +45,22 @@ async def _accounts_page(request: web.Request, page: Page, edges: Sequence[Edge]
             if extra:
                 item[extra] = edge.expires_at
             body.append(item)
-    return web.json_response(body, headers=_links(request, page, edges))
+    return web.json_response(body, headers=paginate_list(request, page, [e.id for e in edges]))
 
 
-def _page(request: web.Request) -> Page:
+def list_page(request: web.Request) -> Page:
     return read_page(request, default_limit=DEFAULT_LIMIT, max_limit=MAX_LIMIT)
 
 
 async def _follow_list(request: web.Request, auth: Auth | None, *, followers: bool) -> web.Response:
     owner = await listed_or_404(request)
     viewer = auth.account_id if auth is not None and auth.account is not None else None
-    page = _page(request)
+    page = list_page(request)
     hidden = owner.suspended_at is not None or (
         viewer is not None and await relationships.blocked_by(request.app[DB], owner.id, viewer))
     edges = [] if hidden else await relationships.follow_edges(request.app[DB], owner.id, page, viewer,
                                                                  followers=followers)
-    return await _accounts_page(request, page, edges)
+    return await accounts_page(request, page, edges)
 
 
 @optional_auth("read", "read:accounts")
@@ -88,8 +78,8 @@ async def following(request: web.Request, auth: Auth | None) -> web.Response:
 @authenticated("follow", "read", "read:follows")
 async def follow_requests(request: web.Request, auth: Auth) -> web.Response:
     """GET /api/v1/follow_requests: accounts asking to follow you."""
-    page = _page(request)
-    return await _accounts_page(request, page, await relationships.request_edges(request.app[DB],
+    page = list_page(request)
+    return await accounts_page(request, page, await relationships.request_edges(request.app[DB],
                                                                                   auth.account_id, page))
 
 
@@ -118,24 +108,17 @@ async def reject_request(request: web.Request, auth: Auth) -> web.Response:
 @authenticated("follow", "read", "read:blocks")
 async def blocks(request: web.Request, auth: Auth) -> web.Response:
     """GET /api/v1/blocks"""
-    page = _page(request)
-    return await _accounts_page(request, page, await relationships.block_edges(request.app[DB],
+    page = list_page(request)
+    return await accounts_page(request, page, await relationships.block_edges(request.app[DB],
                                                                                 auth.account_id, page))
 
 
 @authenticated("follow", "read", "read:mutes")
 async def mutes(request: web.Request, auth: Auth) -> web.Response:
     """GET /api/v1/mutes: MutedAccount, an Account with `mute_expires_at`."""
-    page = _page(request)
+    page = list_page(request)
     edges = await relationships.mute_edges(request.app[DB], auth.account_id, page)
-    return await _accounts_page(request, page, edges, extra="mute_expires_at")
-
-
-@optional_auth("read", "read:accounts")
-async def featured_tags(request: web.Request, auth: Auth | None) -> web.Response:
-    """GET /api/v1/accounts/:id/featured_tags: none on this node yet."""
-    await listed_or_404(request)
-    return web.json_response([])
+    return await accounts_page(request, page, edges, extra="mute_expires_at")
 
 
 @optional_auth("read", "read:accounts")
@@ -149,7 +132,6 @@ def routes() -> list[web.RouteDef]:
     return [
         routing.get("/api/v1/accounts/{id}/followers", followers),
         routing.get("/api/v1/accounts/{id}/following", following),
-        routing.get("/api/v1/accounts/{id}/featured_tags", featured_tags),
         routing.get("/api/v1/accounts/{id}/identity_proofs", identity_proofs),
         routing.get("/api/v1/follow_requests", follow_requests),
         routing.post("/api/v1/follow_requests/{account_id}/authorize", authorize_request),

@@ -26,7 +26,7 @@ from node.errors import forbidden, json_error, not_found, unprocessable
 from node.keys import CONFIG, DB, IDS
 from node.params import Params, read_params
 from policy.sanctions import follow_allowed
-from storage import accounts, relationships
+from storage import accounts, domain_blocks, relationships
 from storage.clock import iso, now
 from storage.relationships import UNCHANGED, FollowOptions
 
@@ -60,7 +60,8 @@ async def follow(request: web.Request, auth: Auth) -> web.Response:
         raise not_found()
     db = request.app[DB]
     assert auth.account is not None
-    if target.moved_to_id or await relationships.blocked_either_way(db, auth.account_id, target.id):
+    if target.moved_to_id or await relationships.blocked_either_way(db, auth.account_id, target.id) \
+            or await domain_blocks.blocks_domain(db, auth.account_id, target.domain):
         raise forbidden()
     if not await follow_allowed(db, auth.account_id, now()):  # article 7(7): no buying fans
         raise json_error(429, "Too many follow requests")

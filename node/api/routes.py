@@ -8,6 +8,7 @@ from node import admin
 from node.streaming import api as streaming
 from node.api import (
     account_credentials,
+    account_notes,
     accounts,
     activitypub,
     admin_accounts,
@@ -15,16 +16,25 @@ from node.api import (
     admin_permits,
     admin_reports,
     admin_screening,
+    announcements,
     apps,
     client_misc,
     conversations,
     corrections,
+    custom_emojis,
+    domain_blocks,
+    endorsements,
+    featured_tags,
     filters,
     filters_v1,
     identity,
     instance,
+    instance_info,
+    link_trends,
     lists,
     media,
+    notification_policy,
+    notification_requests,
     notifications,
     notifications_v2,
     oauth,
@@ -40,6 +50,7 @@ from node.api import (
     sign_in,
     status_actions,
     statuses,
+    suggestions,
     tags,
     timelines,
     two_factor_settings,
@@ -48,11 +59,13 @@ from node.api import (
 # Order matters only where two patterns could match one path: specific
 # routes (accounts/verify_credentials) come before {id} routes.
 MODULES = (
-    instance, activitypub, pages, identity,
+    instance, instance_info, activitypub, pages, identity,
     apps, oauth, oauth_authorize, sign_in, two_factor_settings,
-    account_credentials, relationships, relationship_lists, accounts,
+    account_credentials, account_notes, relationships, relationship_lists, accounts,
     statuses, status_actions, scheduled_statuses, polls, media, profile_images, timelines,
+    notification_policy, notification_requests,  # before notifications/{id}
     notifications, notifications_v2, conversations, search, tags, lists, filters, filters_v1, client_misc,
+    domain_blocks, endorsements, featured_tags, suggestions, link_trends, custom_emojis, announcements,
     reports, corrections, streaming,
     admin_accounts, admin_reports, admin_permits, admin_screening, admin_inbox, admin,
 )

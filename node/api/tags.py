@@ -2,7 +2,7 @@
 
 Trending tags are those used by the most accounts in public statuses over
 the last seven days; trending statuses are recent public statuses with the
-most boosts and favourites. Links do not trend here (no preview cards).
+most boosts and favourites. Trending links are in `node.api.link_trends`.
 """
 
 from __future__ import annotations
@@ -75,11 +75,11 @@ async def followed_tags(request: web.Request, auth: Auth) -> web.Response:
     return web.json_response(body, headers=paginate(request, [r.id for r in rows]))
 
 
-def _offset(request: web.Request) -> int:
+def offset_param(request: web.Request) -> int:
     return parse_id(request.query.get("offset")) or 0  # (not a number, or past 64 bits: the start)
 
 
-def _next_offset_link(request: web.Request, offset: int, limit: int, count: int) -> dict[str, str]:
+def next_offset_link(request: web.Request, offset: int, limit: int, count: int) -> dict[str, str]:
     """Trends page by offset: a `next` link while a page comes back full."""
     if count < limit:
         return {}
@@ -94,25 +94,20 @@ def _viewer(auth: Auth | None) -> int | None:
 
 @optional_auth()
 async def trending_tags(request: web.Request, auth: Auth | None) -> web.Response:
-    limit, offset = read_limit(request, 10, 20), _offset(request)
+    limit, offset = read_limit(request, 10, 20), offset_param(request)
     rows = await tag_queries.trending_tags(request.app[DB], limit, offset)
     body = await render_tags(request.app, rows, _viewer(auth))
-    return web.json_response(body, headers=_next_offset_link(request, offset, limit, len(rows)))
+    return web.json_response(body, headers=next_offset_link(request, offset, limit, len(rows)))
 
 
 @optional_auth()
 async def trending_statuses(request: web.Request, auth: Auth | None) -> web.Response:
-    limit, offset = read_limit(request, 20, 40), _offset(request)
+    limit, offset = read_limit(request, 20, 40), offset_param(request)
     db, viewer = request.app[DB], _viewer(auth)
     ids = await tag_queries.trending_status_ids(db, limit, offset)
     rows = await statuses.visible_statuses(db, await statuses.get_statuses(db, ids), viewer)
     body = await render_statuses(request.app, rows, viewer)
-    return web.json_response(body, headers=_next_offset_link(request, offset, limit, len(ids)))
-
-
-@optional_auth()
-async def trending_links(request: web.Request, auth: Auth | None) -> web.Response:
-    return web.json_response([])
+    return web.json_response(body, headers=next_offset_link(request, offset, limit, len(ids)))
 
 
 def routes() -> list[web.RouteDef]:
@@ -124,5 +119,4 @@ def routes() -> list[web.RouteDef]:
         routing.get("/api/v1/trends", trending_tags),
         routing.get("/api/v1/trends/tags", trending_tags),
         routing.get("/api/v1/trends/statuses", trending_statuses),
-        routing.get("/api/v1/trends/links", trending_links),
     ]

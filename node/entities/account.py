@@ -30,6 +30,20 @@ def _identity_field(account: AccountRow) -> list[dict[str, Any]]:
     return [{"name": IDENTITY_FIELD_NAME, "value": "✓", "verified_at": account.identity_badge_at}]
 
 
+def account_emojis(account: AccountRow, base_url: str) -> list[dict[str, Any]]:
+    """The CustomEmoji entities kept with the account (storage.custom_emojis.refresh_account);
+    a local image's path gets the node's origin."""
+    try:
+        emojis = json.loads(account.emojis_json or "[]")
+    except ValueError:
+        return []
+    for e in emojis:
+        for key in ("url", "static_url"):
+            if isinstance(e.get(key), str) and e[key].startswith("/"):
+                e[key] = base_url + e[key]
+    return emojis if isinstance(emojis, list) else []
+
+
 def serialize_account(account: AccountRow, config: Config) -> dict[str, Any]:
     base = config.node.base_url
     avatar = account.avatar_url or base + DEFAULT_AVATAR
@@ -59,7 +73,7 @@ def serialize_account(account: AccountRow, config: Config) -> dict[str, Any]:
         "last_status_at": _date_only(account.last_status_at) if account.last_status_at else None,
         "hide_collections": False,
         "noindex": not account.indexable,
-        "emojis": [],
+        "emojis": account_emojis(account, base),
         "roles": [],
         "fields": [{"name": f.get("name", ""), "value": f.get("value", ""),
                     "verified_at": f.get("verified_at")} for f in fields] + _identity_field(account),

@@ -22,7 +22,7 @@ def serialize_relationship(rel: Relationship) -> dict[str, Any]:
         "muting_expires_at": rel.muting_expires_at,
         "requested": rel.requested,
         "requested_by": rel.requested_by,
-        "domain_blocking": False,  # no per-user domain blocks on this node yet
-        "endorsed": False,         # no endorsements (featured accounts) yet
-        "note": "",                # no private account notes yet
+        "domain_blocking": rel.domain_blocking,
+        "endorsed": rel.endorsed,
+        "note": rel.note,
     }

@@ -22,6 +22,7 @@ from node.entities.account import serialize_account
 from node.entities.correction import correction_results
 from node.entities.filter import filter_results
 from node.entities.card import cards_by_status
+from node.entities.custom_emoji import emojis_by_status, emojis_in_texts
 from node.entities.media import media_by_status, serialize_media
 from node.entities.poll import polls_by_status
 from node.keys import CONFIG, DB
@@ -63,6 +64,7 @@ class _Batch:
     polls: dict[int, dict[str, Any]]
     media: dict[int, list[dict[str, Any]]]
     cards: dict[int, dict[str, Any]]
+    emojis: dict[int, list[dict[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,12 +103,13 @@ async def _load(app: web.Application, rows: Sequence[StatusRow], viewer_id: int 
         media_by_status(db, ids, config.node.base_url),
         cards_by_status(db, ids))
     account_rows = {**account_rows, **known_rows}
+    emojis = await emojis_by_status(db, every, account_rows, config.node.base_url)
     return _Batch(
         config=config, viewer_id=viewer_id, originals=originals,
         accounts={i: serialize_account(a, config) for i, a in account_rows.items()},
         sensitized=frozenset(i for i, a in account_rows.items() if a.sensitized_at),
         mentions=mentions, tags=tags, apps=apps, state=state, filters=filters, polls=polls,
-        media=media, cards=cards)
+        media=media, cards=cards, emojis=emojis)
 
 
 async def _no_marks() -> ViewerState:
@@ -167,7 +170,7 @@ def _status(row: StatusRow, batch: _Batch, source: bool) -> dict[str, Any]:
         "media_attachments": batch.media.get(row.id, []),
         "mentions": [_mention(m) for m in batch.mentions.get(row.id, [])],
         "tags": [{"name": t, "url": tag_url(batch.config, t)} for t in batch.tags.get(row.id, [])],
-        "emojis": [],
+        "emojis": batch.emojis.get(row.id, []),
         "card": batch.cards.get(row.id),
         "poll": batch.polls.get(row.id),
     }
@@ -223,9 +226,10 @@ async def render_history(app: web.Application, row: StatusRow, edits: Sequence[E
                      poll.options if poll else None, [(m.id, m.description) for m in current]))
     known = {m.id: m for m in await media.get_many(db, [i for v in versions for i, _ in v[5]])}
     base_url = config.node.base_url
+    emojis = [await emojis_in_texts(db, account_row.domain, [v[0], v[1]], base_url) for v in versions]
     return [{"content": content, "spoiler_text": spoiler, "sensitive": bool(sensitive), "created_at": at,
-             "account": account, "emojis": [],
+             "account": account, "emojis": used,
              "poll": None if titles is None else {"options": [{"title": t} for t in titles]},
              "media_attachments": [serialize_media(replace(known[i], description=d), base_url)
                                    for i, d in attached if i in known]}
-            for content, spoiler, sensitive, at, titles, attached in versions]
+            for (content, spoiler, sensitive, at, titles, attached), used in zip(versions, emojis)]
