@@ -18,6 +18,7 @@ from typing import Any
 from storage.clock import now_iso
 from storage.database import Database, Writer
 from storage.ids import IdGenerator
+from storage.web_push_queue import enqueue_push
 
 GROUPABLE = frozenset({"favourite", "reblog", "follow", "admin.sign_up"})
 MAX_GROUP_SPAN_HOURS = 12
@@ -99,6 +100,7 @@ async def notify(w: Writer, ids: IdGenerator, account_id: int, from_account_id: 
         (nid, account_id, from_account_id, kind, status_id, key,
          json.dumps(extra, ensure_ascii=False) if extra else None, now_iso()),
     )
+    await enqueue_push(w, nid, account_id, from_account_id, kind)  # Web Push, in the same commit
     return nid
 
 

@@ -4,7 +4,7 @@ statuses...), each with Mastodon's scope and shape.
 
 Empty because the feature does not exist here, not because it failed:
 no custom emojis, announcements, endorsements, featured tags, domain
-blocks, scheduled statuses or web push; direct-message conversations are
+blocks or scheduled statuses; direct-message conversations are
 not listed yet; peers and weekly activity until federation runs.
 """
 
@@ -114,17 +114,6 @@ async def no_scheduled_status(request: web.Request, auth: Auth) -> web.Response:
     raise not_found()
 
 
-@authenticated("push")
-async def push_subscription(request: web.Request, auth: Auth) -> web.Response:
-    """No web push here: there is never a subscription to show (Mastodon's 404)."""
-    raise not_found()
-
-
-@authenticated("push")
-async def delete_push_subscription(request: web.Request, auth: Auth) -> web.Response:
-    return web.json_response({})
-
-
 def routes() -> list[web.RouteDef]:
     return [
         routing.get("/api/v1/markers", get_markers),
@@ -146,6 +135,4 @@ def routes() -> list[web.RouteDef]:
         routing.get("/api/v1/domain_blocks", _empty_list("follow", "read", "read:blocks")),
         routing.get("/api/v1/scheduled_statuses", _empty_list("read", "read:statuses")),
         routing.get("/api/v1/scheduled_statuses/{id}", no_scheduled_status),
-        routing.get("/api/v1/push/subscription", push_subscription),
-        routing.delete("/api/v1/push/subscription", delete_push_subscription),
     ]

@@ -29,6 +29,7 @@ from node.api import (
     oauth_authorize,
     pages,
     polls,
+    push,
     relationship_lists,
     relationships,
     reports,
@@ -47,7 +48,7 @@ MODULES = (
     apps, oauth, oauth_authorize, sign_in,
     account_credentials, relationships, relationship_lists, accounts,
     statuses, status_actions, polls, media, timelines,
-    notifications, notifications_v2, search, tags, lists, filters, filters_v1, client_misc,
+    notifications, notifications_v2, search, tags, lists, filters, filters_v1, client_misc, push,
     reports, corrections, streaming,
     admin_accounts, admin_reports, admin_permits, admin_screening, admin,
 )
