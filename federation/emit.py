@@ -26,6 +26,7 @@ from federation.delivery import DeliveryQueue, PeerGate
 from federation.outbox import Audience, Plan, send, status_audience
 from federation.media import with_attachments
 from federation.polls import with_question
+from federation.quotes import with_quote
 from federation.urls import Urls
 from storage import accounts, clock, deliveries, remote, statuses
 from storage.accounts import AccountRow
@@ -82,6 +83,7 @@ async def _build_note(em: Emitter, status: StatusRow, author: AccountRow, mentio
     note = vocab.status_to_note(em.urls, status, author, mentions=mentions, tags=tags,
                                 in_reply_to_uri=parent.uri if parent else None)
     note = await with_attachments(em.db, note, status.id, em.urls.base_url)
+    note = await with_quote(em.db, note, status, author)
     return await with_question(em.db, note, status.id)  # a status with a poll is a Question
 
 

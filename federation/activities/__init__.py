@@ -12,6 +12,7 @@ from federation.activities import (
     follow,
     like,
     move,
+    quote_request,
     undo,
     update,
 )
@@ -30,6 +31,7 @@ PROCESSORS: dict[str, Processor] = {
     "Flag": flag.process,
     "Block": block.process,
     "Move": move.process,
+    "QuoteRequest": quote_request.process,
 }
 
 __all__ = ["PROCESSORS", "Dropped", "Inbound", "Processor"]

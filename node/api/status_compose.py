@@ -23,6 +23,7 @@ from federation.resolve import resolve_account
 from federation.urls import Urls
 from node import gate, text
 from node.api import polls as poll_api
+from node.api import quotes as quotes_api
 from node.api import status_media
 from node.api.status_media import MediaChange
 from node.api.polls import PollSettings
@@ -34,10 +35,12 @@ from node.keys import CONFIG, DB, IDS
 from node.params import Params, read_params
 from node.cards import schedule_card
 from node.streaming.port import stream_of
+from policy.quotes import policy_for
 from storage import accounts, cards, media, search, status_writes, statuses
 from storage.accounts import AccountRow, UserRow
 from storage.media import MediaTaken
 from storage.polls import NewPoll
+from storage.quotes import NewQuote
 from storage.status_batch import Creation, batcher_for
 from storage.status_writes import NewStatus, StatusText
 from storage.statuses import StatusRow
@@ -231,10 +234,11 @@ def _new_status(app: web.Application, auth: Auth, draft: Draft, rendered: Render
 
 
 async def _store(app: web.Application, new: NewStatus, rendered: Rendered, key: str | None,
-                 poll: NewPoll | None = None, media_ids: tuple[int, ...] = ()) -> StatusRow:
+                 poll: NewPoll | None = None, media_ids: tuple[int, ...] = (), quote: NewQuote | None = None,
+                 quote_policy: str | None = None) -> StatusRow:
     """Through the group-commit batcher: concurrent posts share one transaction."""
     creation = Creation(new, tuple(rendered.mention_ids), tuple(rendered.tags),
-                        plain_text(new.text, new.spoiler_text), key, poll, media_ids)
+                        plain_text(new.text, new.spoiler_text), key, poll, media_ids, quote, quote_policy)
     try:
         return await batcher_for(app[DB], app[IDS]).create(creation)
     except MediaTaken:
@@ -258,16 +262,20 @@ async def create_status(request: web.Request, auth: Auth) -> web.Response:
     assert auth.user is not None and auth.account is not None
     draft = await with_media(request.app, read_draft(params, auth.user), auth.account_id)
     parent = await _reply_target(request.app[DB], params.raw("in_reply_to_id"), auth.account_id)
+    quoted = await quotes_api.read_quote(request.app, params, auth)  # its text is not screened as ours
+    quote_policy = quotes_api.read_quote_policy(params, draft.visibility) or policy_for(draft.visibility, None)
     vetting = await gate.vet_publication(request.app, auth.account, draft.fields(), kind="status",
                                          user=auth.user)
     draft = apply_vetting(draft, vetting)
     rendered = await render_text(request.app, draft.text, gate.link_policy_of(vetting))
     new = _new_status(request.app, auth, draft, rendered, parent, vetting.held)
     poll = poll_api.new_poll(request.app, new.id, new.account_id, draft.poll_options, draft.poll_settings)
-    row = await _store(request.app, new, rendered, key, poll, draft.media_ids)
+    quote = quotes_api.new_quote(request.app, quoted, new.id, auth.account) if quoted else None
+    row = await _store(request.app, new, rendered, key, poll, draft.media_ids, quote, quote_policy)
     if row.id != new.id:  # a concurrent request with the same Idempotency-Key won
         return web.json_response(await render_status(request.app, row, auth.account_id))
     await emit.after_commit(request.app, emit.status_created, row.id)  # federation: after the commit
+    await quotes_api.after_quote_created(request.app, row, quote)  # a QuoteRequest to a remote author
     stream_of(request.app).status_created(row.id)  # streaming clients (not while held)
     if row.published:
         schedule_card(request.app, row.id, rendered.urls)  # in the background, from a permitted host only
@@ -326,9 +334,13 @@ async def edit_status(request: web.Request, auth: Auth) -> web.Response:
     draft = await with_media(request.app, _edited_draft(params, row), auth.account_id, status_id=row.id,
                              params=params)
     assert auth.account is not None
+    quote_edit = await quotes_api.read_quote_edit(request.app, params, auth, row)
     polled = draft.poll_options or await poll_api.has_poll(db, row.id)  # a poll edit always changes its end
     current = (await media.media_for_statuses(db, [row.id])).get(row.id, [])
-    if polled or not _unchanged(row, draft) or not status_media.same_media(current, draft.media):
+    text_edit = polled or not _unchanged(row, draft) or not status_media.same_media(current, draft.media)
+    if await quotes_api.save_quote_edit(request.app, auth, row, quote_edit) and not text_edit:
+        await emit.after_commit(request.app, emit.status_edited, row.id)  # peers learn the quote or policy
+    if text_edit:
         # (Mastodon ignores an edit that changes nothing)
         vetting = await gate.vet_publication(request.app, auth.account, draft.fields(), kind="edit")
         draft = apply_vetting(draft, vetting)

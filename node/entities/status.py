@@ -24,6 +24,7 @@ from node.entities.filter import filter_results
 from node.entities.card import cards_by_status
 from node.entities.media import media_by_status, serialize_media
 from node.entities.poll import polls_by_status
+from node.entities.quote import QuoteBatch, load_quotes
 from node.keys import CONFIG, DB
 from storage import accounts, interactions, media, polls, statuses
 from storage.accounts import AccountRow
@@ -63,6 +64,7 @@ class _Batch:
     polls: dict[int, dict[str, Any]]
     media: dict[int, list[dict[str, Any]]]
     cards: dict[int, dict[str, Any]]
+    quotes: QuoteBatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +82,7 @@ async def _nothing() -> dict[Any, Any]:
 
 
 async def _load(app: web.Application, rows: Sequence[StatusRow], viewer_id: int | None,
-                known: Known = Known()) -> _Batch:
+                known: Known = Known(), *, nested: bool = False) -> _Batch:
     """Everything the rows need, the independent lookups run side by side
     (the database has a pool of readers)."""
     db, config = app[DB], app[CONFIG]
@@ -90,7 +92,7 @@ async def _load(app: web.Application, rows: Sequence[StatusRow], viewer_id: int 
     own_apps = [r.application_id for r in every if r.application_id and r.account_id == viewer_id]
     conversations = [r.conversation_id for r in every if r.conversation_id]
     known_rows = {known.author.id: known.author} if known.author else {}
-    account_rows, mentions, tags, apps, state, filters, polls, media, cards = await asyncio.gather(
+    account_rows, mentions, tags, apps, state, filters, polls, media, cards, quoted = await asyncio.gather(
         accounts.get_accounts(db, [r.account_id for r in every if r.account_id not in known_rows]),
         statuses.mentions_of(db, ids) if known.mentions else _nothing(),
         statuses.tags_of(db, ids) if known.tags else _nothing(),
@@ -99,14 +101,15 @@ async def _load(app: web.Application, rows: Sequence[StatusRow], viewer_id: int 
         status_filters(app, every, viewer_id),
         polls_by_status(db, ids, viewer_id),
         media_by_status(db, ids, config.node.base_url),
-        cards_by_status(db, ids))
+        cards_by_status(db, ids),
+        load_quotes(app, every, viewer_id, shallow=nested, render=render_statuses))  # a quote in a quote: shallow
     account_rows = {**account_rows, **known_rows}
     return _Batch(
         config=config, viewer_id=viewer_id, originals=originals,
         accounts={i: serialize_account(a, config) for i, a in account_rows.items()},
         sensitized=frozenset(i for i, a in account_rows.items() if a.sensitized_at),
         mentions=mentions, tags=tags, apps=apps, state=state, filters=filters, polls=polls,
-        media=media, cards=cards)
+        media=media, cards=cards, quotes=quoted)
 
 
 async def _no_marks() -> ViewerState:
@@ -157,6 +160,7 @@ def _status(row: StatusRow, batch: _Batch, source: bool) -> dict[str, Any]:
         "replies_count": row.replies_count,
         "reblogs_count": row.reblogs_count,
         "favourites_count": row.favourites_count,
+        "quotes_count": batch.quotes.counts.get(row.id, 0),
         "edited_at": row.edited_at,
         **_viewer_fields(row, batch),
         "content": row.content,
@@ -170,19 +174,22 @@ def _status(row: StatusRow, batch: _Batch, source: bool) -> dict[str, Any]:
         "emojis": [],
         "card": batch.cards.get(row.id),
         "poll": batch.polls.get(row.id),
+        "quote": batch.quotes.quotes.get(row.id),
+        "quote_approval": batch.quotes.approvals[row.id],
     }
     return body
 
 
 async def render_statuses(app: web.Application, rows: Sequence[StatusRow], viewer_id: int | None,
-                          *, source: bool = False) -> list[dict[str, Any]]:
+                          *, source: bool = False, nested: bool = False) -> list[dict[str, Any]]:
     """Status entities for `rows`, in order, as `viewer_id` sees them.
 
     The caller has already checked visibility (`storage.statuses.visible_statuses`).
-    `source=True` adds `text` (the deleted-status redraft shape)."""
+    `source=True` adds `text` (the deleted-status redraft shape); `nested`:
+    statuses shown inside a quote, whose own quotes are shallow."""
     if not rows:
         return []
-    batch = await _load(app, rows, viewer_id)
+    batch = await _load(app, rows, viewer_id, nested=nested)
     return [_status(r, batch, source) for r in rows]
 
 
