@@ -36,7 +36,7 @@ from node.params import Params, read_params
 from node.cards import schedule_card
 from node.streaming.port import stream_of
 from policy.quotes import policy_for
-from storage import accounts, cards, media, search, status_writes, statuses
+from storage import accounts, cards, media, quotes, search, status_writes, statuses
 from storage.accounts import AccountRow, UserRow
 from storage.media import MediaTaken
 from storage.polls import NewPoll
@@ -317,6 +317,8 @@ async def _save_edit(app: web.Application, row: StatusRow, draft: Draft, rendere
             await status_writes.notify_about(w, ids, account_id, row.account_id, "mention", row)
         for account_id in await status_writes.reblogger_ids(w, row.id):
             await status_writes.notify_about(w, ids, account_id, row.account_id, "update", row)
+        for _quoting, account_id in await quotes.local_quoters_of(w, row.id):
+            await status_writes.notify_about(w, ids, account_id, row.account_id, "quoted_update", row)
 
 
 def _unchanged(row: StatusRow, draft: Draft) -> bool:

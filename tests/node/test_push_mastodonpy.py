@@ -7,15 +7,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from mastodon import Mastodon, MastodonNotFoundError
+from mastodon import MastodonNotFoundError
 
 from tests.conftest import NodeThread
+from tests.node.test_notifications_mastodonpy import client
 from tests.node.push_receiver import PushReceiver, vapid_claims
-
-
-def client(live: NodeThread, token: str) -> Mastodon:
-    assert live.node is not None
-    return Mastodon(access_token=token, api_base_url=live.node.base_url, version_check_mode="none")
 
 
 def test_mastodon_py_push_subscription_and_decrypted_pushes(live_node: NodeThread) -> None:

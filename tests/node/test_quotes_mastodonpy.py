@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from mastodon import Mastodon, MastodonAPIError
+from mastodon import MastodonAPIError
 
 from tests.conftest import NodeThread
-
-
-def client(live: NodeThread, token: str) -> Mastodon:
-    assert live.node is not None
-    return Mastodon(access_token=token, api_base_url=live.node.base_url, version_check_mode="none")
+from tests.node.test_notifications_mastodonpy import client
 
 
 def test_mastodon_py_quote_flow(live_node: NodeThread) -> None:
@@ -34,6 +30,11 @@ def test_mastodon_py_quote_flow(live_node: NodeThread) -> None:
         ("quote", "bob", quoting.id)]
     assert alice.status(post.id).quotes_count == 1
     assert [s.id for s in alice.status_quotes(post.id)] == [quoting.id]
+
+    # When alice edits her post, bob (who quoted it) is told
+    alice.status_update(post.id, "北京今天有雾 fog in Beijing, thick")
+    assert [(n.type, n.status.id) for n in bob.notifications(types=["quoted_update"])] == [
+        ("quoted_update", post.id)]
 
     # When carol quotes bob's quote, the quote inside is shallow
     nested = carol.status_post("quote of a quote", quoted_status_id=quoting.id)
