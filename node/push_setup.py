@@ -3,7 +3,8 @@
 The key pair is made at `init` (or on the first start of an older node)
 and kept in `node_settings`, so every process signs with the same key.
 Notifications queue pushes as rows in their own transaction
-(storage.web_push_queue); every second this process claims what is due,
+(storage.web_push_queue); every second this process looks for due rows
+(a read) and claims them,
 with a lease, and sends it: encrypted for the subscription
 (node.web_push), POSTed through the SSRF-safe session, retried with
 back-off at most `max_attempts` times (federation.backoff: 429/503 honour
@@ -32,7 +33,6 @@ from federation.delivery import post_activity
 from federation.fetch import create_fetch_session
 from node.config import Config
 from node.keys import CONFIG, DB, IDENTITY, WEB_PUSH
-from node.periodic import periodic
 from node.push_payload import push_payload
 from node.version import SOFTWARE, VERSION
 from node.web_push import PushKeyError, PushTarget, WebPushRuntime, encrypt_message, load_vapid_keys, vapid_subject
@@ -77,10 +77,26 @@ class PushSender:
         self.db: Database = app[DB]
         self._slots = asyncio.Semaphore(settings.concurrency)
 
-    async def sweep(self, _app: web.Application | None = None) -> int:
-        """Send what is due, batch after batch; how many rows were handled."""
+    async def run(self, stop: asyncio.Event) -> None:
+        """Sweep every `poll_seconds` until `stop` is set. Stopping waits for
+        the sweep under way instead of cancelling it, so no write transaction
+        is cut in half."""
+        while not stop.is_set():
+            try:
+                await self.sweep()
+            except Exception:  # the next sweep retries; a failure must not end the loop
+                logger.exception("web push sweep failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.settings.poll_seconds)
+
+    async def sweep(self) -> int:
+        """Send what is due, batch after batch; how many rows were handled.
+        A read first: an idle node takes no write lock for pushes."""
         handled = 0
         for _ in range(100):  # bounded: the next sweep goes on
+            due = await web_push_queue.next_due_at(self.db)
+            if due is None or due > clock.now_iso():
+                break
             now = clock.now()
             lease = now + dt.timedelta(seconds=self.settings.lease_seconds)
             jobs = await web_push_queue.claim_due(self.db, now=clock.iso(now), lease_until=clock.iso(lease),
@@ -157,11 +173,15 @@ async def push_context(app: web.Application) -> AsyncIterator[None]:
     session = create_fetch_session(allow_private_addresses=config.federation.allow_private_addresses,
                                    user_agent=f"{SOFTWARE}/{VERSION} (+{config.node.base_url})",
                                    total_timeout=settings.request_timeout)
-    sender = PushSender(app, session, settings)
-    running = contextlib.asynccontextmanager(periodic("web push", settings.poll_seconds, sender.sweep))
+    sender, stop = PushSender(app, session, settings), asyncio.Event()
+    task = asyncio.create_task(sender.run(stop), name="web-push")
     try:
-        async with running(app):
-            yield
+        yield
     finally:
+        stop.set()
+        try:
+            await asyncio.wait_for(task, settings.request_timeout + 5)
+        except TimeoutError:  # a push service holding us: its lease brings the row back
+            logger.warning("web push sender did not stop in time")
         await session.close()
 
