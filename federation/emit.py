@@ -27,6 +27,7 @@ from federation.outbox import Audience, Plan, send, status_audience
 from federation.custom_emojis import with_actor_emoji_tags, with_emoji_tags
 from federation.media import with_attachments
 from federation.polls import with_question
+from federation.quotes import with_quote
 from federation.urls import Urls
 from storage import accounts, clock, deliveries, remote, statuses
 from storage.accounts import AccountRow
@@ -84,6 +85,7 @@ async def _build_note(em: Emitter, status: StatusRow, author: AccountRow, mentio
                                 in_reply_to_uri=parent.uri if parent else None)
     note = await with_attachments(em.db, note, status.id, em.urls.base_url)
     note = await with_emoji_tags(em.db, em.urls, note)  # the local emoji it uses
+    note = await with_quote(em.db, note, status, author)
     return await with_question(em.db, note, status.id)  # a status with a poll is a Question
 
 

@@ -24,7 +24,7 @@ from federation.sanitize import plain_text, sanitize_html
 from federation.vocab import PUBLIC_ALIASES
 from policy.links import LinkDecision
 from policy.publication import Author, Vetting, vet
-from storage import remote, search, status_writes
+from storage import quotes, remote, search, status_writes
 from storage import screening as screening_store
 from storage.accounts import AccountRow
 from storage.clock import iso, now, parse
@@ -256,8 +256,11 @@ async def update_note(fed: Federation, author: AccountRow, obj: Any) -> None:
 
 async def _notify_edit(fed: Federation, w: Writer, row: StatusRow, added: Sequence[int]) -> None:
     """As Mastodon: newly mentioned local accounts get a mention, local
-    boosters an update (notify skips remote accounts)."""
+    boosters an update, local quoters a quoted_update (notify skips remote
+    accounts)."""
     for account_id in added:
         await status_writes.notify_about(w, fed.ids, account_id, row.account_id, "mention", row)
     for account_id in await status_writes.reblogger_ids(w, row.id):
         await status_writes.notify_about(w, fed.ids, account_id, row.account_id, "update", row)
+    for _quoting, account_id in await quotes.local_quoters_of(w, row.id):  # Mastodon 4.5's quoted_update
+        await status_writes.notify_about(w, fed.ids, account_id, row.account_id, "quoted_update", row)

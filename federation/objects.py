@@ -14,6 +14,7 @@ from federation import vocab
 from federation.custom_emojis import with_emoji_tags
 from federation.media import with_attachments
 from federation.polls import with_question
+from federation.quotes import with_quote
 from federation.urls import Urls
 from storage import accounts, statuses
 from storage.accounts import AccountRow
@@ -43,6 +44,7 @@ async def note_for_status(db: Database, urls: Urls, status: StatusRow, author: A
                                 in_reply_to_uri=await parent_uri(db, status), context=context)
     note = await with_attachments(db, note, status.id, urls.base_url)
     note = await with_emoji_tags(db, urls, note)  # the local emoji it uses
+    note = await with_quote(db, note, status, author)
     return await with_question(db, note, status.id)  # a status with a poll is a Question
 
 

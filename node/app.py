@@ -20,6 +20,7 @@ from node.media_setup import media_cleanup_context
 from node.moderation_setup import moderation_context
 from node.poll_setup import poll_context
 from node.scheduled_setup import scheduled_context
+from node.push_setup import push_context
 from node.screening_setup import screening_context
 from node.streaming.runtime import streaming_context
 from storage import search
@@ -47,6 +48,7 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(media_cleanup_context)  # uploads never posted
     app.cleanup_ctx.append(card_context)  # preview cards fetched after posting
     app.cleanup_ctx.append(scheduled_context)  # scheduled statuses published at their time
+    app.cleanup_ctx.append(push_context)  # VAPID keys, Web Push sender
     app.router.add_routes(api_routes.all_routes())
     return app
 

@@ -1,7 +1,7 @@
 """Creating a node's files once (`init`) and checking them (`check-config`).
 
 Subsystems that need files at init (identity key file, development
-authority) add a step to INIT_STEPS; each step returns lines to print.
+authority, the Web Push key pair) add a step to INIT_STEPS; each step returns lines to print.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from node.cli import CommandError
 from node.config import Config, ConfigError
 from node.identity_runtime import init_identity_files, trusted_authorities
+from node.push_setup import init_vapid_keys
 from node.screening_setup import loader_for
 from policy.identity import AuthorityKeyError
 from policy.screening import PolicyError
@@ -29,7 +30,7 @@ class AlreadyInitialisedError(Exception):
 
 def init_steps() -> list[InitStep]:
     """Steps after the database exists, each making the files it owns."""
-    return [init_identity_files]
+    return [init_identity_files, init_vapid_keys]
 
 
 async def init_node(config: Config) -> list[str]:

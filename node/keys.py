@@ -11,6 +11,7 @@ from aiohttp import web
 from federation.context import FEDERATION, FETCH_SESSION, PERMIT_GATE
 from node.config import Config
 from node.streaming.port import STREAMING
+from node.web_push import WebPushRuntime
 from policy.identity.enrolment import IdentityKeys
 from policy.screening_runtime import ScreeningHolder
 from storage.database import Database
@@ -21,8 +22,9 @@ DB = web.AppKey("db", Database)
 IDS = web.AppKey("ids", IdGenerator)
 IDENTITY = web.AppKey("identity", IdentityKeys)
 SCREENING = web.AppKey("screening", ScreeningHolder)
+WEB_PUSH = web.AppKey("web_push", WebPushRuntime)  # the VAPID key pair, loaded at start
 
 # Federation state (defined in federation.context, which may not import node):
 # absent while federation is off. Re-exported so node code finds every key here.
-__all__ = ["CONFIG", "DB", "IDS", "IDENTITY", "SCREENING", "FEDERATION", "FETCH_SESSION", "PERMIT_GATE",
+__all__ = ["CONFIG", "DB", "IDS", "IDENTITY", "SCREENING", "WEB_PUSH", "FEDERATION", "FETCH_SESSION", "PERMIT_GATE",
            "STREAMING"]

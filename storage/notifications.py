@@ -19,6 +19,7 @@ from storage.clock import now_iso
 from storage.database import Database, Writer
 from storage.ids import IdGenerator
 from storage.notification_filter import facts_about, verdict
+from storage.web_push_queue import enqueue_push
 
 GROUPABLE = frozenset({"favourite", "reblog", "follow", "admin.sign_up"})
 MAX_GROUP_SPAN_HOURS = 12
@@ -106,8 +107,11 @@ async def notify(w: Writer, ids: IdGenerator, account_id: int, from_account_id: 
         (nid, account_id, from_account_id, kind, status_id, key,
          json.dumps(extra, ensure_ascii=False) if extra else None, now_iso(), int(outcome == "filter")),
     )
-    if outcome == "filter" and kind == "mention":
-        await _request_from(w, ids, account_id, from_account_id, status_id)
+    if outcome == "filter":  # into the requests, never pushed (as Mastodon)
+        if kind == "mention":
+            await _request_from(w, ids, account_id, from_account_id, status_id)
+    else:
+        await enqueue_push(w, nid, account_id, from_account_id, kind)  # Web Push, in the same commit
     return nid
 
 

@@ -19,11 +19,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from storage import conversations, media, polls, search
+from storage import conversations, media, polls, quotes, search
 from storage.clock import now_iso
 from storage.database import Database, Writer
 from storage.ids import IdGenerator
 from storage.polls import NewPoll
+from storage.quotes import NewQuote
 from storage.status_writes import INSERT_MENTION, NewStatus, link_tags, notify_about, numbered_within, read_status
 from storage.statuses import StatusRow, idempotency_cutoff
 
@@ -39,6 +40,8 @@ class Creation:
     idempotency_key: str | None = None
     poll: NewPoll | None = None
     media_ids: tuple[int, ...] = ()  # unattached media of the author, checked by the caller
+    quote: NewQuote | None = None  # the status it quotes (storage/quotes.py)
+    quote_policy: str | None = None  # who may quote it
 
     @property
     def key(self) -> tuple[int, str] | None:
@@ -76,6 +79,10 @@ async def _insert(w: Writer, ids: IdGenerator, batch: Sequence[Creation]) -> lis
     await polls.insert_polls(w, [c.poll for c in batch if c.poll is not None])
     for creation in batch:  # MediaTaken fails the group; the batcher then writes each alone
         await media.attach_new(w, creation.new.id, creation.media_ids)
+        if creation.quote is not None:
+            await quotes.insert_quote(w, creation.quote)
+        if creation.quote_policy is not None:
+            await quotes.set_policy(w, creation.new.id, creation.quote_policy)
     keyed = [(c.new.account_id, c.idempotency_key, c.new.id, now_iso()) for c in batch if c.idempotency_key]
     if keyed:
         await w.executemany("INSERT INTO idempotency_keys (account_id, key, status_id, created_at)"
@@ -105,6 +112,9 @@ async def _publish(w: Writer, ids: IdGenerator, published: Sequence[tuple[Status
         for account_id in dict.fromkeys(creation.mention_ids):
             await notify_about(w, ids, account_id, row.account_id, "mention", row)
         await conversations.add_status(w, ids, row)  # direct messages only
+        quote = creation.quote
+        if quote is not None and quote.state == "accepted":  # a local quoted author hears of it now
+            await notify_about(w, ids, quote.quoted_account_id, row.account_id, "quote", row)
 
 
 async def create_statuses(w: Writer, ids: IdGenerator, batch: Sequence[Creation]) -> list[StatusRow]:

@@ -13,6 +13,7 @@ from federation.activities import (
     follow,
     like,
     move,
+    quote_request,
     undo,
     update,
 )
@@ -33,6 +34,7 @@ PROCESSORS: dict[str, Processor] = {
     "Move": move.process,
     "Add": collection.process_add,
     "Remove": collection.process_remove,
+    "QuoteRequest": quote_request.process,
 }
 
 __all__ = ["PROCESSORS", "Dropped", "Inbound", "Processor"]

@@ -1,9 +1,11 @@
-"""Accept and Reject of a Follow this node sent: the request becomes a follow, or ends."""
+"""Accept and Reject of a Follow this node sent: the request becomes a follow,
+or ends; or of a QuoteRequest it sent (federation/quotes_in.py)."""
 
 from __future__ import annotations
 
 from federation.activities.common import Dropped, Inbound, object_id, object_type
 from federation.context import Federation
+from federation.quotes_in import quote_answered
 from storage import relationships, remote
 
 
@@ -19,10 +21,14 @@ async def _our_follow(fed: Federation, inbound: Inbound) -> tuple[int, int]:
 
 
 async def process_accept(fed: Federation, inbound: Inbound) -> None:
+    if await quote_answered(fed, inbound, accepted=True):
+        return
     follower_id, target_id = await _our_follow(fed, inbound)
     await relationships.authorize_request(fed.db, fed.ids, target_id, follower_id)
 
 
 async def process_reject(fed: Federation, inbound: Inbound) -> None:
+    if await quote_answered(fed, inbound, accepted=False):
+        return
     follower_id, target_id = await _our_follow(fed, inbound)
     await relationships.unfollow(fed.db, follower_id, target_id)

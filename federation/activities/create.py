@@ -7,6 +7,7 @@ from federation.activities.common import Dropped, Inbound
 from federation.context import Federation
 from federation.notes import store_note
 from federation.polls import NotCounted, store_question, take_vote
+from federation.quotes_in import store_quote
 
 
 async def process(fed: Federation, inbound: Inbound) -> None:
@@ -19,3 +20,4 @@ async def process(fed: Federation, inbound: Inbound) -> None:
         raise Dropped(str(exc)) from None
     row = await store_note(fed, inbound.actor, inbound.object)
     await store_question(fed, row, inbound.object)
+    await store_quote(fed, row, inbound.object, fetch=True)  # FEP-044f, permitted hosts only

@@ -5,6 +5,7 @@ from __future__ import annotations
 from federation.activities.common import Dropped, Inbound, object_id
 from federation.context import Federation
 from federation.moderation_in import actor_deleted
+from federation.quotes_in import stamp_revoked
 from storage import remote
 
 
@@ -15,6 +16,8 @@ async def process(fed: Federation, inbound: Inbound) -> None:
         async with fed.db.write() as w:
             await remote.soft_delete_account_statuses(w, actor.id)
         await actor_deleted(fed, actor, inbound.id)  # the account is hidden too
+        return
+    if await stamp_revoked(fed, inbound):  # a QuoteAuthorization withdrawn
         return
     status = await remote.find_status_by_uri(fed.db, target)
     if status is None:

@@ -9,6 +9,7 @@ from federation.context import Federation
 from federation.moderation_in import actor_updated
 from federation.notes import NOTE_TYPES, update_note
 from federation.polls import counts_only_update, store_question
+from federation.quotes_in import store_quote
 from storage import remote
 
 
@@ -20,7 +21,9 @@ async def process(fed: Federation, inbound: Inbound) -> None:
         if await counts_only_update(fed, inbound.actor, obj):
             return
         await update_note(fed, inbound.actor, obj)
-        await store_question(fed, await remote.find_status_by_uri(fed.db, object_id(obj)), obj)
+        row = await remote.find_status_by_uri(fed.db, object_id(obj))
+        await store_question(fed, row, obj)
+        await store_quote(fed, row, obj, fetch=True)
         return
     if object_id(obj) == inbound.actor.uri:
         account = await store_actor_document(fed, obj)

@@ -19,7 +19,7 @@ from node import routing
 from node.api.oauth import OOB, granted_scopes
 from node.auth import Auth, app_token
 from node.errors import unauthorized, unprocessable
-from node.keys import DB, IDS
+from node.keys import DB, IDS, WEB_PUSH
 from node.params import Params, read_params
 from node.scopes import ALL_SCOPES
 from storage import oauth
@@ -30,7 +30,7 @@ MAX_WEBSITE = 2000
 _FORBIDDEN_SCHEMES = frozenset({"javascript", "data", "vbscript"})
 
 
-def serialize_app(row: AppRow, *, credentials: bool = False) -> dict[str, Any]:
+def serialize_app(row: AppRow, vapid_key: str, *, credentials: bool = False) -> dict[str, Any]:
     """Application; with `credentials`, Mastodon's CredentialApplication."""
     uris = row.redirect_uris.split()
     body: dict[str, Any] = {
@@ -40,7 +40,7 @@ def serialize_app(row: AppRow, *, credentials: bool = False) -> dict[str, Any]:
         "scopes": row.scopes.split(),
         "redirect_uri": "\n".join(uris),
         "redirect_uris": uris,
-        "vapid_key": "",
+        "vapid_key": vapid_key,  # the node's Web Push key (deprecated in 4.3 for the instance's)
     }
     if credentials:
         body.update(client_id=row.client_id, client_secret=row.client_secret, client_secret_expires_at=0)
@@ -105,7 +105,7 @@ async def create_app(request: web.Request) -> web.Response:
     name, uris, scopes, website = _validated(await read_params(request))
     row = await oauth.insert_app(request.app[DB], request.app[IDS].next_id(), name, website, "\n".join(uris),
                                  scopes, secrets.token_urlsafe(32), secrets.token_urlsafe(32))
-    return web.json_response(serialize_app(row, credentials=True))
+    return web.json_response(serialize_app(row, request.app[WEB_PUSH].keys.public_key, credentials=True))
 
 
 @app_token()
@@ -114,7 +114,7 @@ async def verify_app(request: web.Request, auth: Auth | None) -> web.Response:
     row = await oauth.get_app(request.app[DB], auth.app_id) if auth and auth.app_id else None
     if row is None:
         raise unauthorized("The access token is invalid")
-    return web.json_response(serialize_app(row))
+    return web.json_response(serialize_app(row, request.app[WEB_PUSH].keys.public_key))
 
 
 def routes() -> list[web.RouteDef]:

@@ -3,7 +3,7 @@ the extended description, each with Mastodon's scope and shape. (Every
 other start-up call has a module of its own that answers stored data:
 custom emoji, announcements, endorsements, featured tags, domain blocks,
 the instance's rules, peers and activity, scheduled statuses,
-conversations.)
+conversations, web push.)
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from aiohttp import web
 from node import routing
 from node.auth import Auth, authenticated
 from node.api.path_ids import parse_id
-from node.errors import not_found, unprocessable
+from node.errors import unprocessable
 from node.keys import CONFIG, DB
 from node.params import read_params
 from storage import accounts, markers
@@ -76,15 +76,6 @@ async def extended_description(request: web.Request) -> web.Response:
     return web.json_response({"updated_at": iso(changed), "content": content})
 
 
-@authenticated("push")
-async def push_subscription(request: web.Request, auth: Auth) -> web.Response:
-    """No web push here: there is never a subscription to show (Mastodon's 404)."""
-    raise not_found()
-
-
-@authenticated("push")
-async def delete_push_subscription(request: web.Request, auth: Auth) -> web.Response:
-    return web.json_response({})
 
 
 def routes() -> list[web.RouteDef]:
@@ -93,6 +84,4 @@ def routes() -> list[web.RouteDef]:
         routing.post("/api/v1/markers", save_markers),
         routing.get("/api/v1/preferences", preferences),
         routing.get("/api/v1/instance/extended_description", extended_description),
-        routing.get("/api/v1/push/subscription", push_subscription),
-        routing.delete("/api/v1/push/subscription", delete_push_subscription),
     ]

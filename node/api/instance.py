@@ -14,7 +14,7 @@ from node import routing
 from node.api.instance_info import serialize_rules, translation_languages_of
 from node.api.media import MAX_DESCRIPTION, MAX_IMAGE_PIXELS
 from node.config import Config
-from node.keys import CONFIG, DB, SCREENING
+from node.keys import CONFIG, DB, SCREENING, WEB_PUSH
 from node.media_sniff import SUPPORTED_TYPES
 from node.version import MASTODON_COMPAT, SOFTWARE, VERSION, api_level
 from storage import stats
@@ -38,10 +38,14 @@ def _registrations(config: Config) -> dict[str, Any]:
     }
 
 
-def _configuration(config: Config) -> dict[str, Any]:
+def _streaming_url(config: Config) -> str:
+    return config.node.base_url.replace("http", "ws", 1)
+
+
+def _configuration(config: Config, vapid_key: str) -> dict[str, Any]:
     return {
-        "urls": {"streaming": config.node.base_url.replace("http", "ws", 1), "status": None},
-        "vapid": {"public_key": ""},
+        "urls": {"streaming": _streaming_url(config), "status": None},
+        "vapid": {"public_key": vapid_key},  # Web Push (node/push_setup.py)
         "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5, "max_profile_fields": 4,
                      "max_display_name_length": 30, "max_note_length": 500},
         "statuses": {"max_characters": STATUS_MAX_CHARS, "max_media_attachments": 4,
@@ -83,7 +87,7 @@ async def instance_v2(request: web.Request) -> web.Response:
         "thumbnail": {"url": f"{config.node.base_url}/static/thumbnail.png", "blurhash": None, "versions": {}},
         "icon": [],
         "languages": ["zh", "en"],
-        "configuration": _configuration(config),
+        "configuration": _configuration(config, request.app[WEB_PUSH].keys.public_key),
         "registrations": _registrations(config),
         "api_versions": {"mastodon": _api_level(request.app)},
         "contact": {"email": config.node.contact_email, "account": None},
@@ -106,14 +110,14 @@ async def instance_v1(request: web.Request) -> web.Response:
         "description": config.node.description,
         "email": config.node.contact_email,
         "version": version_string(),
-        "urls": {"streaming_api": _configuration(config)["urls"]["streaming"]},
+        "urls": {"streaming_api": _streaming_url(config)},
         "stats": counts,
         "thumbnail": f"{config.node.base_url}/static/thumbnail.png",
         "languages": ["zh", "en"],
         "registrations": reg["enabled"],
         "approval_required": reg["approval_required"],
         "invites_enabled": False,
-        "configuration": _configuration(config),
+        "configuration": _configuration(config, request.app[WEB_PUSH].keys.public_key),
         "contact_account": None,
         "rules": serialize_rules(config),
         "permit": _permit(config),

@@ -24,6 +24,7 @@ from federation.resolve import resolve_account
 from federation.urls import Urls
 from node import gate, text
 from node.api import polls as poll_api
+from node.api import quotes as quotes_api
 from node.api import scheduled_statuses, status_media
 from node.api.status_media import MediaChange
 from node.api.polls import PollSettings
@@ -35,7 +36,8 @@ from node.keys import CONFIG, DB, IDS
 from node.params import Params, read_params
 from node.cards import schedule_card
 from node.streaming.port import stream_of
-from storage import accounts, cards, media, search, status_writes, statuses
+from policy.quotes import policy_for
+from storage import accounts, cards, media, quotes, search, status_writes, statuses
 from storage.accounts import AccountRow, UserRow
 from storage.media import MediaTaken
 from storage.status_batch import Creation, batcher_for
@@ -250,16 +252,19 @@ def _new_status(app: web.Application, poster: Poster, draft: Draft, rendered: Re
 
 
 async def prepare(app: web.Application, poster: Poster, draft: Draft, parent: StatusRow | None,
-                  key: str | None = None) -> Prepared:
+                  key: str | None = None, quoting: quotes_api.Quoting | None = None) -> Prepared:
     """The publication gate (identity, screening, links: raises the client's
-    403/422), then the text rendered and the rows to create."""
+    403/422), then the text rendered and the rows to create. A quoted
+    status's text is not screened as the author's words."""
     vetting = await gate.vet_publication(app, poster.account, draft.fields(), kind="status", user=poster.user)
     draft = apply_vetting(draft, vetting)
     rendered = await render_text(app, draft.text, gate.link_policy_of(vetting))
     new = _new_status(app, poster, draft, rendered, parent, vetting.held)
     poll = poll_api.new_poll(app, new.id, new.account_id, draft.poll_options, draft.poll_settings)
+    quote = quoting.new_quote(app, new.id, poster.account) if quoting else None
+    policy = quoting.policy if quoting else policy_for(draft.visibility, None)  # (a scheduled post: the default)
     creation = Creation(new, tuple(rendered.mention_ids), tuple(rendered.tags),
-                        plain_text(new.text, new.spoiler_text), key, poll, draft.media_ids)
+                        plain_text(new.text, new.spoiler_text), key, poll, draft.media_ids, quote, policy)
     return Prepared(creation, rendered, vetting)
 
 
@@ -274,6 +279,7 @@ async def _store(app: web.Application, creation: Creation) -> StatusRow:
 async def after_publication(app: web.Application, row: StatusRow, prepared: Prepared) -> None:
     """What follows a new status's commit: federation, streams, card, moderators' queue."""
     await emit.after_commit(app, emit.status_created, row.id)  # federation: after the commit
+    await quotes_api.after_quote_created(app, row, prepared.creation.quote)  # a QuoteRequest to a remote author
     stream_of(app).status_created(row.id)  # streaming clients (not while held)
     if row.published:
         schedule_card(app, row.id, prepared.rendered.urls)  # in the background, from a permitted host only
@@ -301,7 +307,8 @@ async def create_status(request: web.Request, auth: Auth) -> web.Response:
     parent = await _reply_target(request.app[DB], params.raw("in_reply_to_id"), auth.account_id)
     if scheduled_at is not None:
         return await _schedule(request.app, poster, draft, parent, scheduled_at, key)
-    prepared = await prepare(request.app, poster, draft, parent, key)
+    quoting = await quotes_api.read_quoting(request.app, params, auth, draft.visibility)
+    prepared = await prepare(request.app, poster, draft, parent, key, quoting)
     row = await _store(request.app, prepared.creation)
     if row.id != prepared.creation.new.id:  # a concurrent request with the same Idempotency-Key won
         return web.json_response(await render_status(request.app, row, auth.account_id))
@@ -369,6 +376,8 @@ async def _save_edit(app: web.Application, row: StatusRow, draft: Draft, rendere
             await status_writes.notify_about(w, ids, account_id, row.account_id, "mention", row)
         for account_id in await status_writes.reblogger_ids(w, row.id):
             await status_writes.notify_about(w, ids, account_id, row.account_id, "update", row)
+        for _quoting, account_id in await quotes.local_quoters_of(w, row.id):
+            await status_writes.notify_about(w, ids, account_id, row.account_id, "quoted_update", row)
 
 
 def _unchanged(row: StatusRow, draft: Draft) -> bool:
@@ -386,9 +395,13 @@ async def edit_status(request: web.Request, auth: Auth) -> web.Response:
     draft = await with_media(request.app, _edited_draft(params, row), auth.account_id, status_id=row.id,
                              params=params)
     assert auth.account is not None
+    quote_edit = await quotes_api.read_quote_edit(request.app, params, auth, row)
     polled = draft.poll_options or await poll_api.has_poll(db, row.id)  # a poll edit always changes its end
     current = (await media.media_for_statuses(db, [row.id])).get(row.id, [])
-    if polled or not _unchanged(row, draft) or not status_media.same_media(current, draft.media):
+    text_edit = polled or not _unchanged(row, draft) or not status_media.same_media(current, draft.media)
+    if await quotes_api.save_quote_edit(request.app, auth, row, quote_edit) and not text_edit:
+        await emit.after_commit(request.app, emit.status_edited, row.id)  # peers learn the quote or policy
+    if text_edit:
         # (Mastodon ignores an edit that changes nothing)
         vetting = await gate.vet_publication(request.app, auth.account, draft.fields(), kind="edit")
         draft = apply_vetting(draft, vetting)

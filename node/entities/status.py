@@ -25,6 +25,7 @@ from node.entities.card import cards_by_status
 from node.entities.custom_emoji import emojis_by_status, emojis_in_texts
 from node.entities.media import media_by_status, serialize_media
 from node.entities.poll import polls_by_status
+from node.entities.quote import QuoteBatch, load_quotes
 from node.keys import CONFIG, DB
 from storage import accounts, interactions, media, polls, statuses
 from storage.accounts import AccountRow
@@ -65,6 +66,7 @@ class _Batch:
     media: dict[int, list[dict[str, Any]]]
     cards: dict[int, dict[str, Any]]
     emojis: dict[int, list[dict[str, Any]]]
+    quotes: QuoteBatch
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +84,7 @@ async def _nothing() -> dict[Any, Any]:
 
 
 async def _load(app: web.Application, rows: Sequence[StatusRow], viewer_id: int | None,
-                known: Known = Known()) -> _Batch:
+                known: Known = Known(), *, nested: bool = False) -> _Batch:
     """Everything the rows need, the independent lookups run side by side
     (the database has a pool of readers)."""
     db, config = app[DB], app[CONFIG]
@@ -92,7 +94,7 @@ async def _load(app: web.Application, rows: Sequence[StatusRow], viewer_id: int 
     own_apps = [r.application_id for r in every if r.application_id and r.account_id == viewer_id]
     conversations = [r.conversation_id for r in every if r.conversation_id]
     known_rows = {known.author.id: known.author} if known.author else {}
-    account_rows, mentions, tags, apps, state, filters, polls, media, cards = await asyncio.gather(
+    account_rows, mentions, tags, apps, state, filters, polls, media, cards, quoted = await asyncio.gather(
         accounts.get_accounts(db, [r.account_id for r in every if r.account_id not in known_rows]),
         statuses.mentions_of(db, ids) if known.mentions else _nothing(),
         statuses.tags_of(db, ids) if known.tags else _nothing(),
@@ -101,7 +103,8 @@ async def _load(app: web.Application, rows: Sequence[StatusRow], viewer_id: int 
         status_filters(app, every, viewer_id),
         polls_by_status(db, ids, viewer_id),
         media_by_status(db, ids, config.node.base_url),
-        cards_by_status(db, ids))
+        cards_by_status(db, ids),
+        load_quotes(app, every, viewer_id, shallow=nested, render=render_statuses))  # a quote in a quote: shallow
     account_rows = {**account_rows, **known_rows}
     emojis = await emojis_by_status(db, every, account_rows, config.node.base_url)
     return _Batch(
@@ -109,7 +112,7 @@ async def _load(app: web.Application, rows: Sequence[StatusRow], viewer_id: int 
         accounts={i: serialize_account(a, config) for i, a in account_rows.items()},
         sensitized=frozenset(i for i, a in account_rows.items() if a.sensitized_at),
         mentions=mentions, tags=tags, apps=apps, state=state, filters=filters, polls=polls,
-        media=media, cards=cards, emojis=emojis)
+        media=media, cards=cards, emojis=emojis, quotes=quoted)
 
 
 async def _no_marks() -> ViewerState:
@@ -160,6 +163,7 @@ def _status(row: StatusRow, batch: _Batch, source: bool) -> dict[str, Any]:
         "replies_count": row.replies_count,
         "reblogs_count": row.reblogs_count,
         "favourites_count": row.favourites_count,
+        "quotes_count": batch.quotes.counts.get(row.id, 0),
         "edited_at": row.edited_at,
         **_viewer_fields(row, batch),
         "content": row.content,
@@ -173,19 +177,22 @@ def _status(row: StatusRow, batch: _Batch, source: bool) -> dict[str, Any]:
         "emojis": batch.emojis.get(row.id, []),
         "card": batch.cards.get(row.id),
         "poll": batch.polls.get(row.id),
+        "quote": batch.quotes.quotes.get(row.id),
+        "quote_approval": batch.quotes.approvals[row.id],
     }
     return body
 
 
 async def render_statuses(app: web.Application, rows: Sequence[StatusRow], viewer_id: int | None,
-                          *, source: bool = False) -> list[dict[str, Any]]:
+                          *, source: bool = False, nested: bool = False) -> list[dict[str, Any]]:
     """Status entities for `rows`, in order, as `viewer_id` sees them.
 
     The caller has already checked visibility (`storage.statuses.visible_statuses`).
-    `source=True` adds `text` (the deleted-status redraft shape)."""
+    `source=True` adds `text` (the deleted-status redraft shape); `nested`:
+    statuses shown inside a quote, whose own quotes are shallow."""
     if not rows:
         return []
-    batch = await _load(app, rows, viewer_id)
+    batch = await _load(app, rows, viewer_id, nested=nested)
     return [_status(r, batch, source) for r in rows]
 
 

@@ -57,7 +57,10 @@ async def test_app_registration_shapes_and_redirect_uris(node: Node, http: aioht
     assert app["redirect_uris"] == [OOB, "myapp://oauth-callback", "https://client.example/cb"]
     assert app["redirect_uri"] == uris
     assert app["scopes"] == ["read", "write:statuses", "follow"]
-    assert app["client_id"] and app["client_secret"] and app["vapid_key"] == ""
+    assert app["client_id"] and app["client_secret"]
+    # And the node's Web Push key, the one its instance document names
+    async with http.get(node.url("/api/v2/instance")) as resp:
+        assert app["vapid_key"] == (await resp.json())["configuration"]["vapid"]["public_key"] != ""
     # And redirect URIs may come as a JSON array too
     as_array = await register_app(http, node, redirect_uris=["myapp://a", "myapp://b"])
     assert as_array["redirect_uris"] == ["myapp://a", "myapp://b"]
