@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from node import keys, middleware
+from node import i18n, keys, middleware
 from node.api import routes as api_routes
 from node.cards import card_context
 from node.config import Config
@@ -31,7 +31,8 @@ logger = logging.getLogger(__name__)
 def create_app(config: Config) -> web.Application:
     app = web.Application(
         client_max_size=config.http.max_body_bytes,
-        middlewares=[middleware.headers_middleware, middleware.cors_middleware, middleware.errors_middleware],
+        middlewares=[middleware.headers_middleware, middleware.cors_middleware,
+                     i18n.locale_middleware(config.node.default_locale), middleware.errors_middleware],
     )
     app[keys.CONFIG] = config
     app[keys.IDS] = IdGenerator()

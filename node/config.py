@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from node.i18n import LOCALES
 from policy.permit_numbers import PermitNumberError, parse_permit_number
 from policy.screening import PolicyError, parse_categories
 
@@ -39,6 +40,7 @@ class NodeSection:
     permit: str = ""
     data_dir: Path = Path("data")
     official_account: str = "official"
+    default_locale: str = "zh-CN"  # pages' language when the browser names none we speak
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +247,8 @@ def _check(config: Config) -> None:
             parse_permit_number(node.permit)
         except PermitNumberError as exc:
             raise ConfigError(p, "node.permit", str(exc)) from None
+    if node.default_locale not in LOCALES:
+        raise ConfigError(p, "node.default_locale", f"must be one of {', '.join(LOCALES)}")
     if config.registrations.mode not in ("open", "approval", "closed"):
         raise ConfigError(p, "registrations.mode", "must be open, approval or closed")
     if not 1 <= config.http.port <= 65535:

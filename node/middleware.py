@@ -7,7 +7,10 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from node import html
 from node.errors import json_error
+from node.i18n import N_, _
+from node.keys import CONFIG
 
 logger = logging.getLogger(__name__)
 
@@ -21,12 +24,29 @@ def _wants_json(request: web.Request) -> bool:
     return path.startswith(("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo/"))
 
 
+# A person who follows a dead link sees a page in their language, with the
+# permit footer; programs asking /api, /.well-known... get Mastodon's JSON.
+_PAGE_ERRORS = {404: (N_("Not found"), N_("There is no page at this address.")),
+                405: (N_("Method not allowed"), N_("This page does not accept that kind of request."))}
+
+
+def _error_page(request: web.Request, exc: web.HTTPException) -> web.HTTPException:
+    heading, message = _PAGE_ERRORS[exc.status]
+    body = html.render("notice.html", heading=_(heading), message=_(message), detail=html.Markup(""))
+    text = html.page(request.app[CONFIG], _(heading), body, status=exc.status).text
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        return web.HTTPMethodNotAllowed(exc.method, exc.allowed_methods, text=text, content_type="text/html")
+    return web.HTTPNotFound(text=text, content_type="text/html")
+
+
 @web.middleware
 async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Unknown routes and unexpected failures answer in Mastodon's shape."""
     try:
         return await handler(request)
     except web.HTTPException as exc:
+        if not _wants_json(request) and exc.status in _PAGE_ERRORS and exc.content_type == "text/plain":
+            raise _error_page(request, exc) from None
         if exc.content_type == "application/json" or not _wants_json(request):
             raise
         if exc.status >= 400:

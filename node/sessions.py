@@ -26,6 +26,7 @@ from typing import Any
 from aiohttp import web
 
 from node import html
+from node.i18n import N_, _
 from node.keys import CONFIG, DB
 from node.passwords import hash_password, verify_password
 from storage import accounts, web_sessions
@@ -38,7 +39,7 @@ CSRF_FIELD = "csrf_token"
 SIGNED_IN_FOR = dt.timedelta(days=14)
 VISITOR_FOR = dt.timedelta(hours=2)
 
-INVALID_LOGIN = "Invalid e-mail address or password."
+INVALID_LOGIN = N_("Invalid e-mail address or password.")
 
 
 @dataclass
@@ -73,13 +74,13 @@ async def _state(request: web.Request) -> _State:
 def refusal(account: AccountRow, user: UserRow | None) -> str:
     """Why this account may not sign in now; "" if it may."""
     if user is None:
-        return INVALID_LOGIN
+        return _(INVALID_LOGIN)
     if not user.approved:
-        return "Your account is pending review by the moderators."
+        return _("Your account is pending review by the moderators.")
     if user.disabled:
-        return "Your account is disabled."
+        return _("Your account is disabled.")
     if account.suspended_at:
-        return "Your account is suspended."
+        return _("Your account is suspended.")
     return ""
 
 
@@ -118,8 +119,9 @@ async def check_csrf(request: web.Request, form: Mapping[str, Any]) -> None:
     state = await _state(request)
     sent = form.get(CSRF_FIELD)
     if state.row is None or not isinstance(sent, str) or not hmac.compare_digest(sent, state.row.csrf):
-        raise error_page(request, 403, "Invalid request",
-                         "This form has expired or did not come from this site. Go back, reload the page and try again.")
+        raise error_page(request, 403, _("Invalid request"),
+                         _("This form has expired or did not come from this site. "
+                           "Go back, reload the page and try again."))
 
 
 async def sign_in(request: web.Request, account_id: int) -> None:
@@ -161,10 +163,10 @@ async def check_login(request: web.Request, login: str, password: str) -> LoginC
     stored = user.password_hash if user is not None else await asyncio.to_thread(_decoy_hash)
     matches = await asyncio.to_thread(verify_password, stored, password)
     if user is None or not matches:
-        return LoginCheck(None, INVALID_LOGIN)
+        return LoginCheck(None, _(INVALID_LOGIN))
     account = await accounts.get_account(db, user.account_id)
     if account is None:
-        return LoginCheck(None, INVALID_LOGIN)
+        return LoginCheck(None, _(INVALID_LOGIN))
     reason = refusal(account, user)
     return LoginCheck(None, reason) if reason else LoginCheck(account)
 

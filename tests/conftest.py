@@ -40,6 +40,8 @@ name = "Test Node {port}"
 description = "a node under test"
 contact_email = "admin@{hostname}.test"
 permit = "{permit}"
+# Tests read the pages in English unless they ask for Chinese.
+default_locale = "{locale}"
 
 [http]
 host = "127.0.0.1"
@@ -67,14 +69,14 @@ allow_private_addresses = true
 
 def write_config(root: Path, port: int | None = None, *, permit: str = "京ICP备12345678号-1",
                  registrations: str = "open", max_body: int = 1048576, extra: str = "",
-                 identity: str = "", screening: str = "", storage: str = "") -> Path:
+                 identity: str = "", screening: str = "", storage: str = "", locale: str = "en") -> Path:
     port = port or unused_port()
     root.mkdir(parents=True, exist_ok=True)
     path = root / "config.toml"
     path.write_text(CONFIG_TEMPLATE.format(
         host=f"127.0.0.1:{port}", hostname=f"node{port}", port=port, permit=permit,
         registrations=registrations, max_body=max_body, extra=extra, identity=identity,
-        screening=screening, storage=storage,
+        screening=screening, storage=storage, locale=locale,
     ), "utf-8")
     return path
 

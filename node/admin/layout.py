@@ -21,6 +21,7 @@ from multidict import MultiDictProxy
 
 from node import html, sessions
 from node.html import Markup, escape
+from node.i18n import N_, _
 from node.keys import CONFIG, DB
 from node.params import Params
 from storage import accounts
@@ -29,9 +30,13 @@ from storage.accounts import AccountRow
 FLASH_COOKIE = "admin_flash"
 T = TypeVar("T")
 
-NAV = (("/admin", "Overview"), ("/admin/queue", "Review queue"), ("/admin/reports", "Reports"),
-       ("/admin/accounts", "Accounts"), ("/admin/permits", "Permits"), ("/admin/policy", "Screening policy"),
-       ("/admin/corrections", "Corrections"), ("/admin/audit", "Audit log"))
+NAV = (("/admin", N_("Overview")), ("/admin/queue", N_("Review queue")), ("/admin/reports", N_("Reports")),
+       ("/admin/accounts", N_("Accounts")), ("/admin/permits", N_("Permits")),
+       ("/admin/policy", N_("Screening policy")), ("/admin/corrections", N_("Corrections")),
+       ("/admin/audit", N_("Audit log")), ("/admin/identity", N_("Identity reveals")),
+       ("/admin/compliance", N_("Compliance report")))
+ROLE_NAMES = {"admin": N_("admin"), "moderator": N_("moderator"), "user": N_("user"),
+              "identity_officer": N_("identity officer")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,15 +58,15 @@ async def require_staff(request: web.Request) -> Staff:
         raise web.HTTPSeeOther(f"/auth/sign_in?next={quote(request.path_qs, safe='/')}")
     user = await accounts.get_user(request.app[DB], account.id)
     if user is None or user.role not in ("admin", "moderator"):
-        raise sessions.error_page(request, 403, "Not allowed",
-                                  "The admin pages are for the node's moderators and admins.")
+        raise sessions.error_page(request, 403, _("Not allowed"),
+                                  _("The admin pages are for the node's moderators and admins."))
     return Staff(account, user.role)
 
 
 def require_admin(request: web.Request, staff: Staff) -> None:
     """Parts that change the node's configuration are for admins only, as in the admin API."""
     if not staff.is_admin:
-        raise sessions.error_page(request, 403, "Not allowed", "Only admins may do this.")
+        raise sessions.error_page(request, 403, _("Not allowed"), _("Only admins may do this."))
 
 
 async def read_form(request: web.Request) -> tuple[Staff, MultiDictProxy[Any]]:
@@ -89,9 +94,10 @@ def field(form: MultiDictProxy[Any], name: str) -> str:
 def error_message(exc: web.HTTPException) -> str:
     """The message of an error the shared admin functions raised (Mastodon's JSON shape)."""
     try:
-        return str(json.loads(exc.text or "")["error"])
+        message = str(json.loads(exc.text or "")["error"])
     except (ValueError, KeyError, TypeError):
-        return exc.reason
+        message = exc.reason
+    return _(message)  # the admin API's English, in the page's language where the catalog has it
 
 
 async def attempt(action: Awaitable[T]) -> tuple[T | None, str]:
@@ -122,7 +128,7 @@ def _flash(request: web.Request) -> Markup:
     raw = request.cookies.get(FLASH_COOKIE)
     if not raw:
         return Markup("")
-    kind, _, text = unquote(raw).partition(":")
+    kind, _sep, text = unquote(raw).partition(":")
     css = "error" if kind == "error" else "notice"
     return Markup(f'<p class="{css}" role="status">{escape(text)}</p>')
 
@@ -130,14 +136,22 @@ def _flash(request: web.Request) -> Markup:
 async def show(request: web.Request, staff: Staff, title: str, body: Markup, *,
                status: int = 200) -> web.StreamResponse:
     """The admin frame around `body`: navigation, who is signed in, the flash notice."""
-    nav = Markup("".join(f'<a href="{href}">{escape(label)}</a> ' for href, label in NAV))
+    nav = [(href, _(label)) for href, label in NAV]
     frame = html.render("admin_layout.html", nav=nav, title=title, username=staff.account.username,
-                        role=staff.role, csrf=await sessions.csrf_token(request), flash=_flash(request),
-                        body=body)
-    response = html.page(request.app[CONFIG], f"Admin: {title}", frame, status=status)
+                        role=role_name(staff.role), csrf=await sessions.csrf_token(request),
+                        flash=_flash(request), body=body)
+    response = html.page(request.app[CONFIG], _("Admin: %(title)s", title=title), frame, status=status)
     if FLASH_COOKIE in request.cookies:
         response.del_cookie(FLASH_COOKIE, path="/admin")  # shown once
     return sessions.finish(request, response)
+
+
+def role_name(role: str) -> str:
+    return _(ROLE_NAMES.get(role, role))
+
+
+def yes_no(value: object) -> str:
+    return _("yes") if value else _("no")
 
 
 def post_form(action: str, csrf: str, button: str, fields: Markup = Markup(""), *,

@@ -9,6 +9,7 @@ from aiohttp import web
 from node import routing
 from node.admin.layout import link, require_staff, show, table
 from node.html import Markup
+from node.i18n import _
 from node.keys import DB
 from storage import audit, permits, reports
 from storage import screening as queue
@@ -31,13 +32,13 @@ async def overview(request: web.Request) -> web.StreamResponse:
     registry = await permits.list_permits(db)
     latest = await audit.recent(db, 1)
     rows = [
-        (link("/admin/queue", "Held or flagged, waiting for review"), _count(held)),
-        (link("/admin/queue?state=escalated", "Escalated"), _count(escalated)),
-        (link("/admin/reports", "Unresolved reports"), _count(open_reports)),
-        (link("/admin/permits", "Active permits"), str(sum(1 for p in registry if p.status == "active"))),
-        (link("/admin/audit", "Audit records"), str(latest[0].id) if latest else "0"),
+        (link("/admin/queue", _("Held or flagged, waiting for review")), _count(held)),
+        (link("/admin/queue?state=escalated", _("Escalated")), _count(escalated)),
+        (link("/admin/reports", _("Unresolved reports")), _count(open_reports)),
+        (link("/admin/permits", _("Active permits")), str(sum(1 for p in registry if p.status == "active"))),
+        (link("/admin/audit", _("Audit records")), str(latest[0].id) if latest else "0"),
     ]
-    return await show(request, staff, "Overview", Markup(table(("what", "how many"), rows, "")))
+    return await show(request, staff, _("Overview"), Markup(table((_("what"), _("how many")), rows, "")))
 
 
 def routes() -> list[web.RouteDef]:
