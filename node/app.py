@@ -12,6 +12,7 @@ from aiohttp import web
 from node import i18n, keys, middleware
 from node.api import routes as api_routes
 from node.cards import card_context
+from node.compliance_setup import compliance_context
 from node.config import Config
 from node.delivery_setup import delivery_context
 from node.federation_setup import federation_context
@@ -41,6 +42,7 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(screening_context)
     app.cleanup_ctx.append(moderation_context)  # expiring sanctions
     app.cleanup_ctx.append(federation_context)
+    app.cleanup_ctx.append(compliance_context)  # after federation_context: flushes its refusal counts
     app.cleanup_ctx.append(delivery_context)  # after federation_context: uses its gate and session
     app.cleanup_ctx.append(poll_context)  # ended polls, debounced poll updates
     app.cleanup_ctx.append(media_cleanup_context)  # uploads never posted

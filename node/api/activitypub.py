@@ -23,7 +23,7 @@ from federation import objects, vocab
 from federation.context import FEDERATION, Federation
 from federation.inbox import inbox_post
 from federation.instance_actor import instance_actor_document
-from federation.verify import SignedBy, SignedRequestError, verify_signed
+from federation.verify import SignedBy, SignedRequestError, signer_host, verify_signed
 from node import html, routing
 from node.api import webfinger
 from node.api.path_ids import id_param, path_id
@@ -65,6 +65,7 @@ async def require_signature(request: web.Request, fed: Federation) -> SignedBy |
     try:
         return await verify_signed(fed, "GET", fed.settings.base_url + request.raw_path, request.headers, b"")
     except SignedRequestError as exc:
+        fed.refusals.count("inbound", exc.reason, signer_host(request.headers))
         raise json_error(exc.status, exc.message, reason=exc.reason) from None
 
 
