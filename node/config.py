@@ -93,6 +93,7 @@ class IdentitySection:
     enforcement_started: dt.datetime | None = None
     grace_until: dt.datetime | None = None
     accounts_per_identity: int = 3
+    reveal_needs_approval: bool = True  # a second staff member approves each reveal (articles 7(2), 7(4))
     authorities: tuple[AuthoritySection, ...] = ()
 
 

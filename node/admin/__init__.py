@@ -1,7 +1,7 @@
 """The `/admin` pages: server-rendered HTML for moderators and admins.
 
 One module per part of the work (queue, reports, accounts, permits,
-policy, corrections, audit), each calling the functions the admin JSON
+policy, corrections, audit, identity), each calling the functions the admin JSON
 API calls; `layout` holds access control, CSRF, flash notices and the
 frame. `routes()` is what `node.api.routes` lists.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.admin import accounts, audit, corrections, overview, permits, policy, queue, reports
+from node.admin import accounts, audit, corrections, identity, overview, permits, policy, queue, reports
 
-PAGES = (overview, queue, reports, accounts, permits, policy, corrections, audit)
+PAGES = (overview, queue, reports, accounts, permits, policy, corrections, audit, identity)
 
 
 def routes() -> list[web.RouteDef]:

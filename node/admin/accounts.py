@@ -14,6 +14,7 @@ from aiohttp import web
 from node import html, routing, sessions
 from node.admin.layout import (attempt, back, error_message, field, link, params_of, post_form, read_form,
                                require_staff, role_name, show, table, yes_no)
+from node.admin.identity import account_extras
 from node.api.admin_accounts import admin_accounts_by_id, lift_sanction, sanction_from, take_action
 from node.api.path_ids import path_id
 from node.html import Markup, escape
@@ -93,7 +94,7 @@ async def show_page(request: web.Request) -> web.StreamResponse:
                        verified=yes_no(entity["identity_verified"]), created_at=entity["created_at"],
                        history=history, undo=_undo_forms(account_id, entity, csrf),
                        action=_action_form(account_id, csrf),
-                       extra=Markup(""))
+                       extra=await account_extras(request, staff, account_id, csrf))
     return await show(request, staff, "@" + entity["account"]["acct"], body)
 
 

@@ -9,6 +9,7 @@ for anyone who wants the numbers.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.etree import ElementTree
@@ -19,6 +20,11 @@ from pygal.style import Style
 from node.admin.layout import table
 from node.html import Markup, escape
 from node.i18n import _
+
+# Importing pygal appends a legacy sys.meta_path finder for its map plugins
+# (unused here); on Python 3.11 every import that no other finder resolves
+# then warns "find_spec() not found". Undo that side effect at once.
+sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__name__ != "PluginImportFixer"]
 
 STYLE = Style(font_family='system-ui,"Noto Sans CJK SC","Noto Sans SC",sans-serif', background="white",
               plot_background="white", colors=("#1f6feb", "#d1242f", "#2da44e", "#bf8700", "#8250df", "#57606a"))

@@ -24,7 +24,7 @@ from node.html import Markup, escape
 from node.i18n import N_, _
 from node.keys import CONFIG, DB
 from node.params import Params
-from storage import accounts
+from storage import accounts, reveal_requests
 from storage.accounts import AccountRow
 
 FLASH_COOKIE = "admin_flash"
@@ -41,26 +41,37 @@ ROLE_NAMES = {"admin": N_("admin"), "moderator": N_("moderator"), "user": N_("us
 
 @dataclass(frozen=True, slots=True)
 class Staff:
-    """The signed-in moderator or admin behind an admin page request."""
+    """The signed-in moderator, admin or identity officer behind an admin page request."""
 
     account: AccountRow
-    role: str  # admin | moderator
+    role: str  # admin | moderator | user (an identity officer without a staff role)
+    identity_officer: bool = False
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def moderates(self) -> bool:
+        return self.role in ("admin", "moderator")
 
-async def require_staff(request: web.Request) -> Staff:
-    """The staff member of this browser; a redirect to sign in, or a 403 page."""
+
+async def require_staff(request: web.Request, *, officers_too: bool = False) -> Staff:
+    """The staff member of this browser; a redirect to sign in, or a 403 page.
+
+    An identity officer who is neither admin nor moderator sees only the
+    pages that say `officers_too` (the identity reveals), not moderation.
+    """
     account = await sessions.current_account(request)
     if account is None:
         raise web.HTTPSeeOther(f"/auth/sign_in?next={quote(request.path_qs, safe='/')}")
     user = await accounts.get_user(request.app[DB], account.id)
-    if user is None or user.role not in ("admin", "moderator"):
+    officer = await reveal_requests.has_grant(request.app[DB], account.id)
+    staff = Staff(account, user.role if user else "user", officer)
+    if not (staff.moderates or (officers_too and officer)):
         raise sessions.error_page(request, 403, _("Not allowed"),
                                   _("The admin pages are for the node's moderators and admins."))
-    return Staff(account, user.role)
+    return staff
 
 
 def require_admin(request: web.Request, staff: Staff) -> None:
@@ -69,9 +80,9 @@ def require_admin(request: web.Request, staff: Staff) -> None:
         raise sessions.error_page(request, 403, _("Not allowed"), _("Only admins may do this."))
 
 
-async def read_form(request: web.Request) -> tuple[Staff, MultiDictProxy[Any]]:
+async def read_form(request: web.Request, *, officers_too: bool = False) -> tuple[Staff, MultiDictProxy[Any]]:
     """Staff check, then the CSRF check, before a POST handler looks at anything else."""
-    staff = await require_staff(request)
+    staff = await require_staff(request, officers_too=officers_too)
     form = await request.post()
     await sessions.check_csrf(request, form)
     return staff, form
@@ -136,10 +147,12 @@ def _flash(request: web.Request) -> Markup:
 async def show(request: web.Request, staff: Staff, title: str, body: Markup, *,
                status: int = 200) -> web.StreamResponse:
     """The admin frame around `body`: navigation, who is signed in, the flash notice."""
-    nav = [(href, _(label)) for href, label in NAV]
-    frame = html.render("admin_layout.html", nav=nav, title=title, username=staff.account.username,
-                        role=role_name(staff.role), csrf=await sessions.csrf_token(request),
-                        flash=_flash(request), body=body)
+    nav = [(href, _(label)) for href, label in NAV if staff.moderates or href == "/admin/identity"]
+    role = role_name(staff.role) if staff.moderates else role_name("identity_officer")
+    if staff.moderates and staff.identity_officer:
+        role = _("%(role)s, identity officer", role=role)
+    frame = html.render("admin_layout.html", nav=nav, title=title, username=staff.account.username, role=role,
+                        csrf=await sessions.csrf_token(request), flash=_flash(request), body=body)
     response = html.page(request.app[CONFIG], _("Admin: %(title)s", title=title), frame, status=status)
     if FLASH_COOKIE in request.cookies:
         response.del_cookie(FLASH_COOKIE, path="/admin")  # shown once

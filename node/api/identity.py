@@ -1,4 +1,4 @@
-"""Verifying identity: the JSON endpoints, the settings page, the admin reveal.
+"""Verifying identity: the JSON endpoints and the settings page (reveals: node/api/admin_identity.py).
 
 Articles 7(4) and 9: a person brings an attestation from a trusted
 identity authority; the node verifies it and keeps the legal data
@@ -15,14 +15,14 @@ from aiohttp import web
 
 from node import html, routing, sessions
 from node.auth import Auth, authenticated
-from node.errors import forbidden, not_found, unprocessable
+from node.errors import unprocessable
 from node.gate import identity_rules
 from node.html import Markup, escape
 from node.i18n import N_, _
-from node.keys import CONFIG, DB, IDENTITY, IDS
+from node.keys import CONFIG, DB, IDENTITY
 from node.params import read_params
 from policy.identity import AttestationError, IdentityState, identity_summary
-from policy.identity.enrolment import enrol, reveal
+from policy.identity.enrolment import enrol
 from storage import accounts, identities
 from storage.accounts import AccountRow
 from storage.clock import now, parse
@@ -119,30 +119,6 @@ async def set_badge(app: web.Application, account_id: int, show: bool) -> Accoun
     return account
 
 
-@authenticated("admin:read", "admin:read:accounts", staff=True)
-async def admin_reveal(request: web.Request, auth: Auth) -> web.Response:
-    """POST /api/v1/admin/accounts/:id/identity/reveal {reason}: audited."""
-    if not auth.is_admin:
-        raise forbidden("Only admins may reveal an identity")
-    params = await read_params(request)
-    reason = (params.str("reason") or "").strip()
-    if not reason:
-        raise unprocessable("Validation failed: a reason is required to reveal an identity")
-    try:
-        account_id = int(request.match_info["id"])
-    except ValueError:
-        raise not_found() from None
-    assert auth.account is not None
-    found = await reveal(request.app[DB], request.app[IDENTITY], request.app[IDS].next_id(), account_id,
-                         actor=auth.account.acct(), reason=reason)
-    if found is None:
-        raise not_found("This account has no verified identity")
-    return web.json_response({
-        "account_id": str(found.account_id), "authority": found.authority, "kind": found.kind,
-        "verified_at": found.verified_at, "name": found.name, "id_number": found.id_number,
-    }, headers={"Cache-Control": "no-store"})
-
-
 async def settings_page(request: web.Request) -> web.StreamResponse:
     """GET /settings/identity: state and a form to paste an attestation."""
     account = await sessions.current_account(request)
@@ -206,7 +182,6 @@ def routes() -> list[web.RouteDef]:
         routing.get("/api/v1/identity", get_identity),
         routing.route("PATCH", "/api/v1/identity", patch_identity),
         routing.post("/api/v1/identity/verify", post_verify),
-        routing.post("/api/v1/admin/accounts/{id}/identity/reveal", admin_reveal),
         routing.get("/settings/identity", settings_page),
         routing.post("/settings/identity", settings_submit),
     ]
