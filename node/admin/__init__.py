@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.admin import accounts, audit, corrections, identity, overview, permits, policy, queue, reports
+from node.admin import accounts, audit, compliance, corrections, identity, overview, permits, policy, queue, reports
 
-PAGES = (overview, queue, reports, accounts, permits, policy, corrections, audit, identity)
+PAGES = (overview, queue, reports, accounts, permits, policy, corrections, audit, identity, compliance)
 
 
 def routes() -> list[web.RouteDef]:

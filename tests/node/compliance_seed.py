@@ -17,6 +17,7 @@ from node.keys import DB, IDS
 from storage import deliveries
 from storage.clock import iso, now
 from tests.conftest import Node, Session
+from tests.node.identity_reveals import make_officer, reveal_identity
 from tests.node.test_screening_api import post
 
 
@@ -75,6 +76,9 @@ async def seed_activity(node: Node, http: aiohttp.ClientSession) -> Seeded:
     later = await call(http, node, admin, "POST", "/api/v1/admin/domain_allows",
                        {"domain": "later.example.cn", "number": "京ICP备11111111号-2"})
     await call(http, node, admin, "POST", f"/api/v1/admin/domain_allows/{later['id']}/suspend")
+    # An identity officer reveals alice's identity, with a moderator's approval
+    officer = await make_officer(node, await node.account("officer"))
+    await reveal_identity(node, http, officer, moderator, alice.account.id, "police letter 7")
     await seed_deliveries(node)
     await seed_refusals(node, http)
     return Seeded(admin, moderator, alice, bob, carol, held["id"], clean["id"])
