@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -91,8 +90,8 @@ async def settings_of(config: Config, db: Database, engine: str = "") -> Setting
 
 
 async def make_report(config: Config, db: Database, period: Period, *, now: dt.datetime,
-                      engine: str = "", extra: Mapping[str, Mapping[str, Any]] | None = None) -> Report:
-    return await build_report(db, await settings_of(config, db, engine), period, now=now, extra=extra)
+                      engine: str = "") -> Report:
+    return await build_report(db, await settings_of(config, db, engine), period, now=now)
 
 
 def to_json(report: Report) -> str:

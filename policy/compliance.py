@@ -11,8 +11,6 @@ no language; `node.compliance` renders it as HTML, JSON or PDF.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
 
 from policy.compliance_model import Report, Settings, attention_first
 from policy.compliance_sections import all_sections
@@ -20,10 +18,9 @@ from storage.compliance_figures import Period
 from storage.database import Database
 
 
-async def build_report(db: Database, settings: Settings, period: Period, *, now: dt.datetime,
-                       extra: Mapping[str, Mapping[str, Any]] | None = None) -> Report:
-    """Every section with figures for `period`; `extra` adds figures kept by the node layer (case files)."""
-    sections = await all_sections(db, settings, period, now, extra or {})
+async def build_report(db: Database, settings: Settings, period: Period, *, now: dt.datetime) -> Report:
+    """Every section, with its figures for `period`."""
+    sections = await all_sections(db, settings, period, now)
     node = {"name": settings.node_name, "domain": settings.domain, "permit": settings.permit}
     generated = now.astimezone(dt.timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
     return Report(node, period, generated, attention_first(sections))

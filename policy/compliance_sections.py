@@ -16,7 +16,7 @@ from typing import Any
 from policy import audit
 from policy.compliance_model import Section, Settings, durations, section, share
 from storage import compliance_figures as figures
-from storage import reveal_requests
+from storage import case_files, reveal_requests
 from storage.compliance_figures import Period
 from storage.database import Database
 
@@ -41,7 +41,9 @@ async def articles_7_1_and_9(db: Database, s: Settings, period: Period) -> list[
     actions = await figures.audit_actions(db, period)
     reasons = [] if result.ok else [("failing", "audit_chain_broken")]
     found = {"audit_chain": chain, "records_in_period": sum(actions.values()), "actions_in_period": actions}
-    assist = {"identity_reveals": len(await figures.identity_reveals(db, period)), "audit_chain": chain}
+    assist = {"identity_reveals": len(await figures.identity_reveals(db, period)), "audit_chain": chain,
+              "cases_escalated": await case_files.count_between(db, "case_escalations", period.since, period.until),
+              "case_files_exported": await case_files.count_between(db, "case_exports", period.since, period.until)}
     return [section("7(1)", reasons, {"audit_log": "hash chain, append-only"}, found),
             section("7(9)", reasons, {"audit_export": "python -m node audit export",
                                       "case_files": "signed archives (node/case_files.py)"}, assist)]
@@ -163,8 +165,7 @@ async def screening_sections(db: Database, s: Settings, period: Period, now: str
     ]
 
 
-async def moderation_sections(db: Database, s: Settings, period: Period,
-                              extra: Mapping[str, Mapping[str, Any]]) -> list[Section]:
+async def moderation_sections(db: Database, s: Settings, period: Period) -> list[Section]:
     received = await figures.reports_received(db, period)
     resolved = [(r.created_at, r.resolved_at) for r in received if r.resolved_at]
     sanctions = await figures.sanctions_by_action(db, period)
@@ -174,20 +175,22 @@ async def moderation_sections(db: Database, s: Settings, period: Period,
     return [
         section("7(8)", [], {"sanctions": ["none", "sensitive", "disable", "silence", "suspend", "revoke_posting"],
                              "escalation": "report -> case file"},
-                {"sanctions_by_kind": sanctions, **extra.get("7(8)", {})}),
+                {"sanctions_by_kind": sanctions,
+                 "cases_escalated": await case_files.count_between(db, "case_escalations", period.since, period.until),
+                 "case_files_exported": await case_files.count_between(db, "case_exports", period.since,
+                                                                       period.until)}),
         section("13", [], {"ways_in": ["POST /api/v1/reports", "/report form", "inbound Flag"]}, reports),
         section("14", [], {"federated": "local suspensions as Delete/Update of the actor"},
                 {"sanctions_by_kind": sanctions}),
     ]
 
 
-async def all_sections(db: Database, s: Settings, period: Period, now: dt.datetime,
-                       extra: Mapping[str, Mapping[str, Any]]) -> list[Section]:
+async def all_sections(db: Database, s: Settings, period: Period, now: dt.datetime) -> list[Section]:
     moment = now.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z")
     return [
         await article_6(db, s, period, now), *await articles_7_1_and_9(db, s, period),
         await article_7_2(db, s, period), await article_7_3(db, s, period), await article_7_4(db, s, period),
         await article_7_5(db, s, period), await article_7_6(db, s, period, now),
         *await identity_sections(db, s, period), *await screening_sections(db, s, period, moment),
-        *await moderation_sections(db, s, period, extra),
+        *await moderation_sections(db, s, period),
     ]

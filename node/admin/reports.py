@@ -12,11 +12,14 @@ from aiohttp import web
 from node import html, routing, sessions
 from node.admin.layout import attempt, back, field, link, post_form, read_form, require_staff, show, table
 from node.api.admin_reports import VERBS, add_report_note, change_report
-from node.api.path_ids import path_id
+from node.api.path_ids import id_param, path_id
+from node.case_files import CaseFileError, escalate, export_case
 from node.html import Markup, escape
 from node.i18n import N_, _
-from node.keys import DB
+from node.keys import CONFIG, DB, IDENTITY, IDS
+from policy.identity.duties import actor_of
 from storage import accounts, reports, statuses
+from storage import case_files as case_store
 from storage.reports import ReportQuery, ReportRow
 
 PAGE = 50
@@ -88,7 +91,9 @@ async def show_page(request: web.Request) -> web.StreamResponse:
                        _("No statuses.")),
         notes=table((_("by"), _("note"), _("at")), [(note_names.get(n.account_id or 0, ""), n.content, n.created_at)
                                                     for n in notes], _("No notes.")),
-        actions=_actions(row, csrf), csrf=csrf, escalation=Markup(""))
+        actions=_actions(row, csrf), csrf=csrf,
+        escalation=html.render("admin_escalation.html", id=row.id, csrf=csrf, officer=staff.identity_officer,
+                               moderates=staff.moderates, escalation=await case_store.escalation_of(db, row.id)))
     return await show(request, staff, _("Report %(id)s", id=row.id), body)
 
 
@@ -110,10 +115,42 @@ async def note(request: web.Request) -> web.StreamResponse:
     return back(request, f"/admin/reports/{report_id}", error=error, notice=_("Note added."))
 
 
+async def escalate_page(request: web.Request) -> web.StreamResponse:
+    """POST /admin/reports/{id}/escalate {reason}: article 7(8)."""
+    staff, form = await read_form(request)
+    report_id = path_id(request)
+    actor = await actor_of(request.app[DB], staff.account.id)
+    assert actor is not None
+    try:
+        await escalate(request.app[DB], request.app[IDS], actor, report_id, field(form, "reason"))
+    except CaseFileError as exc:
+        return back(request, f"/admin/reports/{report_id}", error=_(exc.message))
+    return back(request, f"/admin/reports/{report_id}", notice=_("Report %(id)s escalated to the authorities.",
+                                                                 id=report_id))
+
+
+async def case_file_page(request: web.Request) -> web.StreamResponse:
+    """POST /admin/reports/{id}/case_file {request_id}: the signed zip, as a download."""
+    staff, form = await read_form(request)
+    report_id = path_id(request)
+    actor = await actor_of(request.app[DB], staff.account.id)
+    assert actor is not None
+    try:
+        export = await export_case(request.app[CONFIG], request.app[DB], request.app[IDENTITY], request.app[IDS],
+                                   actor, report_id, request_id=id_param(field(form, "request_id")))
+    except CaseFileError as exc:
+        return back(request, f"/admin/reports/{report_id}", error=_(exc.message))
+    response = web.Response(body=export.data, content_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="case-{report_id}.zip"'})
+    return sessions.finish(request, response)
+
+
 def routes() -> list[web.RouteDef]:
     return [
         routing.get("/admin/reports", list_page),
         routing.get("/admin/reports/{id}", show_page),
+        routing.post("/admin/reports/{id}/escalate", escalate_page),
+        routing.post("/admin/reports/{id}/case_file", case_file_page),
         routing.post("/admin/reports/{id}/notes", note),
         routing.post("/admin/reports/{id}/{verb}", change),
     ]

@@ -11,6 +11,7 @@ from node.api import (
     accounts,
     activitypub,
     admin_accounts,
+    admin_case_files,
     admin_identity,
     admin_permits,
     admin_reports,
@@ -50,7 +51,7 @@ MODULES = (
     statuses, status_actions, polls, media, timelines,
     notifications, notifications_v2, search, tags, lists, filters, filters_v1, client_misc,
     reports, corrections, streaming,
-    admin_accounts, admin_identity, admin_reports, admin_permits, admin_screening, admin,
+    admin_accounts, admin_identity, admin_case_files, admin_reports, admin_permits, admin_screening, admin,
 )
 
 
