@@ -54,6 +54,7 @@ def _svg(data: ChartData) -> str:
         show_minor_x_labels=True, truncate_label=-1, disable_xml_declaration=True)
     chart.title = data.title
     chart.x_labels = [label[5:] if _is_day(label) else label for label in data.labels]
+    chart.y_labels = _count_labels([v for s in data.series if not s.secondary for v in s.values])
     for series in data.series:
         chart.add(series.name, list(series.values), secondary=series.secondary)
     tree = chart.render_tree()
@@ -62,6 +63,13 @@ def _svg(data: ChartData) -> str:
             if str(child.tag).endswith("script"):
                 parent.remove(child)
     return ElementTree.tostring(tree, encoding="unicode")
+
+
+def _count_labels(values: Sequence[float]) -> list[int]:
+    """Whole-number ticks (these are counts: no 0.1 of a report), about five of them."""
+    top = int(max(values, default=0)) or 1
+    step = max(1, -(-top // 5))
+    return list(range(0, top + step, step))
 
 
 def _is_day(label: str) -> bool:
