@@ -51,10 +51,10 @@ def _svg(data: ChartData) -> str:
     chart = KINDS[data.kind](
         js=[], style=STYLE, width=720, height=300, show_legend=True, legend_at_bottom=True,
         x_label_rotation=0 if data.kind == "hbar" else 30, print_values=False, include_x_axis=True,
-        show_minor_x_labels=True, truncate_label=-1, disable_xml_declaration=True)
+        show_minor_x_labels=True, truncate_label=-1, disable_xml_declaration=True,
+        **_count_labels([v for s in data.series if not s.secondary for v in s.values]))
     chart.title = data.title
     chart.x_labels = [label[5:] if _is_day(label) else label for label in data.labels]
-    chart.y_labels = _count_labels([v for s in data.series if not s.secondary for v in s.values])
     for series in data.series:
         chart.add(series.name, list(series.values), secondary=series.secondary)
     tree = chart.render_tree()
@@ -65,11 +65,14 @@ def _svg(data: ChartData) -> str:
     return ElementTree.tostring(tree, encoding="unicode")
 
 
-def _count_labels(values: Sequence[float]) -> list[int]:
-    """Whole-number ticks (these are counts: no 0.1 of a report), about five of them."""
-    top = int(max(values, default=0)) or 1
+def _count_labels(values: Sequence[float]) -> dict[str, list[int]]:
+    """Whole-number ticks (these are counts: no 0.1 of a report), about five of them;
+    none for a chart without data (pygal cannot place them there)."""
+    if not values:
+        return {}
+    top = int(max(values)) or 1
     step = max(1, -(-top // 5))
-    return list(range(0, top + step, step))
+    return {"y_labels": list(range(0, top + step, step))}
 
 
 def _is_day(label: str) -> bool:
