@@ -13,7 +13,7 @@ from aiohttp import web
 
 from node import html, routing, sessions
 from node.admin.layout import require_staff, show
-from node.compliance import FORMATS, PeriodError, document_html, make_report, period_since, sections_html, to_json
+from node.compliance import PeriodError, document_html, make_report, period_since, sections_html, to_json
 from node.compliance_pdf import PdfUnavailableError, to_pdf
 from node.html import Markup
 from node.i18n import _
@@ -49,7 +49,7 @@ async def report_page(request: web.Request) -> web.StreamResponse:
                                       _("This machine cannot make PDFs (run `make fonts`).")) from None
         headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
         return web.Response(body=data, content_type="application/pdf", headers=headers)
-    body = html.render("compliance_page.html", since=since, sections=sections_html(report), formats=FORMATS)
+    body = html.render("compliance_page.html", since=since, sections=sections_html(report))
     return await show(request, staff, _("Compliance report"), Markup(body))
 
 
