@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 CONFIG ?= config.toml
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench install init clean interop browser fuzz
+.PHONY: run test bench install init clean interop browser fonts messages fuzz postgres
 
 $(STAMP): pyproject.toml setup.py policy/screening/_skeleton.c
 	$(PYTHON) -m venv $(VENV)
@@ -23,18 +23,38 @@ init: $(STAMP)
 run: init
 	$(PY) -m node serve --config $(CONFIG)
 
-test: $(STAMP) browser
+test: $(STAMP) browser postgres
 	$(PY) -m pytest -q
 
-# Headless Chromium and its driver from Debian's packages, for the admin
-# page's browser test (tests/browser/); installed once, only when missing.
-browser:
-	@if [ ! -x /usr/bin/chromedriver ]; then \
-		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
-		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update && \
-		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-			chromium chromium-driver; \
-	fi
+# Debian packages, installed with apt (as root, or through sudo) only when
+# the file that shows them is missing.
+APT = SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update && \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends
+
+# Headless Chromium and its driver, for the admin pages' browser test
+# (tests/browser/), and the CJK fonts its screenshots show Chinese in.
+browser: fonts
+	@if [ ! -x /usr/bin/chromedriver ]; then $(APT) chromium chromium-driver; fi
+
+# PostgreSQL's server, for the suites that run on both storage backends:
+# the tests start a throwaway cluster of their own (tests/pgcluster.py).
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then $(APT) postgresql; fi
+
+# Noto CJK (Simplified Chinese glyphs) for the browser and for the PDF
+# compliance report, and the pango WeasyPrint lays that PDF out with.
+fonts:
+	@if [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || \
+	    ! ldconfig -p | grep -q libpangoft2-1.0.so.0; then \
+		$(APT) fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig; fi
+
+# Extract the pages' words (code and templates, babel.cfg) and merge them into
+# the catalogs; translate the new entries of node/locale/zh_CN/LC_MESSAGES/messages.po.
+messages: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -o node/locale/messages.pot --no-location \
+		--sort-output --project permitted-node node
+	$(VENV)/bin/pybabel update -i node/locale/messages.pot -d node/locale --no-location --no-fuzzy-matching
 
 # Schemathesis against a live node (tests/fuzz/run.py): no 5xx, no response
 # that breaks the API description; FUZZ_SECONDS bounds it (default 180).

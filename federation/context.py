@@ -21,6 +21,7 @@ from aiohttp import web
 
 from federation.instance_actor import InstanceActor
 from federation.urls import Urls
+from policy.compliance_refusals import RefusalTally
 from policy.permit_gate import PermitGate
 from policy.publication import IdentityRules, ScreeningPort
 from storage.database import Database
@@ -105,6 +106,7 @@ class Federation:
     stream: Callable[[], StreamPort] = lambda: NO_STREAM
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     pace: InboxPace = field(default_factory=InboxPace)
+    refusals: RefusalTally = field(default_factory=RefusalTally)  # for the compliance figures
 
     @property
     def urls(self) -> Urls:

@@ -34,7 +34,13 @@ ORIGIN_CHECKED = frozenset({"Create", "Update", "Delete"})
 
 
 class InboxError(BodyError):
-    """A refusal of the inbox itself (after the body's, which share its shape)."""
+    """A refusal of the inbox itself (after the body's, which share its shape):
+    `reason` (a code, when there is one) and `host` feed the compliance
+    figures' count of refusals."""
+
+    def __init__(self, status: int, message: str, reason: str = "", host: str = "") -> None:
+        super().__init__(status, message)
+        self.reason, self.host = reason, host
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +79,9 @@ def check_origin(env: Envelope, activity: dict[str, Any]) -> None:
     obj = activity.get("object")
     target = object_id(obj)
     if not target or url_host(target) != env.host:
-        raise InboxError(403, f"{env.kind} of an object not on {env.host}")
+        raise InboxError(403, f"{env.kind} of an object not on {env.host}", "origin", env.host)
     if isinstance(obj, dict) and "attributedTo" in obj and object_id(obj["attributedTo"]) != env.actor:
-        raise InboxError(403, f"{env.kind} of an object attributed to another actor")
+        raise InboxError(403, f"{env.kind} of an object attributed to another actor", "origin", env.host)
 
 
 async def _recipient(fed: Federation, request: web.Request) -> int | None:
@@ -104,9 +110,9 @@ async def _accept(fed: Federation, request: web.Request) -> bool:
                                      request.headers, body)
     except SignedRequestError as exc:
         logger.info("inbox refused %s from %s: %s", env.activity_id, env.host, exc)
-        raise InboxError(exc.status, exc.message) from None
+        raise InboxError(exc.status, exc.message, exc.reason, env.host) from None
     if signed.account.uri != env.actor:
-        raise InboxError(401, "the signing key's owner is not the activity's actor")
+        raise InboxError(401, "the signing key's owner is not the activity's actor", "actor_mismatch", env.host)
     check_origin(env, activity)
     return await store.store_activity(fed.db, store.NewInboxActivity(
         fed.ids.next_id(), env.activity_id, env.actor, env.host, recipient_id, text))
@@ -128,7 +134,7 @@ async def _farewell_of_a_stranger(fed: Federation, env: Envelope, activity: dict
         await check_host(fed, env.actor, recent=True)
     except ActorError as exc:
         status = 403 if exc.reason == "not_permitted" else 401
-        raise InboxError(status, exc.detail or exc.reason) from None
+        raise InboxError(status, exc.detail or exc.reason, exc.reason, env.host) from None
     logger.info("dropped Delete of unknown actor %s", env.actor)
     return True
 
@@ -139,6 +145,9 @@ async def inbox_post(request: web.Request) -> web.Response:
         return error_response(404, "federation is off on this node")
     try:
         stored = await _accept(fed, request)
+    except InboxError as exc:
+        fed.refusals.count_status("inbound", exc.status, exc.reason, exc.host)
+        return error_response(exc.status, exc.message)
     except BodyError as exc:
         return error_response(exc.status, exc.message)
     if stored:

@@ -46,6 +46,14 @@ class SignedBy:
     scheme: str
 
 
+def signer_host(headers: Mapping[str, str]) -> str:
+    """The host a request's signature names (for counting refusals); "" if none."""
+    try:
+        return url_host(signature_key_id(headers))
+    except SignatureError:
+        return ""
+
+
 def _key_id(headers: Mapping[str, str]) -> str:
     try:
         return signature_key_id(headers)

@@ -9,9 +9,10 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from node import keys, middleware, query_secrets
+from node import i18n, keys, middleware, query_secrets
 from node.api import routes as api_routes
 from node.cards import card_context
+from node.compliance_setup import compliance_context
 from node.config import Config
 from node.delivery_setup import delivery_context
 from node.federation_setup import federation_context
@@ -34,7 +35,8 @@ def create_app(config: Config) -> web.Application:
     app = web.Application(
         client_max_size=config.http.max_body_bytes,
         middlewares=[middleware.headers_middleware, middleware.cors_middleware,
-                     query_secrets.query_secrets_middleware, middleware.errors_middleware],
+                     query_secrets.query_secrets_middleware, i18n.locale_middleware(config.node.default_locale),
+                     middleware.errors_middleware],
     )
     app[keys.CONFIG] = config
     app[keys.IDS] = IdGenerator()
@@ -43,6 +45,7 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(screening_context)
     app.cleanup_ctx.append(moderation_context)  # expiring sanctions
     app.cleanup_ctx.append(federation_context)
+    app.cleanup_ctx.append(compliance_context)  # after federation_context: flushes its refusal counts
     app.cleanup_ctx.append(delivery_context)  # after federation_context: uses its gate and session
     app.cleanup_ctx.append(poll_context)  # ended polls, debounced poll updates
     app.cleanup_ctx.append(media_cleanup_context)  # uploads never posted

@@ -11,12 +11,11 @@ import argparse
 from pathlib import Path
 
 from node.audit_log import audit
-from node.cli import CommandError, add_config, run_async
+from node.cli import CommandError, add_config, node_database, run_async
 from node.config import Config
 from node.custom_emoji_files import EmojiError, EmojiUpload, create_emoji, delete_emoji
 from storage import accounts, custom_emojis, suggestions
 from storage.ids import IdGenerator
-from storage.database import open_database
 from storage.suggestions import FEATURED
 
 
@@ -60,16 +59,10 @@ def register_emoji(sub: argparse._SubParsersAction) -> None:
     rm.set_defaults(func=cmd_emoji_remove)
 
 
-def _require_node(config: Config) -> None:
-    if not config.storage.path.exists():
-        raise CommandError(f"no node at {config.storage.path}; run `python -m node init` first")
-
-
 def cmd_list(config: Config, args: argparse.Namespace) -> int:
-    _require_node(config)
 
     async def go() -> list[str]:
-        async with open_database(config.storage.path) as db:
+        async with node_database(config) as db:
             ids = await suggestions.picks(db)
             rows = await accounts.get_accounts(db, ids)
             return [rows[i].acct() for i in ids if i in rows]
@@ -80,10 +73,9 @@ def cmd_list(config: Config, args: argparse.Namespace) -> int:
 
 
 def _change(config: Config, username: str, add: bool) -> bool:
-    _require_node(config)
 
     async def go() -> bool:
-        async with open_database(config.storage.path) as db:
+        async with node_database(config) as db:
             account = await accounts.find_local_account(db, username.removeprefix("@"))
             if account is None:
                 raise CommandError(f"no local account {username!r}")
@@ -112,10 +104,9 @@ def cmd_remove(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_emoji_list(config: Config, args: argparse.Namespace) -> int:
-    _require_node(config)
 
     async def go() -> list[str]:
-        async with open_database(config.storage.path) as db:
+        async with node_database(config) as db:
             return [f":{r.shortcode}:\t{r.category or ''}\t{'disabled' if r.disabled else 'enabled'}"
                     f"{'' if r.visible_in_picker else ', hidden'}"
                     for r in await custom_emojis.list_local(db, enabled_only=False)]
@@ -126,7 +117,6 @@ def cmd_emoji_list(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_emoji_add(config: Config, args: argparse.Namespace) -> int:
-    _require_node(config)
     try:
         data = args.file.read_bytes()
     except OSError as exc:
@@ -134,7 +124,7 @@ def cmd_emoji_add(config: Config, args: argparse.Namespace) -> int:
     upload = EmojiUpload(args.shortcode, data, args.category, not args.hidden)
 
     async def go() -> None:
-        async with open_database(config.storage.path) as db:
+        async with node_database(config) as db:
             row = await create_emoji(db, IdGenerator(), config, upload)
             await audit(db, "cli", "custom_emoji.create", ("custom_emoji", row.shortcode), {"size": row.size})
 
@@ -147,11 +137,10 @@ def cmd_emoji_add(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_emoji_remove(config: Config, args: argparse.Namespace) -> int:
-    _require_node(config)
     shortcode = args.shortcode.strip(":")
 
     async def go() -> bool:
-        async with open_database(config.storage.path) as db:
+        async with node_database(config) as db:
             row = await custom_emojis.get_local(db, shortcode)
             if row is None or await delete_emoji(db, config, row.id) is None:
                 return False

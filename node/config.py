@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from node.i18n import LOCALES
 from policy.permit_numbers import PermitNumberError, parse_permit_number
 from policy.screening import PolicyError, parse_categories
 from policy.screening.matchers import choose_engine
@@ -57,6 +58,7 @@ class NodeSection:
     peers_api: bool = True
     activity_api: bool = True
     show_domain_blocks: str = "disabled"
+    default_locale: str = "zh-CN"  # pages' language when the browser names none we speak
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +132,7 @@ class IdentitySection:
     enforcement_started: dt.datetime | None = None
     grace_until: dt.datetime | None = None
     accounts_per_identity: int = 3
+    reveal_needs_approval: bool = True  # a second staff member approves each reveal (articles 7(2), 7(4))
     authorities: tuple[AuthoritySection, ...] = ()
 
 
@@ -288,6 +291,8 @@ def _check(config: Config) -> None:
         except PermitNumberError as exc:
             raise ConfigError(p, "node.permit", str(exc)) from None
     _check_node_texts(p, node)
+    if node.default_locale not in LOCALES:
+        raise ConfigError(p, "node.default_locale", f"must be one of {', '.join(LOCALES)}")
     if config.registrations.mode not in ("open", "approval", "closed"):
         raise ConfigError(p, "registrations.mode", "must be open, approval or closed")
     if not 1 <= config.http.port <= 65535:

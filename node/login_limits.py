@@ -22,11 +22,12 @@ import hashlib
 from aiohttp import web
 
 from node.audit_log import audit
+from node.i18n import N_
 from node.keys import CONFIG, DB
 from storage import login_failures
 from storage.clock import iso, now, parse
 
-TOO_MANY = "Too many failed sign-in attempts. Try again later."
+TOO_MANY = N_("Too many failed sign-in attempts. Try again later.")
 
 
 def account_subject(account_id: int | None, login: str) -> str:

@@ -10,7 +10,10 @@ from urllib.parse import quote
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from node import html
 from node.errors import json_error, method_not_allowed
+from node.i18n import N_, _
+from node.keys import CONFIG
 
 logger = logging.getLogger(__name__)
 
@@ -41,15 +44,34 @@ def _as_json(exc: web.HTTPException) -> web.HTTPException:
     return json_error(exc.status, _MESSAGES.get(exc.status, exc.reason))
 
 
+# A person who follows a dead link sees a page in their language, with the
+# permit footer; programs asking /api, /.well-known... get Mastodon's JSON.
+_PAGE_ERRORS = {404: (N_("Not found"), N_("There is no page at this address.")),
+                405: (N_("Method not allowed"), N_("This page does not accept that kind of request."))}
+
+
+def _error_page(request: web.Request, exc: web.HTTPException) -> web.HTTPException:
+    heading, message = _PAGE_ERRORS[exc.status]
+    body = html.render("notice.html", heading=_(heading), message=_(message), detail=html.Markup(""))
+    text = html.page(request.app[CONFIG], _(heading), body, status=exc.status).text
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        return web.HTTPMethodNotAllowed(exc.method, exc.allowed_methods, text=text, content_type="text/html")
+    return web.HTTPNotFound(text=text, content_type="text/html")
+
+
 @web.middleware
 async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Unknown routes, wrong methods and unexpected failures answer in Mastodon's shape."""
     try:
         return await handler(request)
     except web.HTTPException as exc:
-        if exc.status < 400 or exc.content_type == "application/json" or not _wants_json(request, exc):
+        if exc.status < 400 or exc.content_type == "application/json":
             raise
-        raise _as_json(exc) from None
+        if _wants_json(request, exc):
+            raise _as_json(exc) from None
+        if exc.status in _PAGE_ERRORS and exc.content_type == "text/plain":
+            raise _error_page(request, exc) from None
+        raise
     except HttpProcessingError as exc:  # a malformed body part (multipart headers, chunking)
         raise json_error(400, f"Malformed request: {exc.message or type(exc).__name__}") from None
     except Exception:

@@ -27,6 +27,7 @@ from aiohttp import web
 
 from node import html, login_limits, two_factor
 from node.client_address import client_address
+from node.i18n import N_, _
 from node.keys import CONFIG, DB
 from node.passwords import hash_password, verify_password
 from storage import accounts, instance_activity, web_sessions
@@ -39,11 +40,11 @@ CSRF_FIELD = "csrf_token"
 SIGNED_IN_FOR = dt.timedelta(days=14)
 VISITOR_FOR = dt.timedelta(hours=2)
 
-INVALID_LOGIN = "Invalid e-mail address or password."
-CODE_NEEDED = "Enter the two-factor code from your authenticator app (or a recovery code)."
-INVALID_CODE = "Invalid two-factor code."
-STAFF_NEEDS_TWO_FACTOR = ("Two-factor sign-in is required for staff accounts on this node: "
-                          "sign in with a browser and turn it on at /settings/two_factor first.")
+INVALID_LOGIN = N_("Invalid e-mail address or password.")
+CODE_NEEDED = N_("Enter the two-factor code from your authenticator app (or a recovery code).")
+INVALID_CODE = N_("Invalid two-factor code.")
+STAFF_NEEDS_TWO_FACTOR = N_("Two-factor sign-in is required for staff accounts on this node: "
+                            "sign in with a browser and turn it on at /settings/two_factor first.")
 STAFF_ROLES = ("admin", "moderator")
 
 
@@ -81,13 +82,13 @@ async def _state(request: web.Request) -> _State:
 def refusal(account: AccountRow, user: UserRow | None) -> str:
     """Why this account may not sign in now; "" if it may."""
     if user is None:
-        return INVALID_LOGIN
+        return _(INVALID_LOGIN)
     if not user.approved:
-        return "Your account is pending review by the moderators."
+        return _("Your account is pending review by the moderators.")
     if user.disabled:
-        return "Your account is disabled."
+        return _("Your account is disabled.")
     if account.suspended_at:
-        return "Your account is suspended."
+        return _("Your account is suspended.")
     return ""
 
 
@@ -126,8 +127,9 @@ async def check_csrf(request: web.Request, form: Mapping[str, Any]) -> None:
     state = await _state(request)
     sent = form.get(CSRF_FIELD)
     if state.row is None or not isinstance(sent, str) or not hmac.compare_digest(sent, state.row.csrf):
-        raise error_page(request, 403, "Invalid request",
-                         "This form has expired or did not come from this site. Go back, reload the page and try again.")
+        raise error_page(request, 403, _("Invalid request"),
+                         _("This form has expired or did not come from this site. "
+                           "Go back, reload the page and try again."))
 
 
 async def sign_in(request: web.Request, account_id: int) -> None:
@@ -177,24 +179,24 @@ async def check_login(request: web.Request, login: str, password: str, code: str
     address = client_address(request)
     wait = await login_limits.wait_seconds(app, subject, address)
     if wait:
-        return LoginCheck(None, login_limits.TOO_MANY, wait)
+        return LoginCheck(None, _(login_limits.TOO_MANY), wait)
     stored = user.password_hash if user is not None else await asyncio.to_thread(_decoy_hash)
     matches = await asyncio.to_thread(verify_password, stored, password)
     account = await accounts.get_account(db, user.account_id) if user is not None and matches else None
     if user is None or account is None:
         await login_limits.failed(app, subject, address)
-        return LoginCheck(None, INVALID_LOGIN)
+        return LoginCheck(None, _(INVALID_LOGIN))
     reason = refusal(account, user)
     if reason:
         return LoginCheck(None, reason)
     if await two_factor.enabled(app, account.id):
         if not code.strip():
-            return LoginCheck(None, CODE_NEEDED)
+            return LoginCheck(None, _(CODE_NEEDED))
         if not await two_factor.verify(app, account.id, code):
             await login_limits.failed(app, subject, address)
-            return LoginCheck(None, INVALID_CODE)
+            return LoginCheck(None, _(INVALID_CODE))
     elif app_client and user.role in STAFF_ROLES and app[CONFIG].sign_in.staff_two_factor:
-        return LoginCheck(None, STAFF_NEEDS_TWO_FACTOR)
+        return LoginCheck(None, _(STAFF_NEEDS_TWO_FACTOR))
     await login_limits.succeeded(app, subject)
     return LoginCheck(account)
 

@@ -119,7 +119,7 @@ class ScreeningHolder:
     async def record(self, decision: Decision) -> None:
         """Count every hit, shadow hits included, under its policy version."""
         hits = [(h.rule_id, h.category, h.mode) for h in (*decision.hits, *decision.shadow_hits)]
-        await store.record_hits(self._db, decision.policy_version, hits)
+        await store.record_hits(self._db, decision.policy_version, hits, decision_outcomes(decision))
 
     async def reload(self, *, announce: bool = True) -> ReloadResult:
         """Build and swap; on failure keep the old policy and say why."""
@@ -146,6 +146,17 @@ class ScreeningHolder:
             return None
         self._seen_request = requested
         return await self.reload(announce=False)
+
+
+def decision_outcomes(decision: Decision) -> list[tuple[str, str]]:
+    """What the daily counts keep of one decision: each category it hit
+    once, each shadow category once, and its action for the category
+    that decided it (policy/compliance reads them back)."""
+    pairs = [(category, "hit") for category in decision.categories]
+    pairs += [(category, "shadow") for category in dict.fromkeys(h.category for h in decision.shadow_hits)]
+    if decision.category is not None and decision.action != "accept":
+        pairs.append((decision.category, decision.action))
+    return pairs
 
 
 async def request_reload(db: Database) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from storage.compliance_counts import keep_delivery_days
 from storage.clock import now_iso
 from storage.database import Database, Writer
 from storage.ids import IdGenerator
@@ -153,10 +154,17 @@ async def drop_pending_for_host(w: Writer, host: str, reason: str) -> int:
 
 
 async def prune_finished(db: Database, *, before: str, limit: int = 1000) -> int:
-    """Delete up to `limit` rows finished (done, failed, dropped) before `before`."""
-    return await db.execute(
-        "DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE state IN ('done','failed','dropped')"
-        " AND finished_at < ? LIMIT ?)", (before, limit))
+    """Delete up to `limit` rows finished (done, failed, dropped) before
+    `before`, counted first in `delivery_days` (the compliance figures)."""
+    async with db.write() as w:
+        rows = await w.fetchall(
+            "SELECT id FROM deliveries WHERE state IN ('done','failed','dropped') AND finished_at < ? LIMIT ?",
+            (before, limit))
+        ids = [r[0] for r in rows]
+        if not ids:
+            return 0
+        await keep_delivery_days(w, ids)
+        return await w.rowcount(f"DELETE FROM deliveries WHERE id IN ({placeholders(ids)})", ids)
 
 
 async def get_delivery(db: Database, delivery_id: int) -> DeliveryRow | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.clock import now_iso
+from storage.compliance_counts import add_outcomes
 from storage.database import Database, Writer
 from storage.rows import to_row, to_rows
 
@@ -45,8 +46,11 @@ class QueueItem:
         return json.loads(self.decision_json)
 
 
-async def record_hits(db: Database, version: str, hits: Iterable[tuple[str, str, str]]) -> None:
-    """(rule_id, category, mode) of each hit; one upsert per rule."""
+async def record_hits(db: Database, version: str, hits: Iterable[tuple[str, str, str]],
+                      outcomes: Iterable[tuple[str, str]] = ()) -> None:
+    """(rule_id, category, mode) of each hit; one upsert per rule. The
+    decision's (category, outcome) pairs go to the daily compliance counts
+    in the same transaction."""
     counts: dict[tuple[str, str, str], int] = {}
     for hit in hits:
         counts[hit] = counts.get(hit, 0) + 1
@@ -54,6 +58,7 @@ async def record_hits(db: Database, version: str, hits: Iterable[tuple[str, str,
         return
     now = now_iso()
     async with db.write() as w:
+        await add_outcomes(w, outcomes)
         await w.executemany(
             "INSERT INTO screening_hits (rule_id, policy_version, category, mode, hits, last_hit_at)"
             " VALUES (?,?,?,?,?,?) ON CONFLICT (rule_id, policy_version)"

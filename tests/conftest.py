@@ -55,6 +55,8 @@ description = "a node under test"
 contact_email = "admin@{hostname}.test"
 permit = "{permit}"
 {node}
+# Tests read the pages in English unless they ask for Chinese.
+default_locale = "{locale}"
 
 [http]
 host = "127.0.0.1"
@@ -82,7 +84,8 @@ allow_private_addresses = true
 
 def write_config(root: Path, port: int | None = None, *, permit: str = "京ICP备12345678号-1",
                  registrations: str = "open", max_body: int = 1048576, extra: str = "",
-                 identity: str = "", screening: str = "", storage: str = "", node: str = "") -> Path:
+                 identity: str = "", screening: str = "", storage: str = "", node: str = "",
+                 locale: str = "en") -> Path:
     port = port or unused_port()
     root.mkdir(parents=True, exist_ok=True)
     storage = storage or backends.storage_lines()
@@ -90,7 +93,7 @@ def write_config(root: Path, port: int | None = None, *, permit: str = "京ICP�
     path.write_text(CONFIG_TEMPLATE.format(
         host=f"127.0.0.1:{port}", hostname=f"node{port}", port=port, permit=permit,
         registrations=registrations, max_body=max_body, extra=extra, identity=identity,
-        screening=screening, storage=storage, node=node,
+        screening=screening, storage=storage, node=node, locale=locale,
     ), "utf-8")
     return path
 

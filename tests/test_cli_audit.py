@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from tests import backends
+from tests.node.identity_reveals import make_officer, reveal_identity
 from tests.conftest import Node, start_node
 from tests.test_cli import run
 
@@ -35,9 +36,8 @@ async def acted(tmp_path: Path) -> AsyncIterator[tuple[Node, str]]:
         async with http.post(node.url(f"/api/v1/admin/accounts/{alice.account.id}/action"), headers=mod.headers,
                              json={"type": "silence", "report_id": report["id"], "text": "fake invoices"}) as resp:
             assert resp.status == 200
-        async with http.post(node.url(f"/api/v1/admin/accounts/{alice.account.id}/identity/reveal"),
-                             json={"reason": "police request 42"}, headers=mod.headers) as resp:
-            assert resp.status == 200
+        officer = await make_officer(node, await node.account("officer"))
+        await reveal_identity(node, http, officer, mod, alice.account.id, "police request 42")
     await runner.cleanup()
     yield node, report["id"]
 
@@ -50,7 +50,7 @@ def test_verify_intact_chain_exits_0_with_count(acted: tuple[Node, str]) -> None
     node, _ = acted
     result = run("audit", "verify", "--config", str(node.config.path))
     assert result.returncode == 0, result.stderr
-    assert "intact: 4 record(s)" in result.stdout
+    assert "intact: 7 record(s)" in result.stdout
 
 
 @pytest.mark.parametrize(("sql", "record", "position"), [
@@ -74,7 +74,7 @@ def test_verify_names_the_tampered_spot(acted: tuple[Node, str], sql: tuple[str,
 def test_verify_with_recorded_head_detects_cut_tail(acted: tuple[Node, str]) -> None:
     node, _ = acted
     head = run("audit", "verify", "--config", str(node.config.path)).stdout.split("head ")[1].strip()
-    _tamper(node, "DELETE FROM audit_log WHERE id = 4")
+    _tamper(node, "DELETE FROM audit_log WHERE id = 7")
     assert run("audit", "verify", "--config", str(node.config.path)).returncode == 0
     result = run("audit", "verify", "--head", head, "--config", str(node.config.path))
     assert result.returncode == 1 and "cut from the end" in result.stderr
@@ -91,7 +91,8 @@ def test_export_case_file(acted: tuple[Node, str], tmp_path: Path) -> None:
     assert str(case["report"]["id"]) == report_id and case["statuses"][0]["text"] == "fake invoices"
     assert [a["action"] for a in case["actions"]] == ["silence"]
     actions = [e["action"] for e in case["audit_trail"]]
-    assert actions == ["report.assign_to_self", "report.note", "account.silence", "identity.reveal"]
+    assert actions == ["report.assign_to_self", "report.note", "account.silence", "identity.reveal_request",
+                       "identity.reveal_approve", "identity.reveal"]
     # And never the revealed identity itself
     assert "police request 42" in out.read_text("utf-8")
     unknown = run("audit", "export", "--report", "1", "--config", str(node.config.path))

@@ -1,8 +1,8 @@
 """The `/admin` pages: server-rendered HTML for moderators and admins.
 
 One module per part of the work (queue, reports, accounts, permits,
-policy, corrections, announcements, custom emoji, audit, inbox), each calling the
-functions the admin JSON
+policy, corrections, announcements, custom emoji, audit, inbox, identity,
+compliance), each calling the functions the admin JSON
 API calls; `layout` holds access control, CSRF, flash notices and the
 frame. `routes()` is what `node.api.routes` lists.
 """
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.admin import (accounts, announcements, audit, corrections, custom_emojis, inbox, overview, permits,
-                        policy, queue, reports)
+from node.admin import (accounts, announcements, audit, compliance, corrections, custom_emojis, identity, inbox,
+                        overview, permits, policy, queue, reports)
 
 PAGES = (overview, queue, reports, accounts, permits, policy, corrections, announcements, custom_emojis, audit,
-         inbox)
+         inbox, identity, compliance)
 
 
 def routes() -> list[web.RouteDef]:

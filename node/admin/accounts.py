@@ -13,10 +13,12 @@ from aiohttp import web
 
 from node import html, routing, sessions
 from node.admin.layout import (attempt, back, error_message, field, link, params_of, post_form, read_form,
-                               require_staff, show, table)
+                               require_staff, role_name, show, table, yes_no)
+from node.admin.identity import account_extras
 from node.api.admin_accounts import admin_accounts_by_id, lift_sanction, sanction_from, take_action
 from node.api.path_ids import path_id
 from node.html import Markup, escape
+from node.i18n import N_, _
 from node.keys import DB
 from policy.sanctions import UNDO
 from storage import sanctions as store
@@ -25,10 +27,22 @@ from storage.sanctions import ACTIONS
 PAGE = 50
 _FLAGS = (("suspended", "unsuspend"), ("silenced", "unsilence"), ("sensitized", "unsensitive"),
           ("disabled", "enable"), ("posting_revoked", "restore_posting"))
+# Mastodon's zh-CN words where it has them (封禁, 隐藏, 冻结, 敏感内容).
+FLAG_NAMES = {"suspended": N_("suspended"), "silenced": N_("limited"), "sensitized": N_("sensitive"),
+              "disabled": N_("disabled"), "posting_revoked": N_("posting revoked")}
+UNDO_NAMES = {"unsuspend": N_("Lift the suspension"), "unsilence": N_("Lift the limit"),
+              "unsensitive": N_("Remove the sensitive mark"), "enable": N_("Enable sign-in"),
+              "restore_posting": N_("Restore posting")}
+ACTION_NAMES = {"none": N_("Warn"), "sensitive": N_("Mark as sensitive"), "disable": N_("Disable sign-in"),
+                "silence": N_("Limit"), "suspend": N_("Suspend"), "revoke_posting": N_("Revoke posting")}
 
 
 def _state(entity: dict[str, Any]) -> str:
-    return ", ".join(flag for flag, _ in _FLAGS if entity.get(flag)) or "no sanctions in force"
+    return _(", ").join(_(FLAG_NAMES[flag]) for flag, _undo in _FLAGS if entity.get(flag)) or _("no sanctions in force")
+
+
+def action_name(action: str) -> str:
+    return _(ACTION_NAMES.get(action, action))
 
 
 async def list_page(request: web.Request) -> web.StreamResponse:
@@ -37,23 +51,27 @@ async def list_page(request: web.Request) -> web.StreamResponse:
     username = request.query.get("username", "").strip()
     ids = await store.admin_account_ids(request.app[DB], store.AccountQuery(username=username or None, limit=PAGE))
     found = await admin_accounts_by_id(request.app, ids)
-    rows = [(link(f"/admin/accounts/{i}", "@" + found[i]["account"]["acct"]), found[i]["role"]["name"] or "user",
-             "yes" if found[i]["identity_verified"] else "no", _state(found[i]), found[i]["created_at"])
+    rows = [(link(f"/admin/accounts/{i}", "@" + found[i]["account"]["acct"]),
+             role_name(found[i]["role"]["name"] or "user"), yes_no(found[i]["identity_verified"]),
+             _state(found[i]), found[i]["created_at"])
             for i in ids if i in found]
-    search = Markup('<form method="get" action="/admin/accounts"><label for="username">Username starts with</label>'
+    label, button = escape(_("Username starts with")), escape(_("Search"))
+    search = Markup('<form method="get" action="/admin/accounts">'
+                    f'<label for="username">{label}</label>'
                     f'<input type="text" id="username" name="username" value="{escape(username)}">'
-                    '<button type="submit">Search</button></form>')
-    body = Markup(search + table(("account", "role", "identity verified", "state", "created"), rows, "No accounts."))
-    return await show(request, staff, "Accounts", body)
+                    f'<button type="submit">{button}</button></form>')
+    body = Markup(search + table((_("account"), _("role"), _("identity verified"), _("state"), _("created")),
+                                 rows, _("No accounts.")))
+    return await show(request, staff, _("Accounts"), body)
 
 
 def _action_form(account_id: int, csrf: str) -> Markup:
-    options = "".join(f'<option value="{a}">{a}</option>' for a in ACTIONS)
-    return html.render("admin_account_action.html", id=account_id, csrf=csrf, options=Markup(options))
+    return html.render("admin_account_action.html", id=account_id, csrf=csrf,
+                       options=[(a, action_name(a)) for a in ACTIONS])
 
 
 def _undo_forms(account_id: int, entity: dict[str, Any], csrf: str) -> Markup:
-    forms = [post_form(f"/admin/accounts/{account_id}/undo", csrf, f"Undo: {undo}",
+    forms = [post_form(f"/admin/accounts/{account_id}/undo", csrf, _(UNDO_NAMES[undo]),
                        Markup(f'<input type="hidden" name="undo" value="{undo}">'))
              for flag, undo in _FLAGS if entity.get(flag)]
     return Markup("".join(forms))
@@ -65,17 +83,18 @@ async def show_page(request: web.Request) -> web.StreamResponse:
     account_id = path_id(request)
     entity = (await admin_accounts_by_id(request.app, [account_id])).get(account_id)
     if entity is None:
-        raise sessions.error_page(request, 404, "Not found", "No such account.")
+        raise sessions.error_page(request, 404, _("Not found"), _("No such account."))
     rows = await store.sanctions_of(request.app[DB], account_id)
     csrf = await sessions.csrf_token(request)
-    history = table(("action", "text", "scope", "report", "created", "expires", "lifted"),
-                    [(r.action, r.text, r.scope, r.report_id or "", r.created_at, r.expires_at or "",
-                      r.lifted_at or "") for r in rows], "No sanctions on record.")
+    history = table((_("action"), _("text"), _("scope"), _("report"), _("created"), _("expires"), _("lifted")),
+                    [(action_name(r.action), r.text, r.scope, r.report_id or "", r.created_at, r.expires_at or "",
+                      r.lifted_at or "") for r in rows], _("No sanctions on record."))
     body = html.render("admin_account.html", acct="@" + entity["account"]["acct"], id=account_id,
-                       role=entity["role"]["name"] or "user", state=_state(entity),
-                       verified="yes" if entity["identity_verified"] else "no", created_at=entity["created_at"],
+                       role=role_name(entity["role"]["name"] or "user"), state=_state(entity),
+                       verified=yes_no(entity["identity_verified"]), created_at=entity["created_at"],
                        history=history, undo=_undo_forms(account_id, entity, csrf),
-                       action=_action_form(account_id, csrf))
+                       action=_action_form(account_id, csrf),
+                       extra=await account_extras(request, staff, account_id, csrf))
     return await show(request, staff, "@" + entity["account"]["acct"], body)
 
 
@@ -88,18 +107,18 @@ async def act(request: web.Request) -> web.StreamResponse:
         sanction = sanction_from(params_of(form))
     except web.HTTPException as exc:  # a duration that is not a number
         return back(request, here, error=error_message(exc))
-    _, error = await attempt(take_action(request.app, staff.account, account_id, sanction,
+    _result, error = await attempt(take_action(request.app, staff.account, account_id, sanction,
                                          actor_is_admin=staff.is_admin))
-    return back(request, here, error=error, notice=f"Action {sanction.action} taken.")
+    return back(request, here, error=error, notice=_("Action taken: %(action)s.", action=action_name(sanction.action)))
 
 
 async def undo(request: web.Request) -> web.StreamResponse:
     """POST /admin/accounts/{id}/undo {undo}"""
     staff, form = await read_form(request)
     account_id, name = path_id(request), field(form, "undo")
-    _, error = await attempt(lift_sanction(request.app, staff.account, account_id, name))
+    _result, error = await attempt(lift_sanction(request.app, staff.account, account_id, name))
     return back(request, f"/admin/accounts/{account_id}", error=error,
-                notice=f"{name} done." if name in UNDO else "")
+                notice=_("Done: %(action)s.", action=_(UNDO_NAMES[name])) if name in UNDO else "")
 
 
 def routes() -> list[web.RouteDef]:

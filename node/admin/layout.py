@@ -21,55 +21,71 @@ from multidict import MultiDictProxy
 
 from node import html, sessions, two_factor
 from node.html import Markup, escape
+from node.i18n import N_, _
 from node.keys import CONFIG, DB
 from node.params import Params
-from storage import accounts
+from storage import accounts, reveal_requests
 from storage.accounts import AccountRow
 
 FLASH_COOKIE = "admin_flash"
 T = TypeVar("T")
 
-NAV = (("/admin", "Overview"), ("/admin/queue", "Review queue"), ("/admin/reports", "Reports"),
-       ("/admin/accounts", "Accounts"), ("/admin/permits", "Permits"), ("/admin/policy", "Screening policy"),
-       ("/admin/corrections", "Corrections"), ("/admin/announcements", "Announcements"),
-       ("/admin/custom_emojis", "Custom emoji"), ("/admin/audit", "Audit log"), ("/admin/inbox", "Inbox"))
+NAV = (("/admin", N_("Overview")), ("/admin/queue", N_("Review queue")), ("/admin/reports", N_("Reports")),
+       ("/admin/accounts", N_("Accounts")), ("/admin/permits", N_("Permits")),
+       ("/admin/policy", N_("Screening policy")), ("/admin/corrections", N_("Corrections")),
+       ("/admin/announcements", N_("Announcements")), ("/admin/custom_emojis", N_("Custom emoji")),
+       ("/admin/audit", N_("Audit log")), ("/admin/inbox", N_("Inbox")),
+       ("/admin/identity", N_("Identity reveals")), ("/admin/compliance", N_("Compliance report")))
+ROLE_NAMES = {"admin": N_("admin"), "moderator": N_("moderator"), "user": N_("user"),
+              "identity_officer": N_("identity officer")}
 
 
 @dataclass(frozen=True, slots=True)
 class Staff:
-    """The signed-in moderator or admin behind an admin page request."""
+    """The signed-in moderator, admin or identity officer behind an admin page request."""
 
     account: AccountRow
-    role: str  # admin | moderator
+    role: str  # admin | moderator | user (an identity officer without a staff role)
+    identity_officer: bool = False
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def moderates(self) -> bool:
+        return self.role in ("admin", "moderator")
 
-async def require_staff(request: web.Request) -> Staff:
-    """The staff member of this browser; a redirect to sign in, or a 403 page."""
+
+async def require_staff(request: web.Request, *, officers_too: bool = False) -> Staff:
+    """The staff member of this browser; a redirect to sign in, or a 403 page.
+
+    An identity officer who is neither admin nor moderator sees only the
+    pages that say `officers_too` (the identity reveals), not moderation.
+    """
     account = await sessions.current_account(request)
     if account is None:
         raise web.HTTPSeeOther(f"/auth/sign_in?next={quote(request.path_qs, safe='/')}")
     user = await accounts.get_user(request.app[DB], account.id)
-    if user is None or user.role not in ("admin", "moderator"):
-        raise sessions.error_page(request, 403, "Not allowed",
-                                  "The admin pages are for the node's moderators and admins.")
+    officer = await reveal_requests.has_grant(request.app[DB], account.id)
+    staff = Staff(account, user.role if user else "user", officer)
+    if not (staff.moderates or (officers_too and officer)):
+        raise sessions.error_page(request, 403, _("Not allowed"),
+                                  _("The admin pages are for the node's moderators and admins."))
     if request.app[CONFIG].sign_in.staff_two_factor and not await two_factor.enabled(request.app, account.id):
         raise web.HTTPSeeOther("/settings/two_factor?required=1")  # [sign_in] staff_two_factor
-    return Staff(account, user.role)
+    return staff
 
 
 def require_admin(request: web.Request, staff: Staff) -> None:
     """Parts that change the node's configuration are for admins only, as in the admin API."""
     if not staff.is_admin:
-        raise sessions.error_page(request, 403, "Not allowed", "Only admins may do this.")
+        raise sessions.error_page(request, 403, _("Not allowed"), _("Only admins may do this."))
 
 
-async def read_form(request: web.Request) -> tuple[Staff, MultiDictProxy[Any]]:
+async def read_form(request: web.Request, *, officers_too: bool = False) -> tuple[Staff, MultiDictProxy[Any]]:
     """Staff check, then the CSRF check, before a POST handler looks at anything else."""
-    staff = await require_staff(request)
+    staff = await require_staff(request, officers_too=officers_too)
     form = await request.post()
     await sessions.check_csrf(request, form)
     return staff, form
@@ -92,9 +108,10 @@ def field(form: MultiDictProxy[Any], name: str) -> str:
 def error_message(exc: web.HTTPException) -> str:
     """The message of an error the shared admin functions raised (Mastodon's JSON shape)."""
     try:
-        return str(json.loads(exc.text or "")["error"])
+        message = str(json.loads(exc.text or "")["error"])
     except (ValueError, KeyError, TypeError):
-        return exc.reason
+        message = exc.reason
+    return _(message)  # the admin API's English, in the page's language where the catalog has it
 
 
 async def attempt(action: Awaitable[T]) -> tuple[T | None, str]:
@@ -125,7 +142,7 @@ def _flash(request: web.Request) -> Markup:
     raw = request.cookies.get(FLASH_COOKIE)
     if not raw:
         return Markup("")
-    kind, _, text = unquote(raw).partition(":")
+    kind, _sep, text = unquote(raw).partition(":")
     css = "error" if kind == "error" else "notice"
     return Markup(f'<p class="{css}" role="status">{escape(text)}</p>')
 
@@ -133,14 +150,24 @@ def _flash(request: web.Request) -> Markup:
 async def show(request: web.Request, staff: Staff, title: str, body: Markup, *,
                status: int = 200) -> web.StreamResponse:
     """The admin frame around `body`: navigation, who is signed in, the flash notice."""
-    nav = Markup("".join(f'<a href="{href}">{escape(label)}</a> ' for href, label in NAV))
-    frame = html.render("admin_layout.html", nav=nav, title=title, username=staff.account.username,
-                        role=staff.role, csrf=await sessions.csrf_token(request), flash=_flash(request),
-                        body=body)
-    response = html.page(request.app[CONFIG], f"Admin: {title}", frame, status=status)
+    nav = [(href, _(label)) for href, label in NAV if staff.moderates or href == "/admin/identity"]
+    role = role_name(staff.role) if staff.moderates else role_name("identity_officer")
+    if staff.moderates and staff.identity_officer:
+        role = _("%(role)s, identity officer", role=role)
+    frame = html.render("admin_layout.html", nav=nav, title=title, username=staff.account.username, role=role,
+                        csrf=await sessions.csrf_token(request), flash=_flash(request), body=body)
+    response = html.page(request.app[CONFIG], _("Admin: %(title)s", title=title), frame, status=status)
     if FLASH_COOKIE in request.cookies:
         response.del_cookie(FLASH_COOKIE, path="/admin")  # shown once
     return sessions.finish(request, response)
+
+
+def role_name(role: str) -> str:
+    return _(ROLE_NAMES.get(role, role))
+
+
+def yes_no(value: object) -> str:
+    return _("yes") if value else _("no")
 
 
 def post_form(action: str, csrf: str, button: str, fields: Markup = Markup(""), *,

@@ -23,6 +23,7 @@ from node.admin.layout import (Staff, attempt, back, link, post_form, read_form,
                                show, table)
 from node.api.admin_screening import reload_policy, rules_with_hits, test_decision
 from node.html import Markup, escape
+from node.i18n import _
 from node.keys import CONFIG, SCREENING
 from node.screening_lists import display_name, edit_list, find_list, list_files
 from policy.screening import Decision
@@ -32,7 +33,7 @@ from policy.screening_runtime import ScreeningHolder
 def _holder(request: web.Request) -> ScreeningHolder:
     holder = request.app.get(SCREENING)
     if holder is None:
-        raise sessions.error_page(request, 404, "Not found", "Screening is not running on this node.")
+        raise sessions.error_page(request, 404, _("Not found"), _("Screening is not running on this node."))
     return holder
 
 
@@ -45,9 +46,10 @@ def _categories(holder: ScreeningHolder, rules: list[dict[str, Any]]) -> Markup:
         found = by_category.get(c.name, [])
         total = sum(r["hits"] for r in found)
         rows = [(r["id"], r["term"], r["kind"], f'{r["file"]}:{r["line"]}', r["hits"]) for r in found]
-        parts.append(f"<h3>{escape(c.name)}: {escape(c.action)}, {escape(c.mode)} ({total} hits)</h3>"
-                     f"<p>{escape(c.description)}</p>"
-                     + table(("rule", "term", "kind", "where", "hits"), rows, "No rules."))
+        heading = _("%(category)s: %(action)s, %(mode)s (%(total)s hits)", category=c.name, action=c.action,
+                    mode=c.mode, total=total)
+        parts.append(f"<h3>{escape(heading)}</h3><p>{escape(c.description)}</p>"
+                     + table((_("rule"), _("term"), _("kind"), _("where"), _("hits")), rows, _("No rules.")))
     return Markup("".join(parts))
 
 
@@ -56,9 +58,11 @@ def _decision(decision: Decision | None, text: str) -> Markup:
         return Markup("")
     rows = [(h.category, h.term, h.kind, f"{h.start}–{h.end}", h.matched, h.action, h.mode)
             for h in (*decision.hits, *decision.shadow_hits)]
-    return Markup(f'<section id="decision"><h3>Decision: <strong>{escape(decision.action)}</strong></h3>'
-                  f"<p>for <q>{escape(text)}</q> under policy {escape(decision.policy_version)}</p>"
-                  + table(("category", "term", "kind", "span", "matched", "action", "mode"), rows, "No hits.")
+    heading = escape(_("Decision: %(action)s", action=decision.action))
+    under = escape(_("for “%(text)s” under policy %(version)s", text=text, version=decision.policy_version))
+    return Markup(f'<section id="decision"><h3>{heading}</h3><p>{under}</p>'
+                  + table((_("category"), _("term"), _("kind"), _("span"), _("matched"), _("action"), _("mode")),
+                          rows, _("No hits."))
                   + "</section>")
 
 
@@ -71,9 +75,9 @@ async def _render(request: web.Request, staff: Staff, *, tested: Decision | None
     files = Markup("".join(f"<li>{link('/admin/policy/list?file=' + quote(n), n)}</li>" for n in names))
     body = html.render("admin_policy.html", version=holder.policy.version, engine=holder.policy.engine,
                        csrf=csrf, text=text, decision=_decision(tested, text), files=files,
-                       reload=post_form("/admin/policy/reload", csrf, "Reload the policy"),
+                       reload=post_form("/admin/policy/reload", csrf, _("Reload the policy")),
                        categories=_categories(holder, await rules_with_hits(request.app, holder)))
-    return await show(request, staff, "Screening policy", body)
+    return await show(request, staff, _("Screening policy"), body)
 
 
 async def policy_page(request: web.Request) -> web.StreamResponse:
@@ -91,19 +95,20 @@ async def test_text(request: web.Request) -> web.StreamResponse:
 
 async def reload(request: web.Request) -> web.StreamResponse:
     """POST /admin/policy/reload"""
-    staff, _ = await read_form(request)
+    staff, _form = await read_form(request)
     result = await reload_policy(request.app, _holder(request), staff.account)
     if result.ok:
-        return back(request, "/admin/policy", notice=f"Policy {result.version} loaded.")
-    return back(request, "/admin/policy", error=f"Reload refused, policy {result.version} kept: "
-                f"{result.file or ''}:{result.line or ''} {result.error}")
+        return back(request, "/admin/policy", notice=_("Policy %(version)s loaded.", version=result.version))
+    where = f"{result.file or ''}:{result.line or ''}"
+    return back(request, "/admin/policy", error=_("Reload refused, policy %(version)s kept: %(where)s %(error)s",
+                                                  version=result.version, where=where, error=result.error))
 
 
 async def _list_path(request: web.Request, name: str) -> Path:
     config = request.app[CONFIG]
     path = find_list(config.path, config.base_dir, name)
     if path is None:
-        raise sessions.error_page(request, 404, "Not found", "The policy names no such list file.")
+        raise sessions.error_page(request, 404, _("Not found"), _("The policy names no such list file."))
     return path
 
 
@@ -118,7 +123,7 @@ async def list_page(request: web.Request, *, text: str | None = None,
     errors = Markup("".join(f"<li>{escape(p)}</li>" for p in problems))
     body = html.render("admin_policy_list.html", file=name, query=quote(name), text=shown,
                        csrf=await sessions.csrf_token(request), problems=Markup(f'<ul class="error" id="problems">{errors}</ul>' if problems else ""))
-    return await show(request, staff, f"List {name}", body, status=422 if problems else 200)
+    return await show(request, staff, _("List %(file)s", file=name), body, status=422 if problems else 200)
 
 
 async def save_list(request: web.Request) -> web.StreamResponse:
@@ -135,8 +140,10 @@ async def save_list(request: web.Request) -> web.StreamResponse:
         return await list_page(request, text=text, problems=result.problems if result else (error,))
     assert result.reload is not None
     if result.ok:
-        return back(request, "/admin/policy", notice=f"{name} saved; policy {result.reload.version} loaded.")
-    return back(request, "/admin/policy", error=f"{name} saved; reload refused: {result.reload.error}")
+        return back(request, "/admin/policy", notice=_("%(file)s saved; policy %(version)s loaded.", file=name,
+                                                       version=result.reload.version))
+    return back(request, "/admin/policy", error=_("%(file)s saved; reload refused: %(error)s", file=name,
+                                                  error=result.reload.error))
 
 
 def routes() -> list[web.RouteDef]:

@@ -16,12 +16,17 @@ from node.admin.layout import attempt, back, field, post_form, read_form, requir
 from node.api.admin_screening import approve_item, escalate_item, reject_item
 from node.api.path_ids import path_id
 from node.html import Markup, escape
+from node.i18n import N_, _
 from node.keys import DB
 from storage import screening as store
 from storage import statuses
 from storage.screening import QueueItem
 
 STATES = ("open", "escalated", "approved", "rejected")
+STATE_NAMES = {"open": N_("open"), "escalated": N_("escalated"), "approved": N_("approved"),
+               "rejected": N_("rejected")}
+DONE = {"approve": N_("Item %(id)s approved."), "reject": N_("Item %(id)s rejected."),
+        "escalate": N_("Item %(id)s escalated.")}
 PAGE = 40
 
 
@@ -43,24 +48,30 @@ def _hits(decision: dict[str, Any]) -> Markup:
     rows = [(h.get("rule_id", ""), h.get("category", ""), h.get("term", ""), h.get("kind", ""),
              h.get("field", ""), f'{h.get("start")}–{h.get("end")}', h.get("matched", ""), h.get("mode", ""))
             for h in decision.get("hits", []) + decision.get("shadow_hits", [])]
-    return table(("rule", "category", "term", "kind", "field", "span", "matched", "mode"), rows, "No hits.")
+    return table((_("rule"), _("category"), _("term"), _("kind"), _("field"), _("span"), _("matched"), _("mode")),
+                 rows, _("No hits."))
 
 
 def _actions(item: QueueItem, csrf: str) -> Markup:
     if item.state not in ("open",):
-        return Markup(f"<p>{escape(item.state)}" + (f": {escape(item.reason)}" if item.reason else "") + "</p>")
+        state = escape(_(STATE_NAMES.get(item.state, item.state)))
+        return Markup(f"<p>{state}" + (f": {escape(item.reason)}" if item.reason else "") + "</p>")
     base = f"/admin/queue/{item.id}"
-    reason = Markup('<label>Reason <input type="text" name="reason" required></label>')
-    note = Markup('<label>Note <input type="text" name="reason"></label>')
-    return Markup(post_form(f"{base}/approve", csrf, "Approve") + post_form(f"{base}/reject", csrf, "Reject", reason)
-                  + post_form(f"{base}/escalate", csrf, "Escalate", note))
+    reason_label, note_label = escape(_("Reason")), escape(_("Note"))
+    reason = Markup(f'<label>{reason_label} <input type="text" name="reason" required></label>')
+    note = Markup(f'<label>{note_label} <input type="text" name="reason"></label>')
+    return Markup(post_form(f"{base}/approve", csrf, _("Approve"))
+                  + post_form(f"{base}/reject", csrf, _("Reject"), reason)
+                  + post_form(f"{base}/escalate", csrf, _("Escalate"), note))
 
 
 async def _item_html(request: web.Request, item: QueueItem, csrf: str) -> Markup:
     decision = item.decision
     status = await statuses.get_status(request.app[DB], item.status_id) if item.status_id else None
-    text = _highlight(status.text, decision.get("hits", [])) if status else Markup("<em>(no status)</em>")
+    text = (_highlight(status.text, decision.get("hits", [])) if status
+            else Markup("<em>" + escape(_("(no status)")) + "</em>"))
     return html.render("admin_queue_item.html", id=item.id, kind=item.kind, action=item.action,
+                       language=status.language if status and status.language else "",
                        category=decision.get("category") or "", version=item.policy_version,
                        account_id=item.account_id, status_id=item.status_id or "", created_at=item.created_at,
                        text=text, hits=_hits(decision), actions=_actions(item, csrf))
@@ -73,10 +84,12 @@ async def queue_page(request: web.Request) -> web.StreamResponse:
     state = state if state in STATES else "open"
     items = await store.list_queue(request.app[DB], state=state, limit=PAGE)
     csrf = await sessions.csrf_token(request)
-    tabs = " ".join(f'<a href="/admin/queue?state={s}">{s}</a>' for s in STATES)
+    tabs = " ".join(f'<a href="/admin/queue?state={s}">{escape(_(STATE_NAMES[s]))}</a>' for s in STATES)
     entries = [await _item_html(request, i, csrf) for i in items]
-    body = Markup(f"<p>{tabs}</p>" + ("".join(entries) or f"<p>No {escape(state)} items.</p>"))
-    return await show(request, staff, f"Review queue ({state})", body)
+    state_name = _(STATE_NAMES[state])
+    empty = "<p>" + escape(_("No items in this state: %(state)s.", state=state_name)) + "</p>"
+    body = Markup(f"<p>{tabs}</p>" + ("".join(entries) or empty))
+    return await show(request, staff, _("Review queue (%(state)s)", state=state_name), body)
 
 
 async def resolve(request: web.Request) -> web.StreamResponse:
@@ -84,14 +97,13 @@ async def resolve(request: web.Request) -> web.StreamResponse:
     staff, form = await read_form(request)
     item_id, verb = path_id(request), request.match_info["verb"]
     if verb == "approve":
-        _, error = await attempt(approve_item(request.app, staff.account, item_id))
+        _result, error = await attempt(approve_item(request.app, staff.account, item_id))
     elif verb in ("reject", "escalate"):
         resolver = reject_item if verb == "reject" else escalate_item
-        _, error = await attempt(resolver(request.app, staff.account, item_id, field(form, "reason")))
+        _result, error = await attempt(resolver(request.app, staff.account, item_id, field(form, "reason")))
     else:
-        raise sessions.error_page(request, 404, "Not found", "No such action.")
-    done = {"approve": "approved", "reject": "rejected", "escalate": "escalated"}[verb]
-    return back(request, "/admin/queue", error=error, notice=f"Item {item_id} {done}.")
+        raise sessions.error_page(request, 404, _("Not found"), _("No such action."))
+    return back(request, "/admin/queue", error=error, notice=_(DONE[verb], id=item_id))
 
 
 def routes() -> list[web.RouteDef]:

@@ -27,12 +27,13 @@ from federation.context import FEDERATION, Federation
 from federation.custom_emojis import with_actor_emoji_tags
 from federation.inbox import inbox_post
 from federation.instance_actor import instance_actor_document
-from federation.verify import SignedBy, SignedRequestError, verify_signed
+from federation.verify import SignedBy, SignedRequestError, signer_host, verify_signed
 from node import html, routing
 from node.api import webfinger
 from node.api.path_ids import id_param, path_id
 from node.entities.correction import notice_html
 from node.errors import json_error, not_found
+from node.i18n import _
 from node.keys import CONFIG, DB
 from storage import accounts, relationships, statuses, timelines
 from storage.accounts import AccountRow
@@ -71,6 +72,7 @@ async def require_signature(request: web.Request, fed: Federation) -> SignedBy |
     try:
         return await verify_signed(fed, "GET", fed.settings.base_url + request.raw_path, request.headers, b"")
     except SignedRequestError as exc:
+        fed.refusals.count("inbound", exc.reason, signer_host(request.headers))
         raise json_error(exc.status, exc.message, reason=exc.reason) from None
 
 
@@ -112,11 +114,12 @@ async def actor_or_profile(request: web.Request) -> web.Response:
 def _profile_page(request: web.Request, account: AccountRow) -> web.Response:
     config = request.app[CONFIG]
     name = account.display_name or account.username
+    counts = _("%(posts)s posts · %(following)s following · %(followers)s followers",
+               posts=account.statuses_count, following=account.following_count, followers=account.followers_count)
     body = html.Markup(
         f"<h1>{html.escape(name)}</h1><p><code>@{html.escape(account.username)}@"
         f"{html.escape(config.node.domain)}</code></p><div class=\"note\">{account.note}</div>"
-        f"<p>{account.statuses_count} posts · {account.following_count} following · "
-        f"{account.followers_count} followers</p>")
+        f"<p>{html.escape(counts)}</p>")
     return html.page(config, f"{name} (@{account.username})", body)
 
 
@@ -142,11 +145,12 @@ async def note_or_page(request: web.Request) -> web.Response:
 def _status_page(request: web.Request, account: AccountRow, row: StatusRow, notice: html.Markup) -> web.Response:
     config = request.app[CONFIG]
     spoiler = f"<p><strong>{html.escape(row.spoiler_text)}</strong></p>" if row.spoiler_text else ""
+    lang = f' lang="{html.escape(row.language)}"' if row.language else ""  # the post's language, not the page's
     body = html.Markup(
         f"<article><p><a href=\"/@{html_lib.escape(account.username)}\">"
         f"{html.escape(account.display_name or account.username)}</a> · <time>{html.escape(row.created_at)}"
-        f"</time></p>{notice}{spoiler}<div class=\"content\">{row.content}</div></article>")
-    return html.page(config, f"{account.display_name or account.username}: post", body)
+        f"</time></p>{notice}{spoiler}<div class=\"content\"{lang}>{row.content}</div></article>")
+    return html.page(config, _("%(name)s: post", name=account.display_name or account.username), body)
 
 
 # --- collections -----------------------------------------------------------------

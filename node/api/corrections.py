@@ -30,6 +30,7 @@ from node.auth import Auth, authenticated
 from node.entities.correction import source_link
 from node.errors import not_found, unprocessable
 from node.html import Markup, escape
+from node.i18n import _
 from node.keys import CONFIG, DB, IDS
 from node.pagination import read_limit
 from node.params import read_params
@@ -171,8 +172,8 @@ async def list_page(request: web.Request) -> web.Response:
     entries = "".join(
         f'<li><p>{escape(i["text"])}</p><p><a href="{escape(i["status_url"] or "")}">{escape(i["status_url"] or "")}'
         f'</a>{source_link(i["source_url"])} · <time>{escape(i["created_at"])}</time></p></li>' for i in items)
-    body = html.render("corrections.html", entries=Markup(entries or "<li>No corrections.</li>"))
-    return html.page(request.app[CONFIG], "Corrections 更正", body)
+    body = html.render("corrections.html", entries=Markup(entries or "<li>" + escape(_("No corrections.")) + "</li>"))
+    return html.page(request.app[CONFIG], _("Corrections"), body)
 
 
 def routes() -> list[web.RouteDef]:

@@ -1,4 +1,4 @@
-"""Verifying identity: the JSON endpoints, the settings page, the admin reveal.
+"""Verifying identity: the JSON endpoints and the settings page (reveals: node/api/admin_identity.py).
 
 Articles 7(4) and 9: a person brings an attestation from a trusted
 identity authority; the node verifies it and keeps the legal data
@@ -15,16 +15,42 @@ from aiohttp import web
 
 from node import html, routing, sessions
 from node.auth import Auth, authenticated
-from node.errors import forbidden, not_found, unprocessable
+from node.errors import unprocessable
 from node.gate import identity_rules
 from node.html import Markup, escape
-from node.keys import CONFIG, DB, IDENTITY, IDS
+from node.i18n import N_, _
+from node.keys import CONFIG, DB, IDENTITY
 from node.params import read_params
 from policy.identity import AttestationError, IdentityState, identity_summary
-from policy.identity.enrolment import enrol, reveal
+from policy.identity.enrolment import enrol
 from storage import accounts, identities
 from storage.accounts import AccountRow
 from storage.clock import now, parse
+
+
+# The settings page says the gate's decision and an attestation's refusal
+# in the reader's language, by their codes (policy/ speaks English only).
+STATE_MESSAGES = {
+    "verified": N_("Your identity is verified."),
+    "posting_revoked": N_("A moderator has revoked posting for this account. You can still read and follow."),
+    "grace": N_("You can post until %(deadline)s without verifying. Verify your identity on this page before then."),
+    "grace_expired": N_("The deadline to verify your identity passed on %(deadline)s. "
+                        "Verify your identity on this page to post again."),
+    "identity_required": N_("Identity verification is required before you can post. "
+                            "Verify your identity on this page."),
+}
+REFUSALS = {
+    "malformed": N_("This is not a valid attestation: copy it again, whole, from the identity authority."),
+    "unknown_authority": N_("The identity authority that issued this attestation is not trusted by this node."),
+    "bad_signature": N_("The attestation's signature does not match its identity authority's key."),
+    "wrong_audience": N_("The attestation was issued for another node."),
+    "not_yet_valid": N_("The attestation was issued in the future: the clocks of the node and the authority "
+                        "disagree."),
+    "expired": N_("The attestation has expired: ask the identity authority for a new one."),
+    "bad_id_number": N_("The attested identity number is invalid."),
+    "replayed": N_("This attestation has already been used; ask the identity authority for a new one."),
+    "limit_reached": N_("This identity already backs the most accounts this node allows."),
+}
 
 
 async def summary_for(app: web.Application, account: AccountRow) -> dict[str, Any]:
@@ -93,30 +119,6 @@ async def set_badge(app: web.Application, account_id: int, show: bool) -> Accoun
     return account
 
 
-@authenticated("admin:read", "admin:read:accounts", staff=True)
-async def admin_reveal(request: web.Request, auth: Auth) -> web.Response:
-    """POST /api/v1/admin/accounts/:id/identity/reveal {reason}: audited."""
-    if not auth.is_admin:
-        raise forbidden("Only admins may reveal an identity")
-    params = await read_params(request)
-    reason = (params.str("reason") or "").strip()
-    if not reason:
-        raise unprocessable("Validation failed: a reason is required to reveal an identity")
-    try:
-        account_id = int(request.match_info["id"])
-    except ValueError:
-        raise not_found() from None
-    assert auth.account is not None
-    found = await reveal(request.app[DB], request.app[IDENTITY], request.app[IDS].next_id(), account_id,
-                         actor=auth.account.acct(), reason=reason)
-    if found is None:
-        raise not_found("This account has no verified identity")
-    return web.json_response({
-        "account_id": str(found.account_id), "authority": found.authority, "kind": found.kind,
-        "verified_at": found.verified_at, "name": found.name, "id_number": found.id_number,
-    }, headers={"Cache-Control": "no-store"})
-
-
 async def settings_page(request: web.Request) -> web.StreamResponse:
     """GET /settings/identity: state and a form to paste an attestation."""
     account = await sessions.current_account(request)
@@ -128,15 +130,17 @@ async def settings_page(request: web.Request) -> web.StreamResponse:
 async def _render_settings(request: web.Request, account: AccountRow, *, error: str = "",
                            notice: str = "", status: int = 200) -> web.StreamResponse:
     state = await summary_for(request.app, account)
+    deadline = (state["grace_until"] or "").replace("T", " ")[:16]
+    message = _(STATE_MESSAGES[state["reason"]], deadline=deadline) if state["reason"] in STATE_MESSAGES \
+        else state["message"]
     body = html.render(
-        "identity.html", username=account.username, message=state["message"],
-        verified="verified" if state["verified"] else "not verified",
+        "identity.html", username=account.username, message=message, verified=bool(state["verified"]),
         csrf=await sessions.csrf_token(request),
         checked=Markup(" checked" if state["show_verified"] else ""),
         error=Markup(f'<p class="error">{escape(error)}</p>' if error else ""),
         notice=Markup(f'<p class="notice">{escape(notice)}</p>' if notice else ""),
     )
-    page = html.page(request.app[CONFIG], "Identity verification", body, status=status)
+    page = html.page(request.app[CONFIG], _("Identity verification"), body, status=status)
     return sessions.finish(request, page)
 
 
@@ -151,10 +155,10 @@ async def settings_submit(request: web.Request) -> web.StreamResponse:
     try:
         if isinstance(token, str) and token.strip():
             await verify_token(request.app, account, token)
-            notice = "Your identity is verified. You can now post."
+            notice = _("Your identity is verified. You can now post.")
         else:
             account = await set_badge(request.app, account.id, form.get("show_verified") == "on")
-            notice = "Saved."
+            notice = _("Saved.")
     except web.HTTPException as exc:
         return await _render_settings(request, account, error=_error_text(exc), status=422)
     fresh = await accounts.get_account(request.app[DB], account.id)
@@ -164,9 +168,13 @@ async def settings_submit(request: web.Request) -> web.StreamResponse:
 
 def _error_text(exc: web.HTTPException) -> str:
     try:
-        return str(json.loads(exc.text or "{}").get("error", "Verification failed"))
+        body = json.loads(exc.text or "{}")
     except ValueError:
-        return "Verification failed"
+        return _("Verification failed")
+    code = body.get("code") if isinstance(body, dict) else None
+    if code in REFUSALS:
+        return _(REFUSALS[code])
+    return _(str(body.get("error", "Verification failed"))) if isinstance(body, dict) else _("Verification failed")
 
 
 def routes() -> list[web.RouteDef]:
@@ -174,7 +182,6 @@ def routes() -> list[web.RouteDef]:
         routing.get("/api/v1/identity", get_identity),
         routing.route("PATCH", "/api/v1/identity", patch_identity),
         routing.post("/api/v1/identity/verify", post_verify),
-        routing.post("/api/v1/admin/accounts/{id}/identity/reveal", admin_reveal),
         routing.get("/settings/identity", settings_page),
         routing.post("/settings/identity", settings_submit),
     ]

@@ -25,6 +25,7 @@ from aiohttp import web
 from node import routing, scopes as scope_rules, sessions
 from node.auth import Auth, authenticated
 from node.entities.account import serialize_account
+from node.i18n import N_
 from node.keys import CONFIG, DB, IDS
 from node.params import Params, read_params
 from storage import instance_activity, oauth
@@ -37,18 +38,18 @@ DEFAULT_SCOPE = "read"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 DESCRIPTIONS = {
-    "invalid_request": "The request is missing a required parameter, includes an unsupported parameter"
-                       " value, or is otherwise malformed.",
-    "invalid_client": "Client authentication failed due to unknown client, no client authentication"
-                      " included, or unsupported authentication method.",
-    "invalid_grant": "The provided authorization grant is invalid, expired, revoked, does not match the"
-                     " redirection URI used in the authorization request, or was issued to another client.",
-    "unsupported_grant_type": "The authorization grant type is not supported by the authorization server.",
-    "invalid_scope": "The requested scope is invalid, unknown, or malformed.",
-    "unauthorized_client": "You are not authorized to revoke this token",
-    "access_denied": "The resource owner or authorization server denied the request.",
-    "unsupported_response_type": "The authorization server does not support this response type.",
-    "invalid_redirect_uri": "The requested redirect uri is malformed or doesn't match client redirect URI.",
+    "invalid_request": N_("The request is missing a required parameter, includes an unsupported parameter"
+                       " value, or is otherwise malformed."),
+    "invalid_client": N_("Client authentication failed due to unknown client, no client authentication"
+                      " included, or unsupported authentication method."),
+    "invalid_grant": N_("The provided authorization grant is invalid, expired, revoked, does not match the"
+                     " redirection URI used in the authorization request, or was issued to another client."),
+    "unsupported_grant_type": N_("The authorization grant type is not supported by the authorization server."),
+    "invalid_scope": N_("The requested scope is invalid, unknown, or malformed."),
+    "unauthorized_client": N_("You are not authorized to revoke this token"),
+    "access_denied": N_("The resource owner or authorization server denied the request."),
+    "unsupported_response_type": N_("The authorization server does not support this response type."),
+    "invalid_redirect_uri": N_("The requested redirect uri is malformed or doesn't match client redirect URI."),
 }
 
 

@@ -25,6 +25,7 @@ from aiohttp import web
 from node import html, routing, sessions
 from node.api.oauth import DESCRIPTIONS, OOB, granted_scopes
 from node.html import Markup, escape
+from node.i18n import N_, _
 from node.keys import CONFIG, DB
 from storage import oauth
 from storage.accounts import AccountRow
@@ -36,10 +37,10 @@ CODE_LIFETIME = dt.timedelta(minutes=10)
 _CHALLENGE = re.compile(r"\A[A-Za-z0-9\-._~]{43,128}\Z")
 
 SCOPE_TEXT = {
-    "read": "read all your account's data", "write": "modify all your account's data",
-    "follow": "modify account relationships", "push": "receive your push notifications",
-    "profile": "read only your account's profile information",
-    "admin:read": "read all data on the server", "admin:write": "modify all data on the server",
+    "read": N_("read all your account's data"), "write": N_("modify all your account's data"),
+    "follow": N_("modify account relationships"), "push": N_("receive your push notifications"),
+    "profile": N_("read only your account's profile information"),
+    "admin:read": N_("read all data on the server"), "admin:write": N_("modify all data on the server"),
 }
 
 
@@ -125,9 +126,9 @@ def _redirect(redirect_uri: str, params: dict[str, str | None]) -> web.Response:
 
 
 def _error_page(request: web.Request, error: str, description: str, status: int = 400) -> web.Response:
-    body = html.render("notice.html", heading="An error has occurred", message=description,
+    body = html.render("notice.html", heading=_("An error has occurred"), message=_(description),
                        detail=Markup(f"<p><code>{escape(error)}</code></p>"))
-    return html.page(request.app[CONFIG], "Authorisation error", body, status=status)
+    return html.page(request.app[CONFIG], _("Authorisation error"), body, status=status)
 
 
 def _send_error(request: web.Request, redirect_uri: str, state: str | None, exc: RedirectError) -> web.Response:
@@ -151,8 +152,11 @@ async def _checked(request: web.Request, values: Mapping[str, str]) -> AuthReque
 def _scope_items(scopes: str) -> Markup:
     items = []
     for scope in scopes.split():
-        top, _, sub = scope.rpartition(":")
-        text = SCOPE_TEXT.get(scope) or f"{'read' if top.endswith('read') else 'modify'} your {sub.replace('_', ' ')}"
+        top, _sep, sub = scope.rpartition(":")
+        what = sub.replace("_", " ")
+        text = (_(SCOPE_TEXT[scope]) if scope in SCOPE_TEXT
+                else _("read your %(what)s", what=what) if top.endswith("read")
+                else _("modify your %(what)s", what=what))
         items.append(f"<li><code>{escape(scope)}</code> {escape(text)}</li>")
     return Markup("\n".join(items))
 
@@ -161,8 +165,7 @@ def _account_part(req: AuthRequest, account: AccountRow | None, login: str) -> M
     if account is None:
         return html.render("login_fields.html", login=login)
     other = "/oauth/authorize?" + urlencode(req.fields(force_login="true"))
-    return Markup(f'<p>Signed in as <strong>@{escape(account.username)}</strong>.'
-                  f' <a href="{escape(other)}">Use another account</a></p>')
+    return html.render("oauth_account.html", who="@" + account.username, other=other)
 
 
 async def _consent_page(request: web.Request, req: AuthRequest, account: AccountRow | None, *,
@@ -178,7 +181,7 @@ async def _consent_page(request: web.Request, req: AuthRequest, account: Account
         "authorize.html", app_name=req.app.name, website=website, node_name=config.node.name,
         error=Markup(f'<p class="error">{escape(error)}</p>' if error else ""), hidden=hidden,
         account=_account_part(req, account, login), scopes=_scope_items(req.scopes))
-    return sessions.finish(request, html.page(config, "Authorisation required", body, status=status))
+    return sessions.finish(request, html.page(config, _("Authorisation required"), body, status=status))
 
 
 async def authorize_page(request: web.Request) -> web.StreamResponse:
@@ -200,7 +203,7 @@ async def _signed_in(request: web.Request, req: AuthRequest,
             await sessions.sign_in(request, check.account.id)
         return check
     account = await sessions.current_account(request)
-    return sessions.LoginCheck(account, "" if account else "Sign in to continue.")
+    return sessions.LoginCheck(account, "" if account else _("Sign in to continue."))
 
 
 async def authorize_submit(request: web.Request) -> web.StreamResponse:
@@ -237,10 +240,10 @@ async def native_code(request: web.Request) -> web.Response:
     code = request.query.get("code", "")
     if not code:
         return _error_page(request, "invalid_request", DESCRIPTIONS["invalid_request"])
-    body = html.render("notice.html", heading="Authorisation code",
-                       message="Copy this authorisation code and paste it into the application.",
+    body = html.render("notice.html", heading=_("Authorisation code"),
+                       message=_("Copy this authorisation code and paste it into the application."),
                        detail=Markup(f'<p><input type="text" readonly value="{escape(code)}" id="code"></p>'))
-    response = html.page(request.app[CONFIG], "Authorisation code", body)
+    response = html.page(request.app[CONFIG], _("Authorisation code"), body)
     response.headers["Cache-Control"] = "no-store"
     return response
 

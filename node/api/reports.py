@@ -28,6 +28,7 @@ from node.client_address import client_address
 from node.entities.account import serialize_account
 from node.errors import not_found, unprocessable
 from node.html import Markup, escape
+from node.i18n import _
 from node.keys import CONFIG, DB, IDS
 from node.params import read_params
 from storage import accounts, reports, statuses
@@ -101,15 +102,15 @@ def sign_start(secret: bytes, moment: float) -> str:
 
 def check_start(secret: bytes, token: str, moment: float) -> str:
     """Why a form's signed start time is refused; empty when it is fine."""
-    stamp, _, mac = token.rpartition(".")
+    stamp, _sep, mac = token.rpartition(".")
     good = hmac.new(secret, stamp.encode(), hashlib.sha256).hexdigest()[:32]
     if not stamp or not hmac.compare_digest(mac, good):
-        return "The form expired; please fill it in again."
+        return _("The form expired; please fill it in again.")
     elapsed = moment - float(stamp)
     if elapsed < MIN_FILL_SECONDS:
-        return "That was quicker than a person fills in this form; please try again."
+        return _("That was quicker than a person fills in this form; please try again.")
     if elapsed > MAX_FILL_SECONDS:
-        return "The form expired; please fill it in again."
+        return _("The form expired; please fill it in again.")
     return ""
 
 
@@ -125,7 +126,7 @@ async def _render(request: web.Request, *, error: str = "", notice: str = "", ta
         target=target or request.query.get("target", ""), comment=comment,
         error=Markup(f'<p class="error">{escape(error)}</p>' if error else ""),
         notice=Markup(f'<p class="notice">{escape(notice)}</p>' if notice else ""))
-    return html.page(request.app[CONFIG], "Report", body, status=status)
+    return html.page(request.app[CONFIG], _("Report content"), body, status=status)
 
 
 async def resolve_target(request: web.Request, text: str) -> tuple[int, list[int]] | None:
@@ -135,7 +136,7 @@ async def resolve_target(request: web.Request, text: str) -> tuple[int, list[int
     if text.startswith(("http://", "https://")):
         status = await find_status_by_uri(db, text) or await _status_by_url(request, text)
         return (status.account_id, [status.id]) if status else None
-    username, _, domain = text.lstrip("@").partition("@")
+    username, _sep, domain = text.lstrip("@").partition("@")
     local = request.app[CONFIG].node.domain
     account = await accounts.find_account_by_acct(db, username, None if domain in ("", local) else domain)
     return (account.id, []) if account else None
@@ -159,22 +160,23 @@ async def form_submit(request: web.Request) -> web.Response:
     values = {k: v if isinstance(v, str) else "" for k, v in form.items()}
     target_text, comment = values.get("target", "")[:500], values.get("comment", "")[:1000]
     if values.get("website"):
-        return await _render(request, notice="Thank you; your report was received.")  # a bot: drop quietly
+        return await _render(request, notice=_("Thank you; your report was received."))  # a bot: drop quietly
     problem = check_start(await _secret(request), values.get("started", ""), time.time())
     if problem:
         return await _render(request, error=problem, target=target_text, comment=comment, status=422)
     category = values.get("category", "other")
     found = await resolve_target(request, target_text) if category in CATEGORIES else None
     if found is None:
-        return await _render(request, error="No such account or post on this node.", target=target_text,
+        return await _render(request, error=_("No such account or post on this node."), target=target_text,
                              comment=comment, status=422)
     since = iso(now() - dt.timedelta(seconds=FORM_WINDOW))
     if not await reports.claim_form_slot(request.app[DB], await _client_hash(request), since, FORM_LIMIT):
-        return await _render(request, error="Too many reports from your address; try again later.", status=429)
+        return await _render(request, error=_("Too many reports from your address; try again later."),
+                             status=429)
     await reports.create_report(request.app[DB], request.app[IDS], reporter_account_id=None,
                                 target_account_id=found[0], status_ids=found[1], category=category,
                                 comment=comment, source="form")
-    return await _render(request, notice="Thank you; your report was received.")
+    return await _render(request, notice=_("Thank you; your report was received."))
 
 
 def routes() -> list[web.RouteDef]:

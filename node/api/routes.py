@@ -12,6 +12,8 @@ from node.api import (
     accounts,
     activitypub,
     admin_accounts,
+    admin_case_files,
+    admin_identity,
     admin_inbox,
     admin_permits,
     admin_reports,
@@ -69,7 +71,8 @@ MODULES = (
     notifications, notifications_v2, conversations, search, tags, lists, filters, filters_v1, client_misc, push,
     domain_blocks, endorsements, featured_tags, suggestions, link_trends, custom_emojis, announcements,
     reports, corrections, streaming,
-    admin_accounts, admin_reports, admin_permits, admin_screening, admin_inbox, admin,
+    admin_accounts, admin_identity, admin_case_files, admin_reports, admin_permits, admin_screening, admin_inbox,
+    admin,
 )
 
 

@@ -13,6 +13,7 @@ from node import html, routing, sessions
 from node.audit_log import audit
 from node.client_address import client_address
 from node.html import Markup, escape
+from node.i18n import _
 from node.keys import CONFIG, DB
 from storage import accounts
 from storage.accounts import AccountRow
@@ -32,7 +33,7 @@ async def _form(request: web.Request, next_path: str, *, error: str = "", login:
         "sign_in.html", csrf=await sessions.csrf_token(request), next=next_path,
         error=Markup(f'<p class="error">{escape(error)}</p>' if error else ""),
         fields=html.render("login_fields.html", login=login))
-    return sessions.finish(request, html.page(request.app[CONFIG], "Sign in", body, status=status))
+    return sessions.finish(request, html.page(request.app[CONFIG], _("Sign in"), body, status=status))
 
 
 async def sign_in_page(request: web.Request) -> web.StreamResponse:
@@ -41,7 +42,7 @@ async def sign_in_page(request: web.Request) -> web.StreamResponse:
     if account is None:
         return await _form(request, safe_next(request.query.get("next")))
     body = html.render("signed_in.html", username=account.username, csrf=await sessions.csrf_token(request))
-    return sessions.finish(request, html.page(request.app[CONFIG], "Signed in", body))
+    return sessions.finish(request, html.page(request.app[CONFIG], _("Signed in"), body))
 
 
 async def sign_in_submit(request: web.Request) -> web.StreamResponse:

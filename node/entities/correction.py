@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from node.i18n import _
 from node.html import Markup, escape
 from node.keys import DB
 from storage import corrections
@@ -37,7 +38,8 @@ async def correction_results(app: web.Application, rows: Sequence[StatusRow]) ->
 
 
 def source_link(url: str | None) -> str:
-    return f' · source: <a href="{escape(url)}" rel="nofollow noopener">{escape(url)}</a>' if url else ""
+    label = escape(_("source"))
+    return f' · {label}: <a href="{escape(url)}" rel="nofollow noopener">{escape(url)}</a>' if url else ""
 
 
 async def notice_html(app: web.Application, status_id: int) -> Markup:
@@ -45,5 +47,6 @@ async def notice_html(app: web.Application, status_id: int) -> Markup:
     found = await corrections.get_correction(app[DB], status_id)
     if found is None:
         return Markup("")
-    return Markup(f'<aside class="correction"><strong>更正 Correction</strong>: {escape(found.text)}'
+    label = escape(_("Correction"))
+    return Markup(f'<aside class="correction"><strong>{label}</strong>: {escape(found.text)}'
                   f'{source_link(found.source_url)}</aside>')

@@ -25,7 +25,7 @@ from policy.identity.attestation import (
     verify_attestation,
 )
 from policy.identity.vault import UnknownKeyError, Vault, load_key_file
-from storage import identities, sanctions
+from storage import identities, reveal_requests, sanctions
 from storage.clock import iso
 from storage.database import Database
 from storage.identities import IdentityRow
@@ -153,18 +153,31 @@ class Revealed:
     id_number: str | None = field(repr=False)
 
 
+class RevealClaimError(Exception):
+    """The approved request a reveal must use was not there to use (taken, or never approved)."""
+
+
 async def reveal(db: Database, keys: IdentityKeys, reveal_id: int, account_id: int, *,
-                 actor: str, reason: str) -> Revealed | None:
-    """Decrypt one account's identity, recording who asked and why first."""
+                 actor: str, reason: str, request: tuple[int, int] | None = None,
+                 details: Mapping[str, object] | None = None) -> Revealed | None:
+    """Decrypt one account's identity, recording who asked and why first.
+
+    Only `policy.identity.duties.perform_reveal` calls this: `request` is
+    (request id, requester's account id) of an approved reveal request,
+    used up in the same transaction that records the reveal, so one
+    approval reveals once.
+    """
     if not reason.strip():
         raise ValueError("a reason is required to reveal an identity")
     row = await identities.get_identity(db, account_id)
     if row is None:
         return None
     async with db.write() as w:  # the reveal and its audit record commit together, before decrypting
+        if request is not None and not await reveal_requests.mark_revealed(w, request[0], request[1], reveal_id):
+            raise RevealClaimError(f"reveal request {request[0]} is not approved for this reveal")
         await identities.record_reveal(w, reveal_id, account_id, actor, reason.strip())
         await audit.append(w, audit.Entry(actor, "identity.reveal", "account", str(account_id),
-                                          {"reason": reason.strip(), "reveal_id": reveal_id}))
+                                          {"reason": reason.strip(), "reveal_id": reveal_id, **(details or {})}))
     name = keys.decrypt(row.name_blob, associated(account_id, "name")) if row.name_blob else None
     number = (keys.decrypt(row.id_number_blob, associated(account_id, "id_number"))
               if row.id_number_blob else None)

@@ -4,8 +4,10 @@ An admin signs in through the login form, approves a held post in the
 review queue and marks a status false through the corrections form, with
 no JavaScript of ours involved; the client API (a bearer token, as any
 Mastodon app) then shows the post public and the status carrying a `warn`
-filter result. `make browser` (a dependency of `make test`) installs
-`chromium` and `chromium-driver`.
+filter result. A browser set to Simplified Chinese sees the pages in
+Chinese, the overview's charts drawn, and approves a held post. `make
+browser` (a dependency of `make test`) installs `chromium`,
+`chromium-driver` and the Noto CJK fonts.
 """
 
 from __future__ import annotations
@@ -36,16 +38,33 @@ pytestmark = pytest.mark.skipif(not (CHROMEDRIVER.exists() and CHROMIUM.exists()
                                 reason="needs Debian's chromium and chromium-driver: run `make browser`")
 
 
-@pytest.fixture
-def browser(tmp_path: Path) -> Iterator[WebDriver]:
+def chromium(profile: Path, language: str | None = None) -> WebDriver:
     options = Options()
     options.binary_location = str(CHROMIUM)
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+                 f"--user-data-dir={profile}"):
         options.add_argument(flag)
+    if language:  # what the browser's Accept-Language asks for, as a person's settings would
+        options.add_argument(f"--lang={language}")
+        options.add_experimental_option("prefs", {"intl.accept_languages": f"{language},zh"})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(30)
+    return driver
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[WebDriver]:
+    driver = chromium(tmp_path / "chromium-profile")
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def zh_browser(tmp_path: Path) -> Iterator[WebDriver]:
+    driver = chromium(tmp_path / "chromium-zh-profile", "zh-CN")
     try:
         yield driver
     finally:
@@ -119,3 +138,37 @@ def test_admin_approves_and_corrects_in_a_browser(screened_node: NodeThread, bro
     (result,) = client_api(node, bob, f"/api/v1/statuses/{rumour['id']}")["filtered"]
     assert result["filter"]["filter_action"] == "warn"
     assert result["filter"]["title"] == "The bridge is standing"
+
+
+def test_a_chinese_browser_sees_chinese_a_chart_and_approves(screened_node: NodeThread, zh_browser: WebDriver,
+                                                             tmp_path: Path) -> None:
+    node = screened_node.node
+    assert node is not None
+    # Given an admin, and an author whose post is held, on a node whose default language is English
+    screened_node.call(node.account("root", role="admin", password="admin password"))
+    alice = screened_node.call(node.account("alice"))
+    held = client_api(node, alice, "/api/v1/statuses", {"status": "专业代开发票，价格优惠"})
+    # When a browser set to Simplified Chinese opens /admin and signs in
+    zh_browser.get(node.url("/admin"))
+    assert zh_browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN"
+    assert zh_browser.find_element(By.TAG_NAME, "h1").text == "登录"
+    submit(zh_browser, "form[action='/auth/sign_in']", login="root", password="admin password")
+    WebDriverWait(zh_browser, 20).until(expected_conditions.url_to_be(node.url("/admin")))
+    # Then the overview speaks Chinese and draws its charts
+    assert zh_browser.find_element(By.TAG_NAME, "h1").text == "信息面板"
+    assert "审核队列" in zh_browser.find_element(By.CSS_SELECTOR, "nav.admin").text
+    chart = zh_browser.find_element(By.CSS_SELECTOR, "#chart-screening svg")
+    assert chart.size["width"] > 300 and chart.size["height"] > 100
+    caption = zh_browser.find_element(By.CSS_SELECTOR, "#chart-screening figcaption").text
+    assert caption == "每日各类别的审查命中次数"
+    zh_browser.set_window_size(1280, 2600)
+    zh_browser.save_screenshot(str(tmp_path / "overview-zh.png"))  # for a person to look at
+    # And the held post is approved from the queue, with a Chinese notice
+    zh_browser.get(node.url("/admin/queue"))
+    item = zh_browser.find_element(By.CSS_SELECTOR, "article.queue-item")
+    assert "暂扣原因" in item.text and "代开发票" in item.find_element(By.TAG_NAME, "mark").text
+    item.find_element(By.CSS_SELECTOR, "form[action$='/approve'] button").click()
+    assert "已批准" in notice(zh_browser).text
+    # And through the client API the post is public
+    assert client_api(node, alice, f"/api/v1/statuses/{held['id']}")["visibility"] == "public"
+    assert held["id"] in [s["id"] for s in client_api(node, alice, "/api/v1/timelines/public")]

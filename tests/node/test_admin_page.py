@@ -163,14 +163,14 @@ async def test_account_search_action_and_undo(snode: Node, page: PageClient, htt
     # When the admin silences bob for a day with a notice
     await page.post(f"/admin/accounts/{bob.account.id}/action",
                     {"type": "silence", "text": "Flooding the timeline", "duration_hours": "24", "scope": "account"})
-    assert "silence taken" in page.flash()
+    assert "Action taken: Limit." in page.flash()
     # Then the API says so, bob is told, and the page lists the sanction with its end
     path = f"/api/v1/admin/accounts/{bob.account.id}"
     assert (await api(http, snode, admin, path))["silenced"] is True
     warning = (await api(http, snode, bob, "/api/v1/notifications"))[0]["moderation_warning"]
     assert warning["text"] == "Flooding the timeline" and warning["expires_at"]
     shown = await page.get(f"/admin/accounts/{bob.account.id}")
-    assert "Flooding the timeline" in shown.text and "Undo: unsilence" in shown.text
+    assert "Flooding the timeline" in shown.text and "Lift the limit" in shown.text
     # When the admin undoes it, the API says bob is no longer silenced
     await page.post(f"/admin/accounts/{bob.account.id}/undo", {"undo": "unsilence"})
     assert (await api(http, snode, admin, path))["silenced"] is False

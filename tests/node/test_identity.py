@@ -16,6 +16,7 @@ from policy.identity import issue_attestation
 from policy.identity.authority import sign_payload
 from policy.identity.enrolment import reencrypt_all
 from policy.identity.vault import rotate_key_file
+from tests.node.identity_reveals import make_officer, reveal_identity
 from tests.conftest import Node, Session, start_node
 
 VALID_ID = "11010519491231002X"
@@ -175,23 +176,78 @@ async def test_badge_shows_verified_never_who(node: Node, http: aiohttp.ClientSe
     assert "李四" not in str(account)
 
 
-async def test_admin_reveal_needs_admin_and_reason_and_is_recorded(node: Node,
-                                                                   http: aiohttp.ClientSession) -> None:
+async def test_reveal_needs_an_officer_a_reason_and_a_second_persons_approval(node: Node,
+                                                                              http: aiohttp.ClientSession) -> None:
+    # Given an admin, a moderator, an identity officer and a verified person
     admin = await node.account("root", role="admin")
     mod = await node.account("mod", role="moderator")
+    officer = await make_officer(node, await node.account("officer"))
     alice = await node.account("alice", verified=False)
     assert (await verify(http, node, alice, node.attestation("p2", name="王五", id_number=VALID_ID)))[0] == 200
     url = node.url(f"/api/v1/admin/accounts/{alice.account.id}/identity/reveal")
-    async with http.post(url, json={"reason": "court order"}, headers=mod.headers) as resp:
-        assert resp.status == 403
-    async with http.post(url, json={}, headers=admin.headers) as resp:
+    # Then neither the admin nor the moderator may ask, and the officer must give a reason
+    for who in (admin, mod):
+        async with http.post(url, json={"reason": "court order"}, headers=who.headers) as resp:
+            assert resp.status == 403 and (await resp.json())["code"] == "not_identity_officer"
+    async with http.post(url, json={}, headers=officer.headers) as resp:
         assert resp.status == 422
-    async with http.post(url, json={"reason": "court order 2026-17"}, headers=admin.headers) as resp:
+    # When the officer asks, the request waits, and nothing is decrypted yet
+    async with http.post(url, json={"reason": "court order 2026-17"}, headers=officer.headers) as resp:
+        assert resp.status == 202
+        asked = (await resp.json())["request"]
+    assert asked["state"] == "pending" and "王五" not in str(asked)
+    async with http.post(url, json={"request_id": asked["id"]}, headers=officer.headers) as resp:
+        assert resp.status == 409 and (await resp.json())["code"] == "not_approved"
+    # And the officer may not approve their own request; a moderator may
+    approve = node.url(f"/api/v1/admin/identity/reveal_requests/{asked['id']}/approve")
+    async with http.post(approve, headers=officer.headers) as resp:
+        assert resp.status == 403 and (await resp.json())["code"] == "same_person"
+    async with http.post(approve, json={"note": "order seen"}, headers=mod.headers) as resp:
+        assert resp.status == 200 and (await resp.json())["state"] == "approved"
+    # Then only the officer who asked reveals, once
+    async with http.post(url, json={"request_id": asked["id"]}, headers=admin.headers) as resp:
+        assert resp.status == 403
+    async with http.post(url, json={"request_id": asked["id"]}, headers=officer.headers) as resp:
         body = await resp.json()
+        assert resp.status == 200 and resp.headers["Cache-Control"] == "no-store"
     assert body["name"] == "王五" and body["id_number"] == VALID_ID
+    async with http.post(url, json={"request_id": asked["id"]}, headers=officer.headers) as resp:
+        assert resp.status == 409
     row = await node.app[DB].fetchone("SELECT actor, reason FROM identity_reveals WHERE account_id = ?",
                                       (alice.account.id,))
-    assert row is not None and row["actor"] == "root" and row["reason"] == "court order 2026-17"
+    assert row is not None and row["actor"] == "officer" and row["reason"] == "court order 2026-17"
+    assert await node.app[DB].fetchval("SELECT count(*) FROM identity_reveals") == 1
+
+
+async def test_a_denied_request_never_reveals(node: Node, http: aiohttp.ClientSession) -> None:
+    admin = await node.account("root", role="admin")
+    officer = await make_officer(node, await node.account("officer"))
+    alice = await node.account("alice")
+    url = node.url(f"/api/v1/admin/accounts/{alice.account.id}/identity/reveal")
+    async with http.post(url, json={"reason": "curiosity"}, headers=officer.headers) as resp:
+        asked = (await resp.json())["request"]
+    async with http.post(node.url(f"/api/v1/admin/identity/reveal_requests/{asked['id']}/deny"),
+                         json={"note": "no grounds"}, headers=admin.headers) as resp:
+        assert (await resp.json())["state"] == "denied"
+    async with http.post(url, json={"request_id": asked["id"]}, headers=officer.headers) as resp:
+        assert resp.status == 409
+    assert await node.app[DB].fetchval("SELECT count(*) FROM identity_reveals") == 0
+
+
+async def test_without_approval_configured_the_officer_reveals_at_once(tmp_path: Path,
+                                                                        http: aiohttp.ClientSession) -> None:
+    node, runner = await start_node(tmp_path / "n", identity="reveal_needs_approval = false")
+    try:
+        officer = await make_officer(node, await node.account("officer"))
+        alice = await node.account("alice", verified=False)
+        assert (await verify(http, node, alice, node.attestation("p3", name="赵六")))[0] == 200
+        async with http.post(node.url(f"/api/v1/admin/accounts/{alice.account.id}/identity/reveal"),
+                             json={"reason": "case 9"}, headers=officer.headers) as resp:
+            assert resp.status == 200 and (await resp.json())["name"] == "赵六"
+        actions = [r[0] for r in await node.app[DB].fetchall("SELECT action FROM audit_log ORDER BY id")]
+        assert actions[-2:] == ["identity.reveal_request", "identity.reveal"]
+    finally:
+        await runner.cleanup()
 
 
 async def test_settings_page_verifies_for_a_browser(node: Node) -> None:
@@ -261,7 +317,6 @@ async def test_key_rotation_while_serving(node: Node, http: aiohttp.ClientSessio
     blobs = [r[0] for r in await node.app[DB].fetchall("SELECT name_blob FROM identities ORDER BY account_id")]
     assert all(b.startswith(f"{new_key}:") for b in blobs)
     admin = await node.account("root", role="admin")
+    officer = await make_officer(node, await node.account("officer"))
     for who, name in ((alice, "甲"), (bob, "乙")):
-        async with http.post(node.url(f"/api/v1/admin/accounts/{who.account.id}/identity/reveal"),
-                             json={"reason": "rotation check"}, headers=admin.headers) as resp:
-            assert (await resp.json())["name"] == name
+        assert (await reveal_identity(node, http, officer, admin, who.account.id, "rotation check"))["name"] == name

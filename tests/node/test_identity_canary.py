@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 
 from tests import backends
+from tests.node.identity_reveals import make_officer, reveal_identity
 from tests.conftest import Node, Session
 
 CANARY_NAME = "金丝雀测试员甲"
@@ -87,9 +88,8 @@ async def test_canary_identity_never_leaves_the_node(node: Node, http: aiohttp.C
     for value in (CANARY_NAME, CANARY_NUMBER, CANARY_SUBJECT):
         assert value.encode() not in raw, f"{value} is stored in plain text"
     # And the reveal, the one audited way, still finds it
-    async with http.post(node.url(f"/api/v1/admin/accounts/{canary.account.id}/identity/reveal"),
-                         json={"reason": "canary check"}, headers=admin.headers) as resp:
-        assert (await resp.json())["name"] == CANARY_NAME
+    officer = await make_officer(node, await node.account("officer"))
+    assert (await reveal_identity(node, http, officer, admin, canary.account.id, "canary check"))["name"] == CANARY_NAME
 
 
 async def test_secrets_in_a_query_are_refused_and_never_logged(node: Node, http: aiohttp.ClientSession,

@@ -9,6 +9,7 @@ import aiohttp
 
 from node.keys import DB
 from policy import audit
+from tests.node.identity_reveals import make_officer, reveal_identity
 from tests.conftest import Node
 from tests.node.test_identity import VALID_ID, verify
 from tests.node.test_oauth_authorize import parse_form
@@ -26,14 +27,19 @@ async def test_identity_reveal_is_audited_without_the_identity(node: Node, http:
     admin = await node.account("root", role="admin")
     alice = await node.account("alice", verified=False)
     assert (await verify(http, node, alice, node.attestation("p9", name="王五", id_number=VALID_ID)))[0] == 200
-    # When the admin reveals it
-    async with http.post(node.url(f"/api/v1/admin/accounts/{alice.account.id}/identity/reveal"),
-                         json={"reason": "court order 17"}, headers=admin.headers) as resp:
-        assert resp.status == 200
-    # Then the audit log says who, why and which account, and nothing of the identity
-    (entry,) = await _log(node)
-    assert (entry["actor"], entry["action"], entry["target_type"]) == ("root", "identity.reveal", "account")
+    officer = await make_officer(node, await node.account("officer"))
+    # When the officer asks, the admin approves and the officer reveals it
+    await reveal_identity(node, http, officer, admin, alice.account.id, "court order 17")
+    # Then the audit log says who asked, who approved, who revealed, why and which account
+    grant, asked, approved, entry = await _log(node)
+    assert grant["action"] == "account.grant_identity_officer"
+    assert (asked["actor"], asked["action"], asked["details"]["reason"]) == (
+        "officer", "identity.reveal_request", "court order 17")
+    assert (approved["actor"], approved["action"]) == ("root", "identity.reveal_approve")
+    assert (entry["actor"], entry["action"], entry["target_type"]) == ("officer", "identity.reveal", "account")
     assert entry["target_id"] == str(alice.account.id) and entry["details"]["reason"] == "court order 17"
+    assert entry["details"]["approved_by"] == admin.account.id
+    # And nothing of the identity itself
     raw = await node.app[DB].fetchall("SELECT * FROM audit_log")
     assert "王五" not in str([tuple(r) for r in raw]) and VALID_ID not in str([tuple(r) for r in raw])
     # And the identity_reveals table still records it too
