@@ -4,9 +4,9 @@ user sees it) when one is published or edited, `announcement.reaction`
 (`{name, count, announcement_id}`) when a reaction is added or taken
 back, `announcement.delete` (its id) when one is unpublished or deleted.
 
-They are offered straight to this process's connections after the
-change committed; unlike status events they need no ordering with other
-events and no membership query (every user sees every announcement).
+They go through the streaming port like status events (so a listener
+on another process of the node hears them too) and need no membership
+query: every user sees every announcement.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from aiohttp import web
 
 from node.entities.announcement import render_announcements
 from node.streaming.broker import Message
-from node.streaming.port import STREAMING
+from node.keys import DB
+from node.streaming.port import STREAMING, AnnouncementEvent
+from storage import announcements
 from storage.announcements import AnnouncementRow
 
 USER_STREAM = "user"
@@ -32,16 +34,36 @@ def _user_streams(app: web.Application) -> list[Any]:
     return [(s, broker.listeners(s)) for s in broker.streams() if s.name == USER_STREAM]
 
 
-def stream_to_users(app: web.Application, event: str, payload: Any) -> None:
-    """The same payload to every user stream (reactions, deletions)."""
-    text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+def stream_to_users(app: web.Application, event: str, announcement_id: int, payload: Any = "") -> None:
+    """A reaction's count or a deletion, to every user stream."""
     streaming = app.get(STREAMING)
-    for stream, conns in _user_streams(app):
-        assert streaming is not None
-        streaming.broker.publish(conns, Message(stream, event, text))
+    if streaming is not None:
+        text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+        streaming.announcement(event, announcement_id, text)
 
 
 async def stream_announcement(app: web.Application, row: AnnouncementRow) -> None:
+    """Published or edited: the entity, as each listener sees it."""
+    streaming = app.get(STREAMING)
+    if streaming is not None:
+        streaming.announcement("announcement", row.id)
+
+
+async def send_announcement_event(app: web.Application, event: AnnouncementEvent) -> None:
+    """This process's part of an announcement event."""
+    if event.event != "announcement":
+        text = event.payload or str(event.announcement_id)
+        streaming = app.get(STREAMING)
+        for stream, conns in _user_streams(app):
+            assert streaming is not None
+            streaming.broker.publish(conns, Message(stream, event.event, text))
+        return
+    row = await announcements.get(app[DB], event.announcement_id)
+    if row is not None and row.published:
+        await _send_entity(app, row)
+
+
+async def _send_entity(app: web.Application, row: AnnouncementRow) -> None:
     """The entity, rendered once per listening viewer (read state and `me` are theirs)."""
     streaming = app.get(STREAMING)
     rendered: dict[int, str] = {}

@@ -16,6 +16,7 @@ from node.compliance_setup import compliance_context
 from node.config import Config
 from node.delivery_setup import delivery_context
 from node.federation_setup import federation_context
+from node.id_slot_setup import id_slot_context
 from node.identity_runtime import load_identity_keys
 from node.media_setup import media_cleanup_context
 from node.moderation_setup import moderation_context
@@ -23,6 +24,7 @@ from node.poll_setup import poll_context
 from node.scheduled_setup import scheduled_context
 from node.push_setup import push_context
 from node.screening_setup import screening_context
+from node.streaming.bus import bus_context
 from node.streaming.runtime import streaming_context
 from storage import search
 from storage.database import make_database
@@ -41,7 +43,9 @@ def create_app(config: Config) -> web.Application:
     app[keys.CONFIG] = config
     app[keys.IDS] = IdGenerator()
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(id_slot_context)  # before anything makes an id
     app.cleanup_ctx.append(streaming_context)  # before federation: inbox processing streams
+    app.cleanup_ctx.append(bus_context)  # several processes: their streaming events to each other
     app.cleanup_ctx.append(screening_context)
     app.cleanup_ctx.append(moderation_context)  # expiring sanctions
     app.cleanup_ctx.append(federation_context)

@@ -54,7 +54,7 @@ def _extra_groups() -> list[Any]:
     import importlib
 
     groups = []
-    for name in ("node.cli_identity", "node.cli_policy", "node.cli_permits", "node.cli_audit",
+    for name in ("node.cli_identity", "node.cli_policy", "node.cli_permits", "node.cli_audit", "node.cli_db",
                  "node.cli_social", "node.cli_compliance"):
         try:
             groups.append(importlib.import_module(name))

@@ -2,6 +2,9 @@
 
 `serve` refuses in one line (exit 2) when its address is taken;
 `check-config` checks what `serve` would refuse (`bootstrap.preflight`).
+`serve --processes N` runs N serving processes on one port
+(`node.supervisor`; PostgreSQL only); `--reuse-port` lets separately
+started `serve` processes (systemd units) share the port the same way.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import argparse
 import errno
 import socket
+from pathlib import Path
 
 from aiohttp import web
 
@@ -18,6 +22,7 @@ from node.cli import CommandError, add_config, run_async
 from node.config import Config, ConfigError
 from node.identity_runtime import IdentitySetupError
 from node.query_secrets import server_options
+from node.supervisor import Supervisor, SupervisorError
 from policy.screening import PolicyError
 from storage.database import StorageError, node_exists
 
@@ -28,6 +33,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_init)
     p = sub.add_parser("serve", help="serve HTTP")
     add_config(p)
+    p.add_argument("--processes", type=int, default=1,
+                   help="serving processes sharing the port (more than 1 needs backend = \"postgresql\")")
+    p.add_argument("--reuse-port", action="store_true",
+                   help="bind with SO_REUSEPORT, so several serve processes share [http] port")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("check-config", help="validate config.toml and exit")
     add_config(p)
@@ -46,15 +55,27 @@ def cmd_init(config: Config, args: argparse.Namespace) -> int:
 
 def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     target = config.storage.target()
+    if args.processes < 1:
+        raise ConfigError(Path("(arguments)"), "--processes", "must be at least 1")
+    if args.processes > 1 and target.backend != "postgresql":
+        raise ConfigError(config.path, "storage.backend", "--processes above 1 needs backend = \"postgresql\""
+                          " (SQLite serves one process)")
     try:
         exists = run_async(node_exists(target))
     except StorageError as exc:
         raise CommandError(str(exc)) from None
     if not exists:
         raise CommandError(f"no node at {target.describe()}; run `python -m node init` first")
-    _check_port(config)
+    shared = args.reuse_port or args.processes > 1
+    _check_port(config, shared)
+    if args.processes > 1:
+        child = ["serve", "--config", str(config.path), "--reuse-port"]
+        try:
+            return Supervisor(child, args.processes).run()
+        except SupervisorError as exc:
+            raise CommandError(str(exc)) from None
     try:
-        web.run_app(create_app(config), host=config.http.host, port=config.http.port,
+        web.run_app(create_app(config), host=config.http.host, port=config.http.port, reuse_port=shared,
                     print=_ready, **server_options())  # type: ignore[arg-type]
     except PolicyError as exc:
         raise CommandError(f"screening policy: {exc}") from None
@@ -65,7 +86,7 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_port(config: Config) -> None:
+def _check_port(config: Config, shared: bool = False) -> None:
     """Refuse before starting anything (one line, exit 2) when the address
     cannot be bound, rather than a traceback from inside the server."""
     try:
@@ -75,6 +96,8 @@ def _check_port(config: Config) -> None:
     for family, kind, proto, _name, address in infos:
         with socket.socket(family, kind, proto) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp binds
+            if shared:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
             try:
                 probe.bind(address)
             except OSError as exc:

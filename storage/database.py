@@ -180,6 +180,15 @@ class Database(ABC):
         async with self.write() as w:
             return await w.execute(sql, params)
 
+    async def notify(self, channel: str, payload: str) -> None:
+        """Tell every process listening on `channel` (when `dialect.notifications`)."""
+        raise StorageError(f"{self.dialect.name} carries no notifications between processes")
+
+    def listen(self, channel: str) -> contextlib.AbstractAsyncContextManager[AsyncIterator[str]]:
+        """Listening on `channel` (when `dialect.notifications`): inside the
+        context, the payloads sent to it from then on, from any process."""
+        raise StorageError(f"{self.dialect.name} carries no notifications between processes")
+
     async def applied_migrations(self) -> list[str]:
         return [r[0] for r in await self.fetchall("SELECT name FROM schema_migrations ORDER BY name")]
 

@@ -242,6 +242,19 @@ class PostgresDatabase(Database):
             cur = await conn.execute(q.sql, q.params(params))
             return await cur.fetchall()
 
+    async def notify(self, channel: str, payload: str) -> None:
+        assert self._readers is not None, "database is not open"
+        async with self._readers.connection() as conn:
+            await conn.execute("SELECT pg_notify($1, $2)", (channel, payload))
+
+    @contextlib.asynccontextmanager
+    async def listen(self, channel: str) -> AsyncIterator[AsyncIterator[str]]:  # type: ignore[override]
+        if not channel.isidentifier():
+            raise ValueError(f"not a channel name: {channel!r}")
+        async with self.session() as conn:
+            await conn.execute(f"LISTEN {channel}")
+            yield (note.payload async for note in conn.notifies())
+
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncConnection[Any]]:
         """A connection of its own, outside the pools (LISTEN, bulk copies)."""

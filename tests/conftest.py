@@ -36,9 +36,11 @@ from node.keys import DB, IDENTITY, IDS
 from node.query_secrets import server_options
 from node.registration import SignUp, create_local_account
 from policy.identity import issue_attestation
-from policy.identity.enrolment import enrol
+from policy.identity.enrolment import IdentityKeys, enrol
 from storage import clock, oauth
 from storage.accounts import AccountRow
+from storage.database import Database
+from storage.ids import IdGenerator
 from tests import backends
 from tests.pgcluster import PgCluster
 
@@ -108,6 +110,29 @@ class Session:
         return {"Authorization": f"Bearer {self.token}"}
 
 
+def dev_attestation(config: Config, subject: str, **claims: Any) -> str:
+    """A token from a node's development identity authority."""
+    key = dev_authority(config)
+    assert key is not None
+    return issue_attestation(key, issuer=DEV_AUTHORITY_ID, subject=subject,
+                             kind=claims.pop("kind", "person"), audience=config.node.domain, **claims)
+
+
+async def seed_account(db: Database, ids: IdGenerator, config: Config, identity: IdentityKeys, username: str, *,
+                       role: str = "user", password: str = "correct horse",
+                       scopes: str = "read write follow push admin:read admin:write",
+                       verified: bool = True) -> Session:
+    """A local account and a user token, made the fast way (no OAuth dance)."""
+    account = await create_local_account(db, ids, config, SignUp(
+        username=username, email=f"{username}@example.test", password=password, role=role,
+        allow_reserved=True))
+    token = secrets.token_urlsafe(32)
+    await oauth.insert_token(db, ids.next_id(), token, None, None, account.id, scopes)
+    if verified:
+        await enrol(db, identity, account.id, dev_attestation(config, f"subject-{username}"), now=clock.now())
+    return Session(account, token)
+
+
 @dataclass
 class Node:
     config: Config
@@ -122,32 +147,23 @@ class Node:
         Verified by the development authority unless `verified=False`:
         most tests are about what a person who may post sees.
         """
-        db, ids = self.app[DB], self.app[IDS]
-        account = await create_local_account(db, ids, self.config, SignUp(
-            username=username, email=f"{username}@example.test", password=password, role=role,
-            allow_reserved=True))
-        token = secrets.token_urlsafe(32)
-        await oauth.insert_token(db, ids.next_id(), token, None, None, account.id, scopes)
-        if verified:
-            await enrol(db, self.app[IDENTITY], account.id, self.attestation(f"subject-{username}"),
-                        now=clock.now())
-        return Session(account, token)
+        return await seed_account(self.app[DB], self.app[IDS], self.config, self.app[IDENTITY], username,
+                                  role=role, password=password, scopes=scopes, verified=verified)
 
     def attestation(self, subject: str, **claims: Any) -> str:
         """A token from this node's development identity authority."""
-        key = dev_authority(self.config)
-        assert key is not None
-        return issue_attestation(key, issuer=DEV_AUTHORITY_ID, subject=subject,
-                                 kind=claims.pop("kind", "person"), audience=self.config.node.domain, **claims)
+        return dev_attestation(self.config, subject, **claims)
 
     def url(self, path: str) -> str:
         return self.base_url + path
 
 
-async def start_node(root: Path, **kwargs: Any) -> tuple[Node, web.AppRunner]:
+async def start_node(root: Path, *, init: bool = True, **kwargs: Any) -> tuple[Node, web.AppRunner]:
+    """A node served on a loopback port; `init=False` serves one that exists already."""
     port = unused_port()
     config = load_config(write_config(root, port, **kwargs))
-    await init_node(config)
+    if init:
+        await init_node(config)
     app = create_app(config)
     runner = web.AppRunner(app, **server_options())  # the access logger `serve` uses
     await runner.setup()

@@ -76,7 +76,7 @@ async def _reaction_name(request: web.Request) -> str:
 
 async def _reacted(request: web.Request, row: AnnouncementRow, name: str) -> None:
     count = await announcements.reaction_count(request.app[DB], row.id, name)
-    stream_to_users(request.app, "announcement.reaction",
+    stream_to_users(request.app, "announcement.reaction", row.id,
                     {"name": name, "count": count, "announcement_id": str(row.id)})
 
 
@@ -181,7 +181,7 @@ async def publish_announcement(app: web.Application, actor: Any, announcement_id
     if published:
         await stream_announcement(app, row)
     else:
-        stream_to_users(app, "announcement.delete", str(row.id))
+        stream_to_users(app, "announcement.delete", row.id)
     return row
 
 
@@ -189,7 +189,7 @@ async def delete_announcement(app: web.Application, actor: Any, announcement_id:
     if not await announcements.delete(app[DB], announcement_id):
         raise not_found()
     await audit(app, actor, "announcement.delete", ("announcement", announcement_id))
-    stream_to_users(app, "announcement.delete", str(announcement_id))
+    stream_to_users(app, "announcement.delete", announcement_id)
 
 
 @authenticated(ADMIN_READ, staff=True)

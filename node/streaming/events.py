@@ -24,7 +24,7 @@ from node.entities.notification import render_notifications
 from node.entities.status import render_statuses
 from node.keys import DB
 from node.streaming.broker import Broker, Connection, Message, Stream
-from node.streaming.port import StatusEvent
+from node.streaming.port import Gone, StatusEvent
 from storage import conversations, relationships, statuses, timelines
 from storage.notification_queries import NotificationRow
 from storage.database import Database
@@ -119,7 +119,7 @@ async def send_status_event(app: web.Application, broker: Broker, event: StatusE
         await _send_status(app, broker, row, event.event, viewer, pairs)
 
 
-def _public_delete(row: StatusRow, stream: Stream) -> bool:
+def _public_delete(row: Gone, stream: Stream) -> bool:
     name = stream.name.removesuffix(":media")  # a deleted status's media is gone: no check
     if row.visibility != "public" or name not in ("public", "public:local", "public:remote",
                                                   "hashtag", "hashtag:local"):
@@ -127,7 +127,7 @@ def _public_delete(row: StatusRow, stream: Stream) -> bool:
     return not ((name.endswith(":local") and not row.local) or (name == "public:remote" and row.local))
 
 
-async def _send_delete(app: web.Application, broker: Broker, row: StatusRow, mentioned: Sequence[int]) -> None:
+async def _send_delete(app: web.Application, broker: Broker, row: Gone, mentioned: Sequence[int]) -> None:
     """`delete` with the id, to every listener who could have had the status
     (the row is gone, so this is decided from the row as it was)."""
     groups = _by_viewer(broker)

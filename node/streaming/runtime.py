@@ -17,9 +17,10 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from node.announcement_stream import send_announcement_event
 from node.keys import DB
 from node.streaming.events import NOTIFIED_STREAMS, send_notifications, send_status_event
-from node.streaming.port import STREAMING, Streaming
+from node.streaming.port import STREAMING, AnnouncementEvent, Streaming
 from storage.notification_queries import newest_notification_id, notifications_between
 
 logger = logging.getLogger(__name__)
@@ -32,9 +33,12 @@ async def _dispatch(app: web.Application, streaming: Streaming) -> None:
     while True:
         event = await streaming.events.get()
         try:
-            await send_status_event(app, streaming.broker, event)
+            if isinstance(event, AnnouncementEvent):
+                await send_announcement_event(app, event)
+            else:
+                await send_status_event(app, streaming.broker, event)
         except Exception:  # one bad event must not end streaming for everyone
-            logger.exception("could not stream %s of status %d", event.event, event.status_id)
+            logger.exception("could not stream %s", event)
 
 
 async def _tail_once(app: web.Application, streaming: Streaming) -> None:
