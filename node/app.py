@@ -19,6 +19,7 @@ from node.identity_runtime import load_identity_keys
 from node.media_setup import media_cleanup_context
 from node.moderation_setup import moderation_context
 from node.poll_setup import poll_context
+from node.registry_sync import registry_context, registry_sync_context
 from node.screening_setup import screening_context
 from node.streaming.runtime import streaming_context
 from storage import search
@@ -44,6 +45,8 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(poll_context)  # ended polls, debounced poll updates
     app.cleanup_ctx.append(media_cleanup_context)  # uploads never posted
     app.cleanup_ctx.append(card_context)  # preview cards fetched after posting
+    app.cleanup_ctx.append(registry_context)  # after federation_context: borrows its fetch session
+    app.cleanup_ctx.append(registry_sync_context)  # shared registries synced on their schedule
     app.router.add_routes(api_routes.all_routes())
     return app
 

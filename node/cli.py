@@ -20,6 +20,7 @@ from typing import Any
 from node.config import Config, ConfigError, load_config
 
 Command = Callable[[Config, argparse.Namespace], int]
+# A parser with `set_defaults(without_config=True)` runs its command with None for the config.
 
 
 class CommandError(Exception):
@@ -52,7 +53,7 @@ def _extra_groups() -> list[Any]:
     import importlib
 
     groups = []
-    for name in ("node.cli_identity", "node.cli_policy", "node.cli_permits", "node.cli_audit"):
+    for name in ("node.cli_identity", "node.cli_policy", "node.cli_permits", "node.cli_audit", "node.cli_registry"):
         try:
             groups.append(importlib.import_module(name))
         except ModuleNotFoundError as exc:
@@ -67,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("NODE_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        if getattr(args, "without_config", False):  # e.g. `registry keygen`: no node needed
+            return int(args.func(None, args) or 0)
         config = load_config(_config_path(args))
         return int(args.func(config, args) or 0)
     except ConfigError as exc:

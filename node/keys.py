@@ -10,6 +10,7 @@ from aiohttp import web
 
 from federation.context import FEDERATION, FETCH_SESSION, PERMIT_GATE
 from node.config import Config
+from node.registry_context import REGISTRY
 from node.streaming.port import STREAMING
 from policy.identity.enrolment import IdentityKeys
 from policy.screening_runtime import ScreeningHolder
@@ -23,6 +24,7 @@ IDENTITY = web.AppKey("identity", IdentityKeys)
 SCREENING = web.AppKey("screening", ScreeningHolder)
 
 # Federation state (defined in federation.context, which may not import node):
-# absent while federation is off. Re-exported so node code finds every key here.
+# absent while federation is off; REGISTRY is defined beside RegistryContext.
+# Re-exported so node code finds every key here.
 __all__ = ["CONFIG", "DB", "IDS", "IDENTITY", "SCREENING", "FEDERATION", "FETCH_SESSION", "PERMIT_GATE",
-           "STREAMING"]
+           "STREAMING", "REGISTRY"]
