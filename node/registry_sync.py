@@ -135,7 +135,7 @@ async def _failed(ctx: RegistryContext, sub: store.SubscriptionRow, now: dt.date
         if outcome == "refused" and message != sub.last_error:
             await audit(w, actor, "registry.refused", ("registry_subscription", sub.id),
                         {"url": sub.url, "reason": reason, "message": message, "kept_version": sub.last_version})
-    logger.warning("registry subscription %s (%s): %s", sub.id, sub.url, message)
+    logger.info("registry subscription %s (%s): %s", sub.id, sub.url, message)
     return SyncResult(sub.id, outcome, message, sub.last_version)
 
 
@@ -169,6 +169,8 @@ async def sweep_registry(app: web.Application) -> list[SyncResult]:
         result = await sync_subscription(app[REGISTRY], "system")
         if result is None:
             break
+        if not result.ok:  # nobody waits for this answer: the log is where an operator sees it
+            logger.warning("registry subscription %s: %s", result.subscription_id, result.message)
         results.append(result)
     return results
 
