@@ -1,8 +1,9 @@
 """The `/admin` pages: server-rendered HTML for moderators and admins.
 
 One module per part of the work (queue, reports, accounts, permits,
-policy, corrections, audit), each calling the functions the admin JSON
-API calls; `layout` holds access control, CSRF, flash notices and the
+registry, policy, corrections, audit), each calling the functions the
+admin JSON API calls (registry: those the `registry` commands call);
+`layout` holds access control, CSRF, flash notices and the
 frame. `routes()` is what `node.api.routes` lists.
 """
 
@@ -10,9 +11,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from node.admin import accounts, audit, corrections, overview, permits, policy, queue, reports
+from node.admin import accounts, audit, corrections, overview, permits, policy, queue, registry, reports
 
-PAGES = (overview, queue, reports, accounts, permits, policy, corrections, audit)
+PAGES = (overview, queue, reports, accounts, permits, registry, policy, corrections, audit)
 
 
 def routes() -> list[web.RouteDef]:

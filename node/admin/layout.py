@@ -30,7 +30,8 @@ FLASH_COOKIE = "admin_flash"
 T = TypeVar("T")
 
 NAV = (("/admin", "Overview"), ("/admin/queue", "Review queue"), ("/admin/reports", "Reports"),
-       ("/admin/accounts", "Accounts"), ("/admin/permits", "Permits"), ("/admin/policy", "Screening policy"),
+       ("/admin/accounts", "Accounts"), ("/admin/permits", "Permits"),
+       ("/admin/registry", "Registries"), ("/admin/policy", "Screening policy"),
        ("/admin/corrections", "Corrections"), ("/admin/audit", "Audit log"))
 
 
