@@ -208,6 +208,8 @@ def _print_sync(result: SyncResult) -> None:
 
 async def _sync(ctx: RegistryContext, args: argparse.Namespace) -> int:
     ids = [args.id] if args.id is not None else [r.id for r in await store.list_subscriptions(ctx.db)]
+    if not ids:
+        print("no registry subscriptions")
     failed = []
     for sub_id in ids:
         result = await actions.sync_now(ctx, "cli", sub_id)

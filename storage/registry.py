@@ -5,15 +5,18 @@ transaction, so that with several server processes on one database only
 one fetches and applies it; every finishing write names that lease and
 does nothing (returns False) when another process has taken it over.
 
-PostgreSQL: the claim of a due row becomes `UPDATE ... WHERE id = (SELECT
-id ... FOR UPDATE SKIP LOCKED) RETURNING *`; SQLite's single writer
-serialises the same select-then-update inside `BEGIN IMMEDIATE`.
+The claim is a select, then an UPDATE that repeats the "not leased"
+condition: SQLite's single writer serialises both inside `BEGIN
+IMMEDIATE`, and on PostgreSQL a second process whose select saw the same
+row finds the condition false once the first has committed (the UPDATE
+re-checks it on the locked row), claims nothing and tries again later.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from storage.database import Database, Writer
 from storage.rows import placeholders, to_row, to_rows
@@ -98,7 +101,7 @@ async def insert_subscription(w: Writer, sub_id: int, new: NewSubscription, now:
     """A new subscription, due at once; None when the URL is already subscribed."""
     if await w.fetchone("SELECT 1 FROM registry_subscriptions WHERE url = ?", (new.url,)):
         return None
-    seq = int(str(await _value(w, "SELECT coalesce(max(seq), 0) + 1 FROM registry_subscriptions")))
+    seq = int(await _value(w, "SELECT coalesce(max(seq), 0) + 1 FROM registry_subscriptions"))
     await w.execute(
         "INSERT INTO registry_subscriptions (id, seq, url, public_key, permits_mode, lists_mode, priority,"
         " created_at, updated_at, next_sync_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -106,7 +109,7 @@ async def insert_subscription(w: Writer, sub_id: int, new: NewSubscription, now:
     return await get_subscription(w, sub_id)
 
 
-async def _value(conn: Conn, sql: str, params: Sequence[object] = ()) -> object:
+async def _value(conn: Conn, sql: str, params: Sequence[object] = ()) -> Any:
     row = await conn.fetchone(sql, params)
     return row[0] if row is not None else None
 
