@@ -37,7 +37,7 @@ from policy.screening import PolicyError
 from storage import permits as permit_store
 from storage import registry as store
 from storage.accounts import AccountRow
-from storage.database import Writer
+from storage.database import Database, Writer
 from storage.ids import IdGenerator
 
 logger = logging.getLogger(__name__)
@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 Actor = Auth | AccountRow | str
 Reload = Callable[[], Awaitable[object]]
 CHUNK = 500  # hosts per query: well under every engine's parameter limit
+BATCH = 200  # hosts per write transaction in a sync
 
 
 class ListsRefusedError(Exception):
@@ -91,6 +92,19 @@ async def merge_hosts(w: Writer, ids: IdGenerator, hosts: Iterable[str], actor: 
                                      "frozen_follows": effects.frozen_follows,
                                      "thawed_follows": effects.thawed_follows}})
             applied.append(PermitApplied(host, change.action, step.entry.status, step.reason))
+    return applied
+
+
+async def merge_in_batches(db: Database, ids: IdGenerator, hosts: Iterable[str],
+                           actor: Actor) -> list[PermitApplied]:
+    """`merge_hosts` in transactions of `BATCH` hosts, so that a first sync of
+    thousands of entries never holds the node's writer for long; each
+    permit still commits with its effects and its audit record."""
+    ordered = sorted(set(hosts))
+    applied: list[PermitApplied] = []
+    for start in range(0, len(ordered), BATCH):
+        async with db.write() as w:
+            applied += await merge_hosts(w, ids, ordered[start:start + BATCH], actor)
     return applied
 
 

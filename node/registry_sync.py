@@ -4,9 +4,10 @@ One sync: claim the subscription (a lease in a write transaction, so with
 several processes on one database only one syncs it), fetch its document
 through the SSRF-safe session, verify it (signature, version order,
 expiry: policy/registry_document.py), put its word lists in force if they
-pass the policy check, and then, in one write transaction, store its
-entries, merge every host it touches (node/registry_apply.py), record the
-document as the last good one and audit the sync. A refused or failed
+pass the policy check, store its entries, merge every host it touches
+(node/registry_apply.py, in transactions of a few hundred hosts, each
+permit with its effects and audit record), and last record the document
+as the last good one with the sync's audit record. A refused or failed
 document changes nothing but the subscription's last error, which the
 admin sees in `registry subscriptions` and on /admin/registry; the last
 good document stays in force. A refusal is audited once per distinct
@@ -32,7 +33,7 @@ from node.audit_log import audit
 from node.keys import CONFIG, DB, FETCH_SESSION, IDS, REGISTRY, SCREENING
 from node.periodic import periodic
 from node.registry_apply import (Actor, ListsRefusedError, PermitApplied, lists_summary, managed_hosts,
-                                 merge_hosts, put_lists_in_force)
+                                 merge_in_batches, put_lists_in_force)
 from node.registry_context import RegistryContext
 from node.version import SOFTWARE, VERSION
 from policy.registry_document import RegistryDocument, RegistryDocumentError, entry_digest, open_document, order_of
@@ -112,8 +113,15 @@ async def _apply(ctx: RegistryContext, sub: store.SubscriptionRow, document: Reg
     good = store.GoodDocument(document.version, document.digest, clock.iso(document.issued_at),
                               clock.iso(document.expires_at))
     async with ctx.db.write() as w:
+        if not await store.holds_lease(w, sub):
+            raise LeaseLostError(sub.id)
         touched = await store.replace_entries(w, sub.id, entries, clock.iso(now))
-        applied = await merge_hosts(w, ctx.ids, touched | await managed_hosts(w, sub.id), actor)
+        hosts = touched | await managed_hosts(w, sub.id)
+    # Until the last transaction records the document, a crash or a lost
+    # lease leaves it "new" for the next sync, which merges again (merging
+    # is idempotent: an entry already as decided is left alone).
+    applied = await merge_in_batches(ctx.db, ctx.ids, hosts, actor)
+    async with ctx.db.write() as w:
         if not await store.finish_success(w, sub, good, now=clock.iso(now), next_sync_at=clock.iso(now + SYNC_EVERY)):
             raise LeaseLostError(sub.id)
         if order == "new" or applied or lists:

@@ -143,6 +143,12 @@ async def claim_subscription(db: Database, *, now: str, lease_until: str,
         return await get_subscription(w, sub_id) if taken else None
 
 
+async def holds_lease(conn: Conn, sub: SubscriptionRow) -> bool:
+    """Whether `sub`'s lease (as claimed) is still the one recorded."""
+    return await conn.fetchone("SELECT 1 FROM registry_subscriptions WHERE id = ? AND claimed_until = ?",
+                               (sub.id, sub.claimed_until)) is not None
+
+
 async def finish_failure(w: Writer, sub: SubscriptionRow, *, now: str, error: str,
                          next_sync_at: str) -> bool:
     """Record a failed attempt and free the lease; False if the lease was lost."""
