@@ -129,11 +129,13 @@ async def claim_subscription(db: Database, *, now: str, lease_until: str,
                              sub_id: int | None = None) -> SubscriptionRow | None:
     """Lease one subscription: `sub_id` if no one holds it, else the most urgent due one."""
     free = "(claimed_until IS NULL OR claimed_until <= :now)"
+    due = (f"SELECT id FROM registry_subscriptions WHERE next_sync_at <= :now AND {free}"
+           " ORDER BY priority DESC, next_sync_at LIMIT 1")
+    if sub_id is None and await db.fetchone(due, {"now": now}) is None:
+        return None  # the usual answer, from a reader: the minute's sweep takes no write lock
     async with db.write() as w:
         if sub_id is None:
-            row = await w.fetchone(
-                f"SELECT id FROM registry_subscriptions WHERE next_sync_at <= :now AND {free}"
-                " ORDER BY priority DESC, next_sync_at LIMIT 1", {"now": now})
+            row = await w.fetchone(due, {"now": now})
             if row is None:
                 return None
             sub_id = int(row[0])

@@ -166,3 +166,21 @@ async def test_one_sync_at_a_time(node: Node, publishers: list[Publisher]) -> No
                                    sync_subscription(ctx(node), "system", sub.id))
     done = [r for r in results if r is not None]
     assert len(done) == 1 and done[0].outcome == "applied" and publisher.feed.requests == 1
+
+
+async def test_unsubscribing_takes_the_lists_out_of_the_policy(node: Node, publishers: list[Publisher]) -> None:
+    publisher = publishers[0]
+    publisher.publish([], [PublishedList("spam", "reject", terms=("substring:刷粉丝",))])
+    sub = await follow(node, publisher, lists_mode="enforce")
+    assert "1 lists in force (enforce)" in (await sync_now(ctx(node), "root", sub.id)).lists
+    assert f"r{sub.seq}-spam" in {c.name for c in node.app[SCREENING].policy.categories}
+    # Lists off: out of the policy at once; on again: back with the next sync
+    assert (await change_settings(ctx(node), "root", sub.id, lists_mode="off")).lists == "lists removed"
+    assert f"r{sub.seq}-spam" not in {c.name for c in node.app[SCREENING].policy.categories}
+    change = await change_settings(ctx(node), "root", sub.id, lists_mode="shadow")
+    assert change.lists == "lists arrive with the next sync"
+    assert "lists in force (shadow)" in (await sync_now(ctx(node), "root", sub.id)).lists
+    # Unsubscribed: the files and the categories are gone
+    await unsubscribe(ctx(node), "root", sub.id)
+    assert f"r{sub.seq}-spam" not in {c.name for c in node.app[SCREENING].policy.categories}
+    assert not (node.config.node.data_dir / "registry" / str(sub.seq)).exists()
