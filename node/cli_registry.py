@@ -53,7 +53,8 @@ def register(sub: Sub) -> None:
     publish.add_argument("--valid-days", type=int, default=DEFAULT_VALID_DAYS, help="days until it expires")
     subscribe = _command(cmds, "subscribe", "follow a registry published at URL", _subscribe, fetches=False)
     subscribe.add_argument("url")
-    subscribe.add_argument("--public-key", required=True, help="the publisher's key, as keygen printed it")
+    subscribe.add_argument("--public-key", required=True,
+                           help="the publisher's key, as keygen printed it (one starting with '-': --public-key=KEY)")
     _settings_arguments(subscribe, defaults=True)
     _command(cmds, "subscriptions", "list subscriptions: last fetch, version in force, errors", _list,
              fetches=False)
@@ -122,6 +123,8 @@ async def _context(config: Config, fetches: bool) -> AsyncIterator[RegistryConte
 def cmd_keygen(config: Config | None, args: argparse.Namespace) -> int:
     out: Path = args.out
     pem, public = generate_authority_key()
+    while public.startswith("-"):  # so that `--public-key KEY` never reads as an option (1 key in 64)
+        pem, public = generate_authority_key()
     try:
         fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

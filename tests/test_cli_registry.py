@@ -7,8 +7,11 @@ commands block, so it cannot share the test's event loop).
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import datetime as dt
 import functools
+import io
 import json
 import re
 import stat
@@ -19,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from node.cli_registry import cmd_keygen
 from policy.identity import load_private_key, public_key_b64
 from policy.registry_document import open_document
 from tests.conftest import write_config
@@ -71,6 +75,16 @@ def test_keygen_makes_a_private_file_and_prints_the_public_key_last(tmp_path: Pa
     before = key.read_bytes()
     assert "exists" in one_error_line(run(tmp_path / "none.toml", "registry", "keygen", "--out", str(key)))
     assert key.read_bytes() == before
+
+
+def test_keygen_keys_never_start_like_an_option(tmp_path: Path) -> None:
+    # A base64url key may start with "-"; `--public-key KEY` would then read as an option.
+    # (Without the guard, 300 keys all pass by chance less than 1% of the time.)
+    for i in range(300):
+        out = tmp_path / f"{i}.key"
+        with contextlib.redirect_stdout(io.StringIO()) as printed:
+            assert cmd_keygen(None, argparse.Namespace(out=out)) == 0
+        assert not printed.getvalue().splitlines()[-1].startswith("-")
 
 
 def test_publish_signs_the_local_registry_and_lists(tmp_path: Path) -> None:
