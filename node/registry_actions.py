@@ -8,6 +8,7 @@ is a `RegistryError` whose one line the CLI prints and the page flashes.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from storage import registry as store
 from storage.database import Database
 
 MAX_URL = 2000
+WAIT_SECONDS, WAIT_TRIES = 0.25, 120  # a sync in progress elsewhere: up to 30 s
 
 
 class RegistryError(Exception):
@@ -170,11 +172,14 @@ def _settings(row: store.SubscriptionRow | store.NewSubscription) -> dict[str, o
 
 
 async def sync_now(ctx: RegistryContext, actor: Actor, sub_id: int | str) -> SyncResult:
+    """Sync at once; while another process (the schedule) holds it, wait a little for it to finish."""
     row = await subscription(ctx.db, sub_id)
-    result = await sync_subscription(ctx, actor, row.id)
-    if result is None:
-        raise RegistryError(f"subscription {row.id} is being synced by another process; try again shortly")
-    return result
+    for _ in range(WAIT_TRIES):
+        result = await sync_subscription(ctx, actor, row.id)
+        if result is not None:
+            return result
+        await asyncio.sleep(WAIT_SECONDS)
+    raise RegistryError(f"subscription {row.id} is being synced by another process; try again shortly")
 
 
 async def overview(db: Database) -> list[SubscriptionView]:

@@ -19,6 +19,7 @@ from policy.identity import public_key_b64
 from policy.permits import PermitEntry, validate_entry
 from policy.registry_document import PublishedList, build_payload, sign_document
 from policy.registry_lists import read_manifest
+from storage import clock
 from storage import permits as permit_store
 from storage import registry as store
 from storage.registry import SubscriptionRow
@@ -184,3 +185,21 @@ async def test_unsubscribing_takes_the_lists_out_of_the_policy(node: Node, publi
     await unsubscribe(ctx(node), "root", sub.id)
     assert f"r{sub.seq}-spam" not in {c.name for c in node.app[SCREENING].policy.categories}
     assert not (node.config.node.data_dir / "registry" / str(sub.seq)).exists()
+
+
+async def test_sync_now_waits_for_a_sync_in_progress_elsewhere(node: Node, publishers: list[Publisher]) -> None:
+    publisher = publishers[0]
+    publisher.publish([entry()])
+    sub = await follow(node, publisher, permits_mode="active")
+    # Given another process holds the subscription's lease
+    now = dt.datetime.now(dt.timezone.utc)
+    held = await store.claim_subscription(node.app[DB], now=clock.iso(now),
+                                          lease_until=clock.iso(now + dt.timedelta(minutes=5)), sub_id=sub.id)
+    assert held is not None
+    # When the admin asks for a sync, and the other process finishes half a second later
+    asking = asyncio.create_task(sync_now(ctx(node), "root", sub.id))
+    await asyncio.sleep(0.5)
+    assert not asking.done()
+    await store.release(node.app[DB], held)
+    # Then the admin's sync runs after it
+    assert (await asking).outcome == "applied"
