@@ -23,6 +23,7 @@ from node.moderation_setup import moderation_context
 from node.poll_setup import poll_context
 from node.scheduled_setup import scheduled_context
 from node.push_setup import push_context
+from node.registry_sync import registry_context, registry_sync_context
 from node.screening_setup import screening_context
 from node.streaming.bus import bus_context
 from node.streaming.runtime import streaming_context
@@ -56,6 +57,8 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(card_context)  # preview cards fetched after posting
     app.cleanup_ctx.append(scheduled_context)  # scheduled statuses published at their time
     app.cleanup_ctx.append(push_context)  # VAPID keys, Web Push sender
+    app.cleanup_ctx.append(registry_context)  # after federation_context: borrows its fetch session
+    app.cleanup_ctx.append(registry_sync_context)  # shared registries synced on their schedule
     app.router.add_routes(api_routes.all_routes())
     return app
 

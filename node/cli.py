@@ -22,6 +22,7 @@ from node.config import Config, ConfigError, load_config
 from storage.database import Database, StorageError, node_exists, open_database
 
 Command = Callable[[Config, argparse.Namespace], int]
+# A parser with `set_defaults(without_config=True)` runs its command with None for the config.
 
 
 class CommandError(Exception):
@@ -55,7 +56,7 @@ def _extra_groups() -> list[Any]:
 
     groups = []
     for name in ("node.cli_identity", "node.cli_policy", "node.cli_permits", "node.cli_audit", "node.cli_db",
-                 "node.cli_social", "node.cli_compliance"):
+                 "node.cli_social", "node.cli_compliance", "node.cli_registry"):
         try:
             groups.append(importlib.import_module(name))
         except ModuleNotFoundError as exc:
@@ -70,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=os.environ.get("NODE_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        if getattr(args, "without_config", False):  # e.g. `registry keygen`: no node needed
+            return int(args.func(None, args) or 0)
         config = load_config(_config_path(args))
         return int(args.func(config, args) or 0)
     except ConfigError as exc:

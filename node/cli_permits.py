@@ -171,7 +171,7 @@ def _print_effects(effects: list[permit_effects.PermitEffects]) -> None:
 
 
 async def _set_status(db: Database, args: argparse.Namespace) -> int:
-    change = await permits.change_status(db, args.host, args.status, note=args.note)
+    change = await permits.change_status(db, args.host, args.status, note=args.note, source="cli")
     await audit_permit(db, "cli", change)
     _print_effects([await permit_effects.apply_permit_change(db, change)])
     after = change.after

@@ -53,6 +53,23 @@ def render(template: str, /, **values: object) -> Markup:
     return Markup(environment(locale).get_template(template).render(locale=locale, **values))
 
 
+@cache
+def _texts(name: str) -> dict[str, string.Template]:
+    texts = {}
+    for line in _template(name).template.splitlines():
+        key, sep, text = line.partition(" = ")
+        if sep and not line.startswith("#"):
+            texts[key.strip()] = string.Template(text.strip())
+    return texts
+
+
+def text(template: str, key: str, /, **values: object) -> str:
+    """One short text of a page (a flash notice, a title) from a template
+    file of `key = text` lines, so that every string a person reads lives
+    in a template, ready for a message catalogue. Plain text: escaped where shown."""
+    return _texts(template)[key].substitute({k: str(v) for k, v in values.items()})
+
+
 def page(config: Config, title: str, body: Markup, *, status: int = 200) -> web.Response:
     """The whole page: `body` in the layout, with the permit footer and the language switch."""
     permit = config.node.permit or _("No permit or filing number configured")

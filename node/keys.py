@@ -10,6 +10,7 @@ from aiohttp import web
 
 from federation.context import FEDERATION, FETCH_SESSION, PERMIT_GATE
 from node.config import Config
+from node.registry_context import REGISTRY
 from node.streaming.port import STREAMING
 from node.web_push import WebPushRuntime
 from policy.identity.enrolment import IdentityKeys
@@ -25,6 +26,7 @@ SCREENING = web.AppKey("screening", ScreeningHolder)
 WEB_PUSH = web.AppKey("web_push", WebPushRuntime)  # the VAPID key pair, loaded at start
 
 # Federation state (defined in federation.context, which may not import node):
-# absent while federation is off. Re-exported so node code finds every key here.
+# absent while federation is off; REGISTRY is defined beside RegistryContext.
+# Re-exported so node code finds every key here.
 __all__ = ["CONFIG", "DB", "IDS", "IDENTITY", "SCREENING", "WEB_PUSH", "FEDERATION", "FETCH_SESSION", "PERMIT_GATE",
-           "STREAMING"]
+           "STREAMING", "REGISTRY"]

@@ -16,6 +16,7 @@ import dataclasses
 import hashlib
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from aiohttp import web
 from node.audit_log import audit
 from node.keys import CONFIG
 from node.screening_setup import loader_for
-from policy.screening import PolicyError, check_policy
+from policy.screening import CategoryConfig, PolicyError, check_policy
 from policy.screening_runtime import PolicySource, ReloadResult, ScreeningHolder
 from storage.accounts import AccountRow
 
@@ -44,17 +45,32 @@ class ListEdit:
         return not self.problems and self.reload is not None and self.reload.ok
 
 
-def _source(config_path: Path) -> PolicySource:
-    return loader_for(config_path)()
+def _source(config_path: Path, *, registry: bool = True) -> PolicySource:
+    return loader_for(config_path, registry=registry)()
 
 
 def list_files(config_path: Path) -> tuple[Path, ...]:
-    """The list files the config names now (the only files the page may write)."""
+    """The list files the config names now (the only files the page may
+    write: a registry subscription's files are replaced by its syncs)."""
     try:
-        source = _source(config_path)
+        source = _source(config_path, registry=False)
     except PolicyError:
         return ()
     return tuple(dict.fromkeys(p for c in source.categories for p in c.lists))
+
+
+Categories = tuple[CategoryConfig, ...]
+
+
+def check_with(config_path: Path, change: Callable[[Categories], Categories]) -> tuple[str, ...]:
+    """Problems of the whole policy as it would be with `change` made to its
+    categories (the running one, registry lists included); none: fine."""
+    try:
+        source = _source(config_path)
+    except PolicyError as exc:
+        return (str(exc),)
+    return tuple(check_policy(change(source.categories), fold_traditional=source.fold_traditional,
+                              engine=source.engine))
 
 
 def display_name(path: Path, base_dir: Path) -> str:
@@ -81,17 +97,16 @@ def check_and_replace(config_path: Path, path: Path, text: str) -> tuple[str, ..
     if len(data) > MAX_LIST_BYTES:
         return (f"{path}: larger than {MAX_LIST_BYTES} bytes; edit the file on the server",)
     try:
-        source = _source(config_path)
+        local = _source(config_path, registry=False)
     except PolicyError as exc:
         return (str(exc),)
-    if path not in {p for c in source.categories for p in c.lists}:
+    if path not in {p for c in local.categories for p in c.lists}:
         return (f"{path}: not a list file of the screening policy",)
     trial = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     trial.write_bytes(data)
     try:
-        categories = tuple(dataclasses.replace(c, lists=tuple(trial if p == path else p for p in c.lists))
-                           for c in source.categories)
-        found = check_policy(categories, fold_traditional=source.fold_traditional, engine=source.engine)
+        found = check_with(config_path, lambda categories: tuple(
+            dataclasses.replace(c, lists=tuple(trial if p == path else p for p in c.lists)) for c in categories))
         if found:
             return tuple(problem.replace(str(trial), str(path)) for problem in found)
         os.replace(trial, path)

@@ -1,8 +1,10 @@
 """Starting the screening policy with the node, and reloading it.
 
 The policy is built from `[screening]` of config.toml and the list files
-it names, read afresh on every reload (`policy reload`, SIGHUP, the admin
-API), so editing a list and reloading needs no restart. A process polls
+it names, plus the categories of registry subscriptions (manifests under
+`<data_dir>/registry/`), read afresh on every reload (`policy reload`,
+SIGHUP, the admin API, a registry sync), so editing a list and reloading
+needs no restart. A process polls
 the database for reload requests so that every process of a node follows.
 """
 
@@ -20,6 +22,7 @@ from aiohttp import web
 from node.audit_log import audit
 from node.config import Config, ConfigError, load_config
 from node.keys import CONFIG, DB, SCREENING
+from policy.registry_lists import registry_categories
 from policy.screening import PolicyError, parse_categories
 from policy.screening_runtime import Loader, PolicySource, ScreeningHolder
 
@@ -28,12 +31,26 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
 
 
-def source_from(config: Config) -> PolicySource:
+def registry_dir(config: Config) -> Path:
+    """Where registry subscriptions' word lists live (policy/registry_lists.py)."""
+    return config.node.data_dir / "registry"
+
+
+def source_from(config: Config, *, registry: bool = True) -> PolicySource:
+    """The config's categories and, unless `registry=False`, those of the
+    registry subscriptions whose lists are on."""
     categories = parse_categories(list(config.screening.categories), config.base_dir, source=config.path)
+    if registry:
+        subscribed = registry_categories(registry_dir(config))
+        clash = {c.name for c in categories} & {c.name for c in subscribed}
+        if clash:
+            raise PolicyError(f"screening.categories: {', '.join(sorted(clash))} is also the name of a "
+                              "registry subscription's category; rename the local one", file=config.path)
+        categories += subscribed
     return PolicySource(categories, config.screening.fold_traditional, config.screening.engine or None)
 
 
-def loader_for(path: Path) -> Loader:
+def loader_for(path: Path, *, registry: bool = True) -> Loader:
     """Re-reads the config file each time: a reload sees the admin's edits."""
 
     def load() -> PolicySource:
@@ -41,7 +58,7 @@ def loader_for(path: Path) -> Loader:
             config = load_config(path)
         except ConfigError as exc:
             raise PolicyError(f"{exc.key}: {exc.message}", file=exc.path) from None
-        return source_from(config)
+        return source_from(config, registry=registry)
 
     return load
 

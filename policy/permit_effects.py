@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from policy.permits import PermitChange
 from storage import deliveries as store
-from storage.database import Database
+from storage.database import Database, Writer
 
 logger = logging.getLogger(__name__)
 
@@ -54,18 +54,26 @@ def effect_of(change: PermitChange) -> tuple[str, str]:
 async def apply_permit_change(db: Database, change: PermitChange) -> PermitEffects:
     """Carry out `effect_of(change)` in one write transaction."""
     action, status = effect_of(change)
+    if action == "none":
+        return PermitEffects(change.host, action, status)
+    async with db.write() as w:
+        return await apply_permit_change_in(w, change)
+
+
+async def apply_permit_change_in(w: Writer, change: PermitChange) -> PermitEffects:
+    """`apply_permit_change` inside the caller's transaction (the registry's
+    sync stores the permit, its effects and the audit record together)."""
+    action, status = effect_of(change)
     host = change.host
     if action == "none":
         return PermitEffects(host, action, status)
-    async with db.write() as w:
-        if action == "restrict":
-            reason = f"{status}: the permit of {host} is {status}"
-            dropped = await store.drop_pending_for_host(w, host, reason)
-            frozen = await store.restrict_peer(w, host, status, reason)
-            effects = PermitEffects(host, action, status, dropped_deliveries=dropped, frozen_follows=frozen)
-        else:
-            thawed = await store.release_peer(w, host)
-            effects = PermitEffects(host, action, status, thawed_follows=thawed)
+    if action == "restrict":
+        reason = f"{status}: the permit of {host} is {status}"
+        dropped = await store.drop_pending_for_host(w, host, reason)
+        frozen = await store.restrict_peer(w, host, status, reason)
+        effects = PermitEffects(host, action, status, dropped_deliveries=dropped, frozen_follows=frozen)
+    else:
+        effects = PermitEffects(host, action, status, thawed_follows=await store.release_peer(w, host))
     logger.info("permit of %s %s: %s", host, status, effects)
     return effects
 

@@ -12,6 +12,7 @@ supplies.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import ipaddress
@@ -24,7 +25,7 @@ import idna
 
 from policy.permit_numbers import PermitNumberError, parse_permit_number
 from storage import permits as store
-from storage.database import Database
+from storage.database import Database, Writer
 from storage.ids import IdGenerator
 
 KINDS = ("filing", "licence")
@@ -32,6 +33,7 @@ STATUSES = ("active", "suspended", "revoked")
 REASONS = ("permitted", "no_permit", "suspended", "revoked", "expired",
            "declared_mismatch", "declaration_missing", "self")
 DEFAULT_PORTS = ("80", "443")
+REGISTRY_SOURCE = "registry:"  # + a subscription id: a row a shared registry manages
 
 
 class PermitError(ValueError):
@@ -276,6 +278,17 @@ async def add_permit(db: Database, ids: IdGenerator, entry: PermitEntry) -> Perm
     return _change("upsert", entry.host, rows)
 
 
+async def store_entry(w: Writer, new_id: int, entry: PermitEntry) -> PermitChange:
+    """Store an entry, status included, inside the caller's transaction; the
+    change is named by what happened to the status (revoke, suspend,
+    activate) or else create / update."""
+    before, after = await store.put_permit(w, new_id, _new_permit(entry))
+    change = _change("upsert", entry.host, (before, after))
+    if before is not None and after is not None and before.status != after.status:
+        return dataclasses.replace(change, action=_STATUS_ACTIONS[after.status])
+    return change
+
+
 async def import_permits(db: Database, ids: IdGenerator,
                          entries: list[PermitEntry]) -> list[PermitChange]:
     """Store validated entries, statuses included, in one transaction."""
@@ -287,12 +300,19 @@ _STATUS_ACTIONS = {"active": "activate", "suspended": "suspend", "revoked": "rev
 
 
 async def change_status(db: Database, host: str, status: str, *,
-                        note: str | None = None) -> PermitChange:
-    """Suspend, revoke or (re)activate; raises PermitNotFoundError."""
+                        note: str | None = None, source: str | None = None) -> PermitChange:
+    """Suspend, revoke or (re)activate; raises PermitNotFoundError.
+
+    With `source` (cli, admin-api), an entry a registry subscription
+    managed becomes a local one: the admin's decision then wins over
+    the subscription's (policy/registry_merge.py).
+    """
     if status not in STATUSES:
         raise PermitError("status", f"{status!r} is not one of {', '.join(STATUSES)}")
     clean = normalise_host(host)
-    rows = await store.set_permit_status(db, clean, status, note=note)
+    current = await store.get_permit(db, clean)
+    local = source if current is not None and current.source.startswith(REGISTRY_SOURCE) else None
+    rows = await store.set_permit_status(db, clean, status, note=note, source=local)
     if rows[0] is None:
         raise PermitNotFoundError(f"no permit for {clean} in the registry")
     return _change(_STATUS_ACTIONS[status], clean, rows)

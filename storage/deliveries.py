@@ -240,8 +240,13 @@ async def restrict_peer(w: Writer, host: str, status: str, reason: str) -> int:
 
 
 async def release_peer(w: Writer, host: str) -> int:
-    """Unlist the host and thaw its accounts' follows; how many were thawed."""
-    await w.execute("DELETE FROM restricted_peers WHERE host = ?", (host,))
+    """Unlist the host and thaw its accounts' follows; how many were thawed.
+
+    Only `restrict_peer` freezes follows, and it always lists the host: an
+    unlisted host has nothing frozen, so the scan of its accounts is skipped
+    (a registry sync adds thousands of hosts at once)."""
+    if not await w.rowcount("DELETE FROM restricted_peers WHERE host = ?", (host,)):
+        return 0
     return await w.rowcount(
         f"UPDATE follows SET frozen = 0 WHERE frozen = 1 AND (account_id IN ({_OF_HOST})"
         f" OR target_id IN ({_OF_HOST}))", {"host": host})

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from storage.clock import now_iso
 from storage.database import Database, Writer
-from storage.rows import to_row, to_rows
+from storage.rows import placeholders, to_row, to_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +90,24 @@ async def upsert_permits(db: Database, permits: list[tuple[int, NewPermit]], *,
         return [await _upsert(w, new_id, permit, keep_status) for new_id, permit in permits]
 
 
+async def put_permit(w: Writer, new_id: int, permit: NewPermit) -> RowChange:
+    """`upsert_permit` inside the caller's transaction (status as given)."""
+    return await _upsert(w, new_id, permit, keep_status=False)
+
+
+async def permits_by_host(conn: Database | Writer, hosts: list[str]) -> dict[str, PermitRow]:
+    if not hosts:
+        return {}
+    rows = to_rows(PermitRow, await conn.fetchall(
+        f"SELECT * FROM permits WHERE host IN ({placeholders(hosts)})", hosts))
+    return {r.host: r for r in rows}
+
+
+async def hosts_with_source(conn: Database | Writer, source: str) -> list[str]:
+    return [str(r[0]) for r in await conn.fetchall("SELECT host FROM permits WHERE source = ? ORDER BY host",
+                                                   (source,))]
+
+
 async def get_permit(db: Database, host: str) -> PermitRow | None:
     return to_row(PermitRow, await db.fetchone("SELECT * FROM permits WHERE host = ?", (host,)))
 
@@ -114,16 +132,16 @@ async def page_permits(db: Database, limit: int, max_id: int | None = None) -> l
 
 
 async def set_permit_status(db: Database, host: str, status: str, *,
-                            note: str | None = None) -> RowChange:
-    """Change the status (and the note, when given); (None, None) for an
-    unknown host."""
+                            note: str | None = None, source: str | None = None) -> RowChange:
+    """Change the status (and the note and source, when given); (None, None)
+    for an unknown host."""
     async with db.write() as w:
         before = await _get(w, host)
         if before is None:
             return None, None
         await w.execute(
-            "UPDATE permits SET status = ?, note = coalesce(?, note), updated_at = ? WHERE host = ?",
-            (status, note, now_iso(), host))
+            "UPDATE permits SET status = ?, note = coalesce(?, note), source = coalesce(?, source),"
+            " updated_at = ? WHERE host = ?", (status, note, source, now_iso(), host))
         return before, await _get(w, host)
 
 

@@ -1,9 +1,10 @@
 """The `/admin` pages: server-rendered HTML for moderators and admins.
 
 One module per part of the work (queue, reports, accounts, permits,
-policy, corrections, announcements, custom emoji, audit, inbox, identity,
-compliance), each calling the functions the admin JSON
-API calls; `layout` holds access control, CSRF, flash notices and the
+registry, policy, corrections, announcements, custom emoji, audit, inbox,
+identity, compliance), each calling the functions the admin JSON API calls
+(registry: those the `registry` commands call); `layout` holds access
+control, CSRF, flash notices and the
 frame. `routes()` is what `node.api.routes` lists.
 """
 
@@ -12,10 +13,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from node.admin import (accounts, announcements, audit, compliance, corrections, custom_emojis, identity, inbox,
-                        overview, permits, policy, queue, reports)
+                        overview, permits, policy, queue, registry, reports)
 
-PAGES = (overview, queue, reports, accounts, permits, policy, corrections, announcements, custom_emojis, audit,
-         inbox, identity, compliance)
+PAGES = (overview, queue, reports, accounts, permits, registry, policy, corrections, announcements, custom_emojis,
+         audit, inbox, identity, compliance)
 
 
 def routes() -> list[web.RouteDef]:

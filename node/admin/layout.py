@@ -31,7 +31,7 @@ FLASH_COOKIE = "admin_flash"
 T = TypeVar("T")
 
 NAV = (("/admin", N_("Overview")), ("/admin/queue", N_("Review queue")), ("/admin/reports", N_("Reports")),
-       ("/admin/accounts", N_("Accounts")), ("/admin/permits", N_("Permits")),
+       ("/admin/accounts", N_("Accounts")), ("/admin/permits", N_("Permits")), ("/admin/registry", N_("Registries")),
        ("/admin/policy", N_("Screening policy")), ("/admin/corrections", N_("Corrections")),
        ("/admin/announcements", N_("Announcements")), ("/admin/custom_emojis", N_("Custom emoji")),
        ("/admin/audit", N_("Audit log")), ("/admin/inbox", N_("Inbox")),

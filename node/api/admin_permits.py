@@ -109,7 +109,7 @@ async def set_permit_status(app: web.Application, actor: AccountRow, permit_id: 
     """suspended, revoked or active; the peer's ties follow (`apply_permit_change`)."""
     row = await _row_by_id(app, permit_id)
     try:
-        change = await permits.change_status(app[DB], row.host, status, note=note)
+        change = await permits.change_status(app[DB], row.host, status, note=note, source="admin-api")
     except PermitNotFoundError:
         raise not_found() from None
     await audit_permit(app, actor, change)
