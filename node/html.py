@@ -11,6 +11,8 @@ extension (`{% trans %}`, `_()`) to the catalog of the request's locale
 from __future__ import annotations
 
 import html
+import string
+from importlib import resources
 from functools import cache
 
 import jinja2
@@ -56,7 +58,7 @@ def render(template: str, /, **values: object) -> Markup:
 @cache
 def _texts(name: str) -> dict[str, string.Template]:
     texts = {}
-    for line in _template(name).template.splitlines():
+    for line in resources.files("node").joinpath("templates", name).read_text("utf-8").splitlines():
         key, sep, text = line.partition(" = ")
         if sep and not line.startswith("#"):
             texts[key.strip()] = string.Template(text.strip())
