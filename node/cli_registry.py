@@ -19,7 +19,7 @@ from pathlib import Path
 
 from federation.fetch import create_fetch_session
 from node import registry_actions as actions
-from node.cli import Command, CommandError, add_config, run_async
+from node.cli import Command, CommandError, add_config, node_database, run_async
 from node.config import Config
 from node.registry_apply import PermitApplied
 from node.registry_context import RegistryContext
@@ -31,7 +31,6 @@ from policy.registry_merge import LISTS_MODES, PERMITS_MODES
 from policy.screening import PolicyError
 from policy.screening_runtime import request_reload
 from storage import registry as store
-from storage.database import open_database
 from storage.ids import IdGenerator
 
 Action = Callable[[RegistryContext, argparse.Namespace], Awaitable[int]]
@@ -103,9 +102,7 @@ def _runner(action: Action, fetches: bool) -> Command:
 
 @contextlib.asynccontextmanager
 async def _context(config: Config, fetches: bool) -> AsyncIterator[RegistryContext]:
-    if not config.storage.path.exists():
-        raise CommandError(f"no node at {config.storage.path}; run `python -m node init` first")
-    async with open_database(config.storage.path) as db:
+    async with node_database(config) as db:
         async def reload() -> object:
             return await request_reload(db)  # the running processes rebuild their policy
 

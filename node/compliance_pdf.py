@@ -7,25 +7,27 @@ the node still starts and serves; only the PDF answers that it cannot.
 
 from __future__ import annotations
 
+import importlib
 import logging
-
-try:
-    import weasyprint
-except OSError as exc:  # pango or its fonts missing: `make fonts`
-    weasyprint = None
-    _MISSING = str(exc)
-else:
-    _MISSING = ""
+from types import ModuleType
 
 
 class PdfUnavailableError(RuntimeError):
     """This machine lacks what WeasyPrint needs (run `make fonts`)."""
 
 
+def _weasyprint() -> ModuleType:
+    # Imported when a PDF is asked for, not at start: it costs most of a second
+    # and tens of MB, which every process and command would pay otherwise.
+    try:
+        return importlib.import_module("weasyprint")
+    except OSError as exc:  # pango or its fonts missing: `make fonts`
+        raise PdfUnavailableError(f"PDF needs pango (run `make fonts`): {exc}") from None
+
+
 def to_pdf(document: str) -> bytes:
     """A4 PDF bytes of an HTML document (no external resources are fetched)."""
-    if weasyprint is None:
-        raise PdfUnavailableError(f"PDF needs pango (run `make fonts`): {_MISSING}")
+    weasyprint = _weasyprint()
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # one line per page otherwise
     return weasyprint.HTML(string=document, url_fetcher=_no_fetch).write_pdf()
 

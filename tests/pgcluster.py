@@ -45,7 +45,12 @@ def server_bin() -> Path:
 
 
 class PgCluster:
-    def __init__(self) -> None:
+    """`durable=False` (tests): no fsync at all. `durable=True` (benchmarks):
+    fsync on, commits flushed in the background (`synchronous_commit=off`),
+    about what SQLite's WAL with `synchronous=NORMAL` promises."""
+
+    def __init__(self, *, durable: bool = False) -> None:
+        self.durable = durable
         self.bin = server_bin()
         self.root = Path(tempfile.mkdtemp(prefix="node-pg-"))
         self.data = self.root / "data"
@@ -75,9 +80,10 @@ class PgCluster:
             os.chown(self.root, pw.pw_uid, pw.pw_gid)
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--encoding=UTF8",
                   "--locale=C.UTF-8", "--no-sync")
+        durability = ("-c synchronous_commit=off" if self.durable
+                      else "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
         options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.root}"
-                   " -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400"
-                   " -c shared_buffers=64MB")
+                   f" {durability} -c max_connections=400 -c shared_buffers=128MB")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-o", options,
                   "-w", "-t", "60", "start")
         self.started = True

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import statistics
 import zlib
 from collections import Counter
@@ -26,6 +25,7 @@ from node.keys import DB
 from policy.compliance_model import ARTICLES, STATUS_ORDER
 from policy.compliance_tests import TESTS
 from storage.clock import parse
+from tests import backends
 from tests.conftest import Node, start_node, write_config
 from tests.node.admin_browser_client import PageClient
 from tests.node.compliance_seed import seed_activity
@@ -198,12 +198,9 @@ def pdf_fonts(pdf: bytes) -> set[bytes]:
     return set(re.findall(rb"/BaseFont\s*/([^\s/>]+)", inflated))
 
 
-def _tamper(db: Path) -> None:
-    conn = sqlite3.connect(db)
-    conn.execute("DROP TRIGGER audit_log_no_update")
-    conn.execute("UPDATE audit_log SET details_json = '{}' WHERE id = 2")
-    conn.commit()
-    conn.close()
+def _tamper(node: Node) -> None:
+    backends.raw_sql(node.config.storage.target(), "UPDATE audit_log SET details_json = '{}' WHERE id = 2",
+                     drop_audit_triggers=True)
 
 
 async def test_command_line_on_an_active_node_and_a_broken_chain(active: tuple[Node, dict[str, Any]],
@@ -215,7 +212,7 @@ async def test_command_line_on_an_active_node_and_a_broken_chain(active: tuple[N
     again = json.loads(out.read_text("utf-8"))
     assert again["articles"]["13"]["figures"] == report["articles"]["13"]["figures"]
     # When someone edits the audit log behind the node's back
-    _tamper(node.config.storage.path)
+    _tamper(node)
     broken = json.loads(run("compliance", "report", "--format", "json", "--config", config).stdout)
     # Then article 7(1) is failing, says where, and comes first
     section = broken["articles"]["7(1)"]
