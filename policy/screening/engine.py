@@ -79,7 +79,7 @@ class Policy:
     regex_rules: tuple[Rule, ...] = field(repr=False)  # by regex index
     exemptions: dict[str, tuple[str, ...]] = field(repr=False)  # normalised, by category
     clean: Decision = field(repr=False)  # the shared accept decision for clean content
-    # Proves most clean texts clean before normalising (engine "hyperscan");
+    # Proves most clean texts clean before normalising (engine "fastpath");
     # None: every text takes the exact path.
     fast: FastPath | None = field(default=None, repr=False)
 
@@ -130,7 +130,7 @@ class _Builder:
             raise PolicyError(f"screening.engine: {exc}") from None
         rules = tuple(self.rules.values())
         fast = None
-        if chosen == "hyperscan":
+        if chosen == "fastpath":
             fast = compile_fast_path(self.normalizer.fold_traditional, list(self.literals),
                                      [rules[i].pattern for i in self.regex_rules])
         return PolicyParts(
@@ -208,7 +208,7 @@ def assemble_policy(parts: PolicyParts) -> Policy:
         pattern_rules=tuple(tuple(map(rules.__getitem__, rs)) for rs in parts.pattern_rules),
         regexes=RegexSet([rule.pattern for rule in regex_rules]), regex_rules=regex_rules,
         exemptions=parts.exemptions, clean=Decision("accept", policy_version=parts.version),
-        fast=FastPath.load(parts.fast) if parts.fast is not None else None)
+        fast=FastPath(parts.fast) if parts.fast is not None else None)
 
 
 def make_rule(term: ListTerm, category: CategoryConfig, normalizer: Normalizer) -> Rule:
@@ -251,7 +251,7 @@ def load_policy(categories: Sequence[CategoryConfig], *, fold_traditional: bool 
                 engine: str | None = None) -> Policy:
     """Read the categories' list files and build a ready Policy.
 
-    `engine` forces a backend ("hyperscan", "ahocorasick_rs" or
+    `engine` forces a backend ("fastpath", "ahocorasick_rs" or
     "pyahocorasick"); None or "" takes the fastest installed.
     """
     policy = assemble_policy(prepare_policy(categories, fold_traditional=fold_traditional,
