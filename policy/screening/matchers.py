@@ -18,6 +18,7 @@ hyperscan, is still accepted for it.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Protocol
@@ -127,9 +128,10 @@ class ShardedMatcher:
             raise ValueError("the fast path's C helper is not built")
         automaton = RsAhoCorasickMatcher if _rs is not None else PyAhoCorasickMatcher
         size = fastpath.SHARD_SIZE
-        self._shards: list[tuple[int, Matcher]] = [
-            (first, automaton(patterns[first:first + size]))
-            for first in range(0, len(patterns), size)]
+        self._shards: list[tuple[int, Matcher]] = []
+        for first in range(0, len(patterns), size):
+            self._shards.append((first, automaton(patterns[first:first + size])))
+            time.sleep(0)  # let a waiting thread (a server's event loop) have the GIL
 
     def iter_matches(self, text: str) -> list[tuple[int, int, int]]:
         found: list[tuple[int, int, int]] = []

@@ -58,7 +58,7 @@ def _collect(policy: Policy, name: str, text: str, norm: str,
         regex = policy.regexes.iter_matches(norm) if len(policy.regexes) else []
     candidates: list[tuple[int, int, Rule]] = [
         (start, end, rule) for start, end, index in literal
-        for rule in policy.pattern_rules[index]]
+        for rule in policy.rules.of_pattern(index)]
     candidates += [(start, end, policy.regex_rules[index]) for start, end, index in regex]
     candidates.sort(key=lambda c: (c[0], c[1], c[2].id))
     words = WordChecker(norm, mapped.cuts)

@@ -120,6 +120,52 @@ def test_fast_path_agrees_with_exact_path(tmp_path: Path, monkeypatch: pytest.Mo
     assert proved > 1500
 
 
+HAN_POOL = "".join(chr(cp) for cp in range(0x4E00, 0x4E00 + 1500)) + "".join(set("".join(TERMS)))
+
+
+def big_lists(tmp_path: Path, rng: random.Random, count: int) -> list[str]:
+    """`count` seeded terms in four lists, and the plain ones, for planting in texts."""
+    terms: set[str] = set()
+    while len(terms) < count:
+        if rng.random() < 0.9:
+            terms.add("".join(rng.choices(HAN_POOL, k=rng.randint(2, 4))))
+        else:
+            terms.add("".join(rng.choices("abcdefghijklmnopqrstuvwxyz", k=rng.randint(3, 9))))
+    ordered = sorted(terms)
+    kinds = ["", "", "", "word:"]
+    for index, name in enumerate(["g.txt", "f.txt", "i.txt", "s.txt"]):
+        lines = [kinds[(index + i) % 4] + term for i, term in enumerate(ordered[index::4])]
+        extra = LISTS[name]  # the evasion-prone terms, regexes and word terms above
+        (tmp_path / name).write_text(extra + "\n".join(lines) + "\n", "utf-8")
+    return ordered
+
+
+def test_fast_path_agrees_with_exact_path_at_100k_terms(tmp_path: Path) -> None:
+    # Given a policy of 100,000 terms (substring and word, Chinese and
+    # English, plus the regexes and exemptions above), fast path on and off
+    rng = random.Random(100_000)
+    planted = big_lists(tmp_path, rng, 100_000)
+    fast = load_policy(parse_categories(CATEGORIES, tmp_path), fold_traditional=True,
+                       engine="fastpath")
+    assert fast.fast is not None and len(fast.rules) > 100_000
+    exact = dataclasses.replace(fast, fast=None)
+    decided = {"hit": 0, "clean": 0}
+    proved = 0
+    for _ in range(3000):
+        # When a text mixes filler, evasions of the big lists' terms and noise
+        text = random_text(rng)
+        if rng.random() < 0.5:
+            text += evade(rng, rng.choice(planted)) + random_text(rng)
+        fields = [("status", text)]
+        decision = screen(fast, fields)
+        # Then both paths decide identically, hits and offsets included
+        assert decision == screen(exact, fields), fields
+        decided["hit" if decision.hits or decision.shadow_hits else "clean"] += 1
+        proved += fast.fast.is_clean(text)
+    # And both outcomes were common, and the fast path proved texts clean on its own
+    assert min(decided.values()) > 300 and proved > 100, (decided, proved)
+
+
 def test_fast_path_proves_plain_text_clean_and_sends_the_rest_on(tmp_path: Path) -> None:
     fast = make_policy(tmp_path, "fastpath").fast
     assert fast is not None
