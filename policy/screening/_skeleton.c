@@ -2,7 +2,7 @@
  *
  * skeleton(text: str, table: bytes) -> bytes | None
  * filter_build(terms: list[str]) -> bytes
- * filter_scan(text: str, table: bytes, filter: bytes) -> bool
+ * filter_scan(table: bytes, filter: bytes, text: str) -> bool
  *
  * `table` holds one native-endian uint32 per code point below its
  * length / 4, built by skeleton.py: the low 21 bits are the code point
@@ -326,7 +326,7 @@ static PyObject *skeleton(PyObject *self, PyObject *args) {
 static PyObject *filter_scan(PyObject *self, PyObject *args) {
     PyObject *text, *result = NULL;
     Py_buffer table, blob;
-    if (!PyArg_ParseTuple(args, "Uy*y*", &text, &table, &blob))
+    if (!PyArg_ParseTuple(args, "y*y*U", &table, &blob, &text))
         return NULL;
     struct filter f;
     uint64_t stack[STACK_PREFIX + 1], *prefix = stack;
@@ -468,7 +468,7 @@ static PyMethodDef methods[] = {
     {"filter_build", filter_build, METH_VARARGS,
      "filter_build(terms) -> bytes: the term filter over term skeletons (str)."},
     {"filter_scan", filter_scan, METH_VARARGS,
-     "filter_scan(text, table, filter) -> bool: True when the skeleton is defined "
+     "filter_scan(table, filter, text) -> bool: True when the skeleton is defined "
      "and holds no term."},
     {NULL, NULL, 0, NULL},
 };

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from array import array
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any, overload
@@ -65,10 +65,7 @@ class Strings(Sequence[str]):
         return len(self.ends)
 
     def __iter__(self) -> Iterator[str]:
-        text, start = self.text, 0
-        for end in self.ends:
-            yield text[start:end]
-            start = end
+        return _cut(self.text, self.ends, 0)
 
     @overload
     def __getitem__(self, index: int) -> str: ...
@@ -78,10 +75,19 @@ class Strings(Sequence[str]):
 
     def __getitem__(self, index: int | slice) -> str | list[str]:
         if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            return list(_cut(self.text, self.ends[start:stop], self.ends[start - 1] if start else 0))
         if index < 0:
             index += len(self.ends)
         return self.text[self.ends[index - 1] if index else 0:self.ends[index]]
+
+
+def _cut(text: str, ends: Iterable[int], start: int) -> Iterator[str]:
+    for end in ends:
+        yield text[start:end]
+        start = end
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """The C term filter says "clean" exactly when no term's skeleton occurs.
 
-`filter_scan(text)` must equal its definition: the text's skeleton
+`filter_scan(table, filter, text)` must equal its definition: the text's skeleton
 (`skeleton_reference`) is defined and contains none of the terms. Seeded
 random term sets mix what the filter treats differently (Han and ASCII
 tails, one-character terms, short and long ASCII terms, astral
@@ -69,7 +69,7 @@ def test_filter_scan_matches_its_definition(seed: int) -> None:
             # When a text is scanned, Then the filter answers as the definition does
             text = random_text(rng, terms)
             expected = defined_clean(text, table, terms)
-            assert native.filter_scan(text, table, blob) is expected, (text, terms)
+            assert native.filter_scan(table, blob, text) is expected, (text, terms)
             verdicts[expected] += 1
     # And both answers were exercised many times
     assert min(verdicts.values()) > 2000
@@ -80,10 +80,10 @@ def test_filter_scan_reads_long_texts_and_refuses_a_foreign_table() -> None:
     table = get_skeleton(True).table
     blob = native.filter_build(["博彩", "casino", "q"])
     long_clean = "今天天气很好 nice day " * 400  # past the C helper's stack buffer
-    assert native.filter_scan(long_clean, table, blob) is True
-    assert native.filter_scan(long_clean + "网上博 彩", table, blob) is False
-    assert native.filter_scan(long_clean + "Q", table, blob) is False
+    assert native.filter_scan(table, blob, long_clean) is True
+    assert native.filter_scan(table, blob, long_clean + "网上博 彩") is False
+    assert native.filter_scan(table, blob, long_clean + "Q") is False
     with pytest.raises(ValueError, match="not a screening filter"):
-        native.filter_scan("hello", table, blob[:-8])
+        native.filter_scan(table, blob[:-8], "hello")
     with pytest.raises(ValueError, match="non-empty"):
         native.filter_build(["ok", ""])
