@@ -38,6 +38,7 @@ from policy.screening import (Policy, available_engines, load_policy,  # noqa: E
                               parse_categories, screen)
 from policy.screening.charsets import traditional_table  # noqa: E402
 from policy.screening.normalize import get_normalizer  # noqa: E402
+import skeleton_scanners  # noqa: E402  (bench/, beside this file)
 
 # Issue 12: at 100,000 terms at least 100,000 clean posts/s, keeping the
 # 10,000-term figure (157,169 posts/s when the issue was filed); a build
@@ -178,12 +179,33 @@ def run_size(size: int, chars: list[str], posts: list[str], args: argparse.Names
                     targets.append(target_line("build peak RSS, fresh process",
                                                mb(cost["peak_kb"]), PEAK_TARGET_MB, "MB",
                                                below=True))
+        if args.alternatives:
+            alternatives(folder, posts, args)
     normalize = get_normalizer(True).normalize
     print(f"{'normalise only':15s}        {rate(normalize, posts, args.budget / 2):10,.0f} posts/s")
     if size <= args.baseline_max:
         baselines(terms, posts, ours, args)
     if targets:
         print(f"targets (load average {os.getloadavg()[0]:.2f}):", *targets, sep="\n")
+
+
+def alternatives(folder: Path, posts: list[str], args: argparse.Namespace) -> None:
+    """The fast path's filter beside what else could scan the skeletons."""
+    literals = skeleton_scanners.needed_literals(folder)
+    script = Path(__file__).with_name("skeleton_scanners.py")
+    print(f"fast path scanners over the same {len(literals):,} term skeletons "
+          "(build in a fresh process; speed with the skeleton pass):")
+    for name in skeleton_scanners.NAMES:
+        out = subprocess.run([sys.executable, str(script), str(folder), name],
+                             check=True, capture_output=True, text=True).stdout
+        cost = json.loads(out.splitlines()[-1])
+        is_clean = skeleton_scanners.build(name, literals) if cost["installed"] else None
+        if is_clean is None:
+            print(f"  {name:15s} not installed")
+            continue
+        assert all(map(is_clean, posts))
+        print(f"  {name:15s} build {cost['seconds']:6.2f} s, RSS peak +{mb(cost['grown_kb']):6.1f} MB, "
+              f"{rate(is_clean, posts, args.budget / 2):10,.0f} posts/s", flush=True)
 
 
 def part_rates(policy: Policy, posts: list[str], args: argparse.Namespace) -> str:
@@ -218,6 +240,8 @@ def baselines(terms: list[str], posts: list[str], ours: dict[str, float],
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer posts, shorter timings")
+    parser.add_argument("--alternatives", action="store_true",
+                        help="also time what else the fast path could scan with (hyperscan...)")
     parser.add_argument("--terms", type=int, action="append",
                         help="policy size, e.g. 1000, 10000 or 100000 (repeat for several; "
                              "default 10000 and 100000)")

@@ -77,14 +77,14 @@ def compile_fast_path(fold_traditional: bool, literals: Sequence[str],
     """
     if not available():
         return None
-    needed = _needed_literals(get_skeleton(fold_traditional), literals, regexes)
+    needed = needed_literals(get_skeleton(fold_traditional), literals, regexes)
     if needed is None:
         return None
     blob = native_module().filter_build(needed)
     return FastPathParts(fold_traditional, len(needed), blob)
 
 
-def _needed_literals(skeleton: Skeleton, literals: Sequence[str],
+def needed_literals(skeleton: Skeleton, literals: Sequence[str],
                      regexes: Sequence[str]) -> list[str] | None:
     """Skeletons one of which any hit's text contains; None if some term has none."""
     needed = []
