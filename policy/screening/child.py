@@ -41,9 +41,12 @@ async def prepare_in_child(categories: Sequence[CategoryConfig], *, fold_traditi
                            protocol=pickle.HIGHEST_PROTOCOL)
     path = os.environ.get("PYTHONPATH")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [_PACKAGE_ROOT, path]))}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "policy.screening.child", stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env)
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "policy.screening.child", stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env)
+    except OSError as exc:  # no interpreter to start, no processes left
+        raise ChildError(f"cannot start the policy build process: {exc}") from None
     try:
         out, err = await process.communicate(request)
     finally:

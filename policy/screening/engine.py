@@ -65,7 +65,7 @@ class Policy:
     fast: FastPath | None = field(default=None, repr=False)
 
     def describe_rules(self) -> list[dict[str, Any]]:
-        return [rule.to_dict() for rule in self.rules]
+        return self.rules.describe()
 
 
 class _Builder:

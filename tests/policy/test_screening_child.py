@@ -62,6 +62,10 @@ async def test_a_child_that_dies_leaves_the_running_policy(tmp_path: Path,
     monkeypatch.setattr(sys, "executable", "/bin/false")
     with pytest.raises(ChildError):
         await prepare_in_child(source.categories, fold_traditional=True, engine=None)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    with pytest.raises(ChildError, match="cannot start"):
+        await prepare_in_child(source.categories, fold_traditional=True, engine=None)
+    monkeypatch.setattr(sys, "executable", "/bin/false")
     async with open_database(tmp_path / "node.sqlite3") as db:
         holder = ScreeningHolder(db, lambda: source, policy)
         # When a reload is asked for
