@@ -1,6 +1,6 @@
 """Screening throughput and build cost, beside the targets (issues 4 and 12).
 
-    python bench/bench_screening.py [--quick] [--terms 1000|10000|100000 ...]
+    python bench/bench_screening.py [--quick] [--terms 1000|10000|100000 ...] [--alternatives]
 
 Random 2-4 character Chinese terms (plus some English ones), 10,000 and
 100,000 of them unless `--terms` says (repeat it for a growth curve);
@@ -11,8 +11,9 @@ the exact automaton), against two naive baselines timed on a small
 sample: (a) one regex alternation of every term, (b) a loop of
 `term in text`. The build is measured in a fresh process per engine
 (`policy_build.py`): seconds, and the RSS high-water mark, C
-allocations included. Figures, not assertions:
-compare ratios within one run.
+allocations included. `--alternatives` also times what else the fast
+path could scan with (`skeleton_scanners.py`: hyperscan, ahocorasick-rs).
+Figures, not assertions: compare ratios within one run.
 """
 
 from __future__ import annotations

@@ -10,13 +10,14 @@ exemption checks), which alone decides. So the fast path may only say
 "clean" or "don't know", and it says "clean" only when the exact path
 could find no candidate either.
 
-Why a filter of our own: at 100,000 Chinese terms, hyperscan's literal
+Why a filter of our own: at 100,000 Chinese terms hyperscan's literal
 compiler (`hs_compile_lit_multi`, which the python binding calls with
-`literal=True`) took 7.2 s and 258 MiB to build, and scanned skeletons
-at 93,000 posts/s, skeleton pass not included; four databases of 25,000
-built in 2.3 s but scanned at 56,000/s; ahocorasick-rs over the skeleton
-bytes at 78,000/s. The filter builds in milliseconds, takes 3 MiB, and
-passes about 200,000 posts/s at 100,000 terms (bench_screening.py).
+`literal=True`) took 5 to 9 s and over 240 MB to build one database, and
+with the skeleton pass it proved fewer than 55,000 posts/s clean; four
+smaller databases, or ahocorasick-rs over the skeleton bytes, were
+slower still. The filter builds in milliseconds into 3 MB and proves
+about 250,000 a second (`bench/bench_screening.py --alternatives`;
+ARCHITECTURE.md has one run's figures).
 """
 
 from __future__ import annotations
