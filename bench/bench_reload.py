@@ -142,10 +142,11 @@ def server_memory_kb(pid: int) -> dict[str, int]:
             if line.startswith(("VmHWM:", "VmRSS:"))}
 
 
-def report_targets(quiet: list[float], busy: list[float], builds: list[float]) -> None:
+def report_targets(terms: int, quiet: list[float], busy: list[float], builds: list[float]) -> None:
     ratio = pct(busy, 0.99) / pct(quiet, 0.99)
     slowest = max(builds)
-    print(f"targets (load average {os.getloadavg()[0]:.2f}):")
+    print(f"targets (set for 100,000 terms; this run {terms:,}; load average "
+          f"{os.getloadavg()[0]:.2f}):")
     print(f"  slowest reload            {slowest:8.2f} s     target < {RELOAD_TARGET_S:.0f} s    "
           f"ratio {slowest / RELOAD_TARGET_S:5.2f}  {'met' if slowest < RELOAD_TARGET_S else 'NOT met'}")
     print(f"  p99 during / p99 without  {ratio:8.2f}       target < {P99_RATIO_TARGET:.0f}      "
@@ -182,7 +183,7 @@ def main() -> None:
     if memory:
         print(f"server RSS {memory['VmRSS'] / 1024:.0f} MiB at the end, "
               f"high-water {memory['VmHWM'] / 1024:.0f} MiB")
-    report_targets(quiet, busy, builds)
+    report_targets(terms, quiet, busy, builds)
 
 
 if __name__ == "__main__":
