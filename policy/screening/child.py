@@ -57,7 +57,10 @@ async def prepare_in_child(categories: Sequence[CategoryConfig], *, fold_traditi
         logger.warning("policy build: %s", err.decode("utf-8", "replace")[-_STDERR_LIMIT:])
     if process.returncode != 0 or not out:
         raise ChildError(f"policy build process exited with status {process.returncode}")
-    verdict = pickle.loads(out)  # noqa: S301 (our own child's answer)
+    try:
+        verdict = pickle.loads(out)  # noqa: S301 (our own child's answer)
+    except Exception as exc:  # unpickling raises many kinds; all mean a garbled answer
+        raise ChildError(f"policy build process answered something unreadable: {exc!r}") from None
     if isinstance(verdict, PolicyError):
         raise verdict
     if not isinstance(verdict, PolicyParts):
