@@ -4,12 +4,14 @@ The policy is immutable; a reload builds a new one off the request path
 and swaps the reference in one assignment, so a request screens under
 either the old or the new version, never a mix, and none waits for the
 build. The slow part of a build (reading and normalising every term,
-compiling the hyperscan fast path) runs in a child process, because in a
-thread its Python work competes with requests for the GIL: at 100,000
-terms that made requests during a reload wait hundreds of milliseconds.
-Only the automata are built here, in a thread, in GIL-bounded shards. A build that fails (unreadable file, bad
-regular expression, unknown action) leaves the old policy in place and
-says which file and line. Several processes may serve one database: a
+building the fast path's filter) runs in a child process
+(`policy/screening/child.py`), because in a thread its Python work
+competes with requests for the GIL: at 100,000 terms that made requests
+during a reload wait hundreds of milliseconds. Only the exact automaton
+is built here, in a thread, in shards that each hold the GIL about 10 ms.
+A build that fails (unreadable file, bad regular expression, unknown
+action, a crashed child) leaves the old policy in place and says why,
+with file and line when a list is at fault. Several processes may serve one database: a
 reload request is a value in `node_settings`, and every process's
 `sync()` picks it up.
 """
@@ -18,15 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-import os
 import secrets
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from policy.screening import CategoryConfig, Decision, Policy, PolicyError, load_policy, screen
-from policy.screening.engine import PolicyParts, assemble_policy, prepare_policy
+from policy.screening.child import ChildError, prepare_in_child
+from policy.screening.engine import assemble_policy
 from storage import screening as store
 from storage.database import Database
 
@@ -67,24 +67,13 @@ def build(loader: Loader) -> Policy:
                        engine=source.engine or None)
 
 
-def prepare(source: PolicySource) -> PolicyParts:
-    """The child process's half of a build (module level: spawn pickles it by name)."""
-    return prepare_policy(source.categories, fold_traditional=source.fold_traditional,
-                          engine=source.engine or None).packed()
-
-
 async def build_off_process(loader: Loader) -> Policy:
     """`build`, with the slow half in a fresh child process."""
     source = await asyncio.to_thread(loader)
-    # spawn, not fork: the server has threads (database, resolver) that a
-    # forked child would inherit mid-operation. Niced, so that on a small
-    # machine the build takes the CPU the server leaves, not the reverse.
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=os.nice, initargs=(19,))
-    try:
-        parts = await asyncio.get_running_loop().run_in_executor(pool, prepare, source)
-    finally:
-        pool.shutdown(wait=False)
+    # A fresh interpreter, not fork: the server has threads (database,
+    # resolver) that a forked child would inherit mid-operation.
+    parts = await prepare_in_child(source.categories, fold_traditional=source.fold_traditional,
+                                   engine=source.engine or None)
     return await asyncio.to_thread(assemble_policy, parts)
 
 
@@ -131,6 +120,9 @@ class ScreeningHolder:
                 logger.warning("screening reload refused, keeping %s: %s", previous, exc)
                 return ReloadResult(False, previous, previous, exc.message,
                                     str(exc.file) if exc.file else None, exc.line)
+            except ChildError as exc:
+                logger.error("screening reload failed, keeping %s: %s", previous, exc)
+                return ReloadResult(False, previous, previous, str(exc))
             self._policy = fresh
             await store.put_setting(self._db, store.SETTING_VERSION, fresh.version)
             if announce:

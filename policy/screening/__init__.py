@@ -5,7 +5,7 @@ A pure library: `parse_categories` validates the admin's category tables,
 automaton over every term), and `screen(policy, fields)` returns a
 `Decision` with its reasons. No I/O after loading, no HTTP.
 
-With hyperscan installed (engine "hyperscan", the default then), a fast
+With the C helper built (engine "fastpath", the default then), a fast
 path (fastpath.py, skeleton.py) proves most clean texts clean in one scan
 before the exact path (normalise, automaton, words, exemptions) runs;
 it never decides a hit, so decisions are the same with it on or off.

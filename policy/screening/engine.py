@@ -9,11 +9,9 @@ swapped in, so a running node keeps its previous policy.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import logging
-import pickle
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,33 +26,17 @@ from policy.screening.lists import ListTerm, check_list_file, read_list_file
 from policy.screening.matchers import Matcher, build_matcher, choose_engine
 from policy.screening.normalize import Normalizer, get_normalizer
 from policy.screening.regexes import RegexSet
+from policy.screening.rules import Rule, RuleTable, RuleTableBuilder
 from policy.screening.words import get_tokenizer
+
+__all__ = ["Policy", "PolicyParts", "Rule", "assemble_policy", "check_policy", "load_policy",
+           "prepare_policy"]
 
 logger = logging.getLogger(__name__)
 
 # Bump when normalisation or matching semantics change: same lists, new
 # behaviour, so a new version in the audit trail.
 SEMANTICS = "screening/1"
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """One term of one category, as the admin API lists it."""
-
-    id: str  # "<category>:<hash of kind and normalised term>", stable across edits
-    category: str
-    term: str
-    kind: str
-    file: str
-    line: int
-    pattern: str  # what is matched: the normalised term, or the regex
-    action: str
-    mode: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "category": self.category, "term": self.term,
-                "kind": self.kind, "file": self.file, "line": self.line,
-                "action": self.action, "mode": self.mode}
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -68,34 +50,31 @@ class Policy:
     version: str  # content hash of categories, list files and options
     loaded_at: str
     categories: tuple[CategoryConfig, ...]
-    rules: tuple[Rule, ...] = field(repr=False)
+    rules: RuleTable = field(repr=False)  # also: the rules of each automaton pattern
     fold_traditional: bool
     engine: str  # the automaton backend in use
     regex_engine: str
     normalizer: Normalizer = field(repr=False)
     matcher: Matcher = field(repr=False)
-    pattern_rules: tuple[tuple[Rule, ...], ...] = field(repr=False)  # by pattern index
     regexes: RegexSet = field(repr=False)
     regex_rules: tuple[Rule, ...] = field(repr=False)  # by regex index
     exemptions: dict[str, tuple[str, ...]] = field(repr=False)  # normalised, by category
     clean: Decision = field(repr=False)  # the shared accept decision for clean content
-    # Proves most clean texts clean before normalising (engine "hyperscan");
+    # Proves most clean texts clean before normalising (engine "fastpath");
     # None: every text takes the exact path.
     fast: FastPath | None = field(default=None, repr=False)
 
     def describe_rules(self) -> list[dict[str, Any]]:
-        return [rule.to_dict() for rule in self.rules]
+        return self.rules.describe()
 
 
 class _Builder:
-    """Accumulates rules while files are read; `finish` makes the Policy."""
+    """Accumulates rules while files are read; `parts` makes the PolicyParts."""
 
-    def __init__(self, fold_traditional: bool) -> None:
+    def __init__(self, categories: Sequence[CategoryConfig], fold_traditional: bool) -> None:
         self.normalizer = get_normalizer(fold_traditional)
         self.digest = hashlib.sha256(f"{SEMANTICS}\0{fold_traditional}\0".encode())
-        self.rules: dict[str, Rule] = {}  # in insertion order: a rule's position is its index
-        self.literals: dict[str, list[int]] = {}  # pattern -> rule positions
-        self.regex_rules: list[int] = []
+        self.rules = RuleTableBuilder(categories)
         self.chinese_words = False  # any word term that jieba must confirm?
 
     def add_category(self, category: CategoryConfig) -> None:
@@ -108,39 +87,25 @@ class _Builder:
                 self.add_term(term, category)
 
     def add_term(self, term: ListTerm, category: CategoryConfig) -> None:
-        rule = make_rule(term, category, self.normalizer)
-        if rule.id in self.rules:
-            first = self.rules[rule.id]
-            logger.info("%s:%d repeats %s (%s:%d)", term.file, term.line, rule.id,
-                        first.file, first.line)
-            return
-        position = len(self.rules)
-        self.rules[rule.id] = rule
-        if rule.kind == "word" and not self.chinese_words:
-            self.chinese_words = any(map(is_cjk, rule.pattern))
-        if rule.kind == "re":
-            self.regex_rules.append(position)
-        else:
-            self.literals.setdefault(rule.pattern, []).append(position)
+        pattern = term_pattern(term, self.normalizer)
+        if self.rules.add(term, category.name, pattern) and term.kind == "word" and \
+                not self.chinese_words:
+            self.chinese_words = any(map(is_cjk, pattern))
 
     def parts(self, categories: Sequence[CategoryConfig], engine: str | None) -> PolicyParts:
         try:
             chosen = choose_engine(engine)
         except ValueError as exc:
             raise PolicyError(f"screening.engine: {exc}") from None
-        rules = tuple(self.rules.values())
         fast = None
-        if chosen == "hyperscan":
-            fast = compile_fast_path(self.normalizer.fold_traditional, list(self.literals),
-                                     [rules[i].pattern for i in self.regex_rules])
+        if chosen == "fastpath":
+            fast = compile_fast_path(self.normalizer.fold_traditional, self.rules.patterns(),
+                                     self.rules.regexes())
         return PolicyParts(
             version=self.digest.hexdigest()[:16],
             loaded_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            categories=tuple(categories), rules=rules,
+            categories=tuple(categories), rules=self.rules.finish(),
             fold_traditional=self.normalizer.fold_traditional, engine=chosen,
-            literals=tuple(self.literals),
-            pattern_rules=tuple(map(tuple, self.literals.values())),
-            regex_rules=tuple(self.regex_rules),
             exemptions={c.name: normalize_exemptions(c, self.normalizer) for c in categories},
             chinese_words=self.chinese_words, fast=fast)
 
@@ -151,51 +116,27 @@ class PolicyParts:
 
     Reading and normalising 100,000 terms is a second of Python, which in
     a thread of the serving process slows every request (they wait for
-    the GIL); in a child process it costs the server nothing. Rules travel
-    between processes as pickled chunks (`packed`): one `pickle.loads` of
-    100,000 frozen dataclasses holds the GIL for half a second, a chunk for
-    a few milliseconds. In one process they stay as they are.
+    the GIL); in a child process it costs the server nothing. The rules
+    are columns (rules.py), so sending them is a few buffers, not 100,000
+    objects to unpickle.
     """
 
     version: str
     loaded_at: str
     categories: tuple[CategoryConfig, ...]
-    rules: tuple[Rule, ...]  # empty once packed
+    rules: RuleTable  # with the automaton's patterns and the regexes
     fold_traditional: bool
     engine: str
-    literals: tuple[str, ...]  # the automaton's patterns, in index order
-    pattern_rules: tuple[tuple[int, ...], ...]  # rule positions by pattern index
-    regex_rules: tuple[int, ...]  # rule positions by regex index
     exemptions: dict[str, tuple[str, ...]]
     chinese_words: bool  # some word term needs jieba
     fast: FastPathParts | None
-    packed_rules: tuple[bytes, ...] = ()
-
-    def packed(self) -> PolicyParts:
-        """For sending to another process: the rules as pickled chunks."""
-        return dataclasses.replace(self, rules=(), packed_rules=_pickled_chunks(self.rules))
-
-
-_RULES_PER_CHUNK = 2000
-
-
-def _pickled_chunks(rules: tuple[Rule, ...]) -> tuple[bytes, ...]:
-    return tuple(pickle.dumps(rules[i:i + _RULES_PER_CHUNK], protocol=pickle.HIGHEST_PROTOCOL)
-                 for i in range(0, len(rules), _RULES_PER_CHUNK))
-
-
-def _unpickled(chunks: tuple[bytes, ...]) -> tuple[Rule, ...]:
-    rules: list[Rule] = []
-    for chunk in chunks:
-        rules.extend(pickle.loads(chunk))  # noqa: S301 (our own child's output)
-    return tuple(rules)
 
 
 def assemble_policy(parts: PolicyParts) -> Policy:
     """Build the automata over prepared parts: the short, C-heavy step."""
-    rules = parts.rules or _unpickled(parts.packed_rules)
-    matcher = build_matcher(list(parts.literals), parts.engine)
-    regex_rules = tuple(rules[i] for i in parts.regex_rules)
+    rules = parts.rules
+    matcher = build_matcher(rules.patterns, parts.engine)
+    regex_rules = rules.regex_rules()
     if parts.chinese_words:
         # Load jieba's dictionary (about a second, once per process) now,
         # not inside the first request that hits a Chinese word term.
@@ -204,30 +145,24 @@ def assemble_policy(parts: PolicyParts) -> Policy:
         version=parts.version, loaded_at=parts.loaded_at, categories=parts.categories,
         rules=rules, fold_traditional=parts.fold_traditional, engine=matcher.name,
         regex_engine=regexes.engine_name(), normalizer=get_normalizer(parts.fold_traditional),
-        matcher=matcher,
-        pattern_rules=tuple(tuple(map(rules.__getitem__, rs)) for rs in parts.pattern_rules),
-        regexes=RegexSet([rule.pattern for rule in regex_rules]), regex_rules=regex_rules,
+        matcher=matcher, regexes=RegexSet(list(rules.regexes)), regex_rules=regex_rules,
         exemptions=parts.exemptions, clean=Decision("accept", policy_version=parts.version),
-        fast=FastPath.load(parts.fast) if parts.fast is not None else None)
+        fast=FastPath(parts.fast) if parts.fast is not None else None)
 
 
-def make_rule(term: ListTerm, category: CategoryConfig, normalizer: Normalizer) -> Rule:
-    """A rule for one list line; PolicyError (file, line) when it cannot match."""
+def term_pattern(term: ListTerm, normalizer: Normalizer) -> str:
+    """What one list line matches; PolicyError (file, line) when it cannot match."""
     if term.kind == "re":
         try:
             regexes.compile_pattern(term.term)
         except ValueError as exc:
             raise PolicyError(str(exc), file=term.file, line=term.line) from None
-        pattern = term.term
-    else:
-        pattern = normalizer.normalize(term.term)
-        if not pattern.strip():
-            raise PolicyError(f"term {term.term!r} is empty once normalised",
-                              file=term.file, line=term.line)
-    key = hashlib.sha256(f"{term.kind}\0{pattern}".encode()).hexdigest()[:10]
-    return Rule(id=f"{category.name}:{key}", category=category.name, term=term.term,
-                kind=term.kind, file=str(term.file), line=term.line, pattern=pattern,
-                action=category.action, mode=category.mode)
+        return term.term
+    pattern = normalizer.normalize(term.term)
+    if not pattern.strip():
+        raise PolicyError(f"term {term.term!r} is empty once normalised",
+                          file=term.file, line=term.line)
+    return pattern
 
 
 def normalize_exemptions(category: CategoryConfig, normalizer: Normalizer) -> tuple[str, ...]:
@@ -241,7 +176,7 @@ def normalize_exemptions(category: CategoryConfig, normalizer: Normalizer) -> tu
 def prepare_policy(categories: Sequence[CategoryConfig], *, fold_traditional: bool = False,
                    engine: str | None = None) -> PolicyParts:
     """Read and check every list file: all a build does before its automata."""
-    builder = _Builder(fold_traditional)
+    builder = _Builder(categories, fold_traditional)
     for category in categories:
         builder.add_category(category)
     return builder.parts(categories, engine)
@@ -251,7 +186,7 @@ def load_policy(categories: Sequence[CategoryConfig], *, fold_traditional: bool 
                 engine: str | None = None) -> Policy:
     """Read the categories' list files and build a ready Policy.
 
-    `engine` forces a backend ("hyperscan", "ahocorasick_rs" or
+    `engine` forces a backend ("fastpath", "ahocorasick_rs" or
     "pyahocorasick"); None or "" takes the fastest installed.
     """
     policy = assemble_policy(prepare_policy(categories, fold_traditional=fold_traditional,
@@ -272,7 +207,7 @@ def check_policy(categories: Sequence[CategoryConfig], *, fold_traditional: bool
             terms, found = check_list_file(path)
             for term in terms:
                 try:
-                    make_rule(term, category, normalizer)
+                    term_pattern(term, normalizer)
                 except PolicyError as exc:
                     found.append(exc)
             problems.extend(sorted(found, key=lambda p: p.line or 0))

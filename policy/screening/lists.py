@@ -62,7 +62,7 @@ def parse_list_bytes(data: bytes, path: Path) -> tuple[tuple[ListTerm, ...], lis
         if not line or line.startswith("#"):
             continue
         kind, term = "substring", line
-        prefix = _PREFIX.match(line)
+        prefix = _PREFIX.match(line) if ":" in line else None  # most lines have none
         if prefix:
             kind, term = prefix.group(1), line[prefix.end():].strip()
             if kind not in KINDS:

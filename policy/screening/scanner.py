@@ -27,23 +27,34 @@ def screen(policy: Policy, fields: Fields) -> Decision:
     Field names say where a text came from: "status", "spoiler_text",
     "poll_option[0]", "display_name", "note", "field[0].name", ...
     """
-    pairs: Iterable[tuple[str, str]] = fields.items() if isinstance(fields, Mapping) else fields
+    pairs: Iterable[tuple[str, str]] = \
+        fields.items() if isinstance(fields, (dict, Mapping)) else fields
+    fast = policy.fast
+    if fast is not None:  # the fast path proves most fields clean on its own
+        is_clean = fast.is_clean
+        pairs = [(name, text) for name, text in pairs if text and not is_clean(text)]
+        if not pairs:
+            return policy.clean  # frozen, so one instance serves every clean post
+    return _exact(policy, pairs)
+
+
+def _exact(policy: Policy, pairs: Iterable[tuple[str, str]]) -> Decision:
+    """The exact path, the only judge: normalise, match, confirm each candidate."""
     normalize = policy.normalizer.normalize
     find_literals = policy.matcher.iter_matches
     find_regexes = policy.regexes.iter_matches if len(policy.regexes) else None
-    is_clean = policy.fast.is_clean if policy.fast is not None else None
     hits: list[Hit] = []
     shadow: list[Hit] = []
     for name, text in pairs:
-        if not text or (is_clean is not None and is_clean(text)):
-            continue  # the fast path proved this field clean
+        if not text:
+            continue
         norm = normalize(text)
         literal = find_literals(norm)
         regex = find_regexes(norm) if find_regexes is not None else []
         if literal or regex:
             _collect(policy, name, text, norm, literal, regex, hits, shadow)
     if not hits and not shadow:
-        return policy.clean  # frozen, so one instance serves every clean post
+        return policy.clean
     return make_decision(hits, shadow, policy.version)
 
 
@@ -58,7 +69,7 @@ def _collect(policy: Policy, name: str, text: str, norm: str,
         regex = policy.regexes.iter_matches(norm) if len(policy.regexes) else []
     candidates: list[tuple[int, int, Rule]] = [
         (start, end, rule) for start, end, index in literal
-        for rule in policy.pattern_rules[index]]
+        for rule in policy.rules.of_pattern(index)]
     candidates += [(start, end, policy.regex_rules[index]) for start, end, index in regex]
     candidates.sort(key=lambda c: (c[0], c[1], c[2].id))
     words = WordChecker(norm, mapped.cuts)

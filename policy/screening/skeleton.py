@@ -1,7 +1,8 @@
 """The fast path's skeleton: a cheap byte image of a text that keeps every term.
 
 `Skeleton.text` makes it in one pass (the C helper `_skeleton.c`, or
-`skeleton_reference`, which defines it): UTF-8 of the text with ASCII
+`skeleton_reference`, which defines it; the fast path's term filter
+walks the text the same way in C without writing the skeleton out): UTF-8 of the text with ASCII
 lowercased, ASCII punctuation, symbols, spaces and controls and the
 common CJK punctuation deleted, and traditional characters (and
 radicals, compatibility ideographs) that fold to one Han character
@@ -59,6 +60,13 @@ ASTRAL_FLAGGED = (0xE0000, 0xE01EF)
 
 def native_available() -> bool:
     return _native is not None
+
+
+def native_module() -> Any:
+    """The C helper (`skeleton`, `filter_build`, `filter_scan`); check `native_available` first."""
+    if _native is None:
+        raise RuntimeError("the C helper policy/screening/_skeleton.c was not built")
+    return _native
 
 
 class Skeleton:

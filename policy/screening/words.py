@@ -5,8 +5,8 @@ Latin-script end, the neighbouring character is not a letter or digit
 (like `\\b`); for a Chinese end, jieba's segmentation of the text puts a
 boundary there (so 博彩 does not hit inside 赌博彩票, which jieba reads
 赌博/彩票). jieba is consulted only when a word term matched, once per
-text, and its dictionary (about 1 s, tens of MB) is loaded once per
-process, quietly.
+text, and is imported and its dictionary loaded (about 1 s, tens of MB)
+once per process, quietly, when a policy first needs it.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from __future__ import annotations
 import logging
 import threading
 import unicodedata
-
-import jieba
+from typing import TYPE_CHECKING
 
 from policy.screening.charsets import is_cjk
+
+if TYPE_CHECKING:
+    import jieba  # imported for real by get_tokenizer
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +33,9 @@ def get_tokenizer() -> jieba.Tokenizer:
     if _tokenizer is None:
         with _lock:
             if _tokenizer is None:
+                # Imported only now: importing jieba alone takes about 20 MB
+                # (its tables), and most policies have no Chinese word term.
+                import jieba
                 # jieba logs "Building prefix dict..." at DEBUG to its own
                 # stderr handler; keep only its warnings.
                 jieba.setLogLevel(logging.WARNING)

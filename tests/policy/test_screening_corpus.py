@@ -40,8 +40,8 @@ def test_corpus_precision_and_recall_are_perfect(engine: str) -> None:
     # Given the corpus categories, with traditional folding on
     policy = load_policy(parse_categories(CATEGORIES, CORPUS), fold_traditional=True,
                          engine=engine)
-    # (the hyperscan engine screens with its fast path in front)
-    assert (policy.fast is not None) == (engine == "hyperscan")
+    # (the fastpath engine screens with its fast path in front)
+    assert (policy.fast is not None) == (engine == "fastpath")
     # When every corpus text is screened as a status
     tp = fp = fn = 0
     mistakes = []
