@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from node.cli import CommandError
 from node.config import Config, ConfigError
 from node.identity_runtime import init_identity_files, trusted_authorities
-from node.push_setup import init_vapid_keys
+from node.web_push import init_vapid_keys
 from node.screening_setup import loader_for
 from policy.identity import AuthorityKeyError
 from policy.screening import PolicyError

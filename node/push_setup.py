@@ -31,7 +31,6 @@ from aiohttp import web
 from federation.backoff import BackoffPolicy, classify
 from federation.delivery import post_activity
 from federation.fetch import create_fetch_session
-from node.config import Config
 from node.keys import CONFIG, DB, IDENTITY, WEB_PUSH
 from node.push_payload import push_payload
 from node.version import SOFTWARE, VERSION
@@ -62,11 +61,6 @@ PUSH_SETTINGS = web.AppKey("push_settings", PushSettings)  # tests may set it be
 def token_associated(subscription_id: int) -> bytes:
     """Binds an encrypted access token to its subscription row."""
     return f"push_subscription:{subscription_id}:access_token".encode()
-
-
-async def init_vapid_keys(config: Config, db: Database) -> list[str]:
-    keys = await load_vapid_keys(db)
-    return [f"created the Web Push (VAPID) key pair, public key {keys.public_key}"]
 
 
 class PushSender:

@@ -140,3 +140,9 @@ class WebPushRuntime:
 
     keys: VapidKeys
     subject: str
+
+
+async def init_vapid_keys(config: object, db: Database) -> list[str]:
+    """`init` step: the node's Web Push (VAPID) key pair."""
+    keys = await load_vapid_keys(db)
+    return [f"created the Web Push (VAPID) key pair, public key {keys.public_key}"]
