@@ -37,6 +37,7 @@ POSTGRES = Dialect(name="postgresql", several_processes=True, notifications=True
 
 WRITE_LOCK = 0x6E6F6465  # "node": the advisory lock every write transaction takes
 MIGRATE_LOCK = WRITE_LOCK + 1  # one migrating process at a time
+_BEGIN_LOCKED = f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
 CONNECT_TIMEOUT = 10.0
 
 
@@ -224,9 +225,18 @@ class PostgresDatabase(Database):
     @contextlib.asynccontextmanager
     async def write(self) -> AsyncIterator[Writer]:
         assert self._writer is not None, "database is not open"
-        async with self._write_lock, self._writer.connection() as conn, conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock($1)", (WRITE_LOCK,))
-            yield PgWriter(conn)
+        async with self._write_lock, self._writer.connection() as conn:
+            # BEGIN and the lock in one round trip (a simple query): on a busy
+            # machine each trip to the server is the cost that counts.
+            await conn.execute(_BEGIN_LOCKED)
+            try:
+                yield PgWriter(conn)
+            except BaseException:
+                # Shielded: a cancelled task still ends its transaction (the pool
+                # would roll back a connection returned mid-transaction anyway).
+                await asyncio.shield(_rollback(conn))
+                raise
+            await conn.execute("COMMIT")
 
     async def fetchone(self, sql: str, params: Params = ()) -> PgRow | None:
         assert self._readers is not None, "database is not open"
@@ -264,6 +274,11 @@ class PostgresDatabase(Database):
             yield conn
         finally:
             await conn.close()
+
+
+async def _rollback(conn: AsyncConnection[Any]) -> None:
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE and not conn.closed:
+        await conn.execute("ROLLBACK")
 
 
 def _reason(exc: BaseException) -> str:
