@@ -28,6 +28,7 @@ from storage import accounts, reveal_requests
 from storage.accounts import AccountRow
 
 FLASH_COOKIE = "admin_flash"
+VALIDATION_FAILED = "Validation failed: "
 T = TypeVar("T")
 
 NAV = (("/admin", N_("Overview")), ("/admin/queue", N_("Review queue")), ("/admin/reports", N_("Reports")),
@@ -111,7 +112,13 @@ def error_message(exc: web.HTTPException) -> str:
         message = str(json.loads(exc.text or "")["error"])
     except (ValueError, KeyError, TypeError):
         message = exc.reason
-    return _(message)  # the admin API's English, in the page's language where the catalog has it
+    # The admin API's English, in the page's language where the catalog has
+    # it; a validation error is Rails' "Validation failed: <what>", each part
+    # catalogued on its own.
+    what = message.removeprefix(VALIDATION_FAILED)
+    if what != message:
+        return _("Validation failed: %(errors)s", errors=_(what))
+    return _(message)
 
 
 async def attempt(action: Awaitable[T]) -> tuple[T | None, str]:
