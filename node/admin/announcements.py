@@ -79,7 +79,7 @@ async def act(request: web.Request) -> web.StreamResponse:
     staff, _form_data = await read_form(request)
     announcement_id, verb = path_id(request), request.match_info["verb"]
     if verb == "delete":
-        _, error = await attempt(delete_announcement(request.app, staff.account, announcement_id))
+        _deleted, error = await attempt(delete_announcement(request.app, staff.account, announcement_id))
         return back(request, "/admin/announcements", error=error, notice="" if error else _(DELETED))
     if verb not in ("publish", "unpublish"):
         raise sessions.error_page(request, 404, _("Not found"), _("No such action."))

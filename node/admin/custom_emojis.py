@@ -54,7 +54,7 @@ async def act(request: web.Request) -> web.StreamResponse:
         raise sessions.error_page(request, 404, _("Not found"), _("No such action."))
     emoji_id, app = path_id(request), request.app
     if verb == "delete":
-        _, error = await attempt(remove_emoji(app, staff.account, emoji_id))
+        _removed, error = await attempt(remove_emoji(app, staff.account, emoji_id))
         return back(request, "/admin/custom_emojis", error=error, notice="" if error else _(DONE))
     row, error = await attempt(local_emoji(app, emoji_id))
     if row is not None:

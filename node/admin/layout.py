@@ -194,5 +194,11 @@ def table(headers: Iterable[str], rows: Iterable[Iterable[object]], empty: str) 
     return Markup(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
+def code(value: object) -> Markup:
+    """An identifier as the policy or the config writes it (`review`, `shadow`,
+    `status`): the same in every language, shown as code rather than translated."""
+    return Markup(f"<code>{escape(value)}</code>") if value != "" else Markup("")
+
+
 def link(href: str, text: object) -> Markup:
     return Markup(f'<a href="{escape(href)}">{escape(text)}</a>')
