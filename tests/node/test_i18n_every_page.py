@@ -56,6 +56,7 @@ class Seeded:
     admin: Session
     alice: Session
     report_id: str
+    corrected_status_id: str
 
 
 async def seed_moderation(node: Node, http: aiohttp.ClientSession) -> Seeded:
@@ -76,7 +77,7 @@ async def seed_moderation(node: Node, http: aiohttp.ClientSession) -> Seeded:
                {"domain": "peer.example.cn", "number": "京ICP备87654321号-1"})
     officer = await make_officer(node, await node.account("officer"))
     await reveal_identity(node, http, officer, moderator, alice.account.id, "police letter 7")
-    return Seeded(admin, alice, report["id"])
+    return Seeded(admin, alice, report["id"], clean["id"])
 
 
 @cache
@@ -162,7 +163,8 @@ async def walk(tmp_path: Path, http: aiohttp.ClientSession) -> AsyncIterator[Wal
                                                  "redirect_uri": "urn:ietf:wg:oauth:2.0:oob", "scope": "read"})
     details = [f"/admin/reports/{seeded.report_id}", f"/admin/accounts/{seeded.alice.account.id}",
                f"/admin/announcements/{announcement['id']}", "/admin/policy/list?file=lists/spam.txt"]
-    public = ["/", "/report", "/corrections", "/settings/identity", "/settings/two_factor", authorize]
+    public = ["/", "/report", "/corrections", "/@alice", f"/@alice/{seeded.corrected_status_id}",
+              "/settings/identity", "/settings/two_factor", authorize]
     yield Walk(node, [href for href, _label in NAV] + details + public)
     await runner.cleanup()
 
