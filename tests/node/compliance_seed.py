@@ -114,5 +114,5 @@ async def seed_refusals(node: Node, http: aiohttp.ClientSession) -> None:
             assert resp.status == 401
     async with http.post(node.url("/inbox"), data=b"not json",
                          headers={"Content-Type": "application/activity+json"}) as resp:
-        assert resp.status == 400
+        assert resp.status == 401  # the door asks for a signature before it reads the body
     await flush_refusals(node.app)
