@@ -51,10 +51,11 @@ fonts:
 
 # Extract the pages' words (code and templates, babel.cfg) and merge them into
 # the catalogs; translate the new entries of node/locale/zh_CN/LC_MESSAGES/messages.po.
+# (`update` takes no --no-location: it keeps the template's, which has none.)
 messages: $(STAMP)
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -o node/locale/messages.pot --no-location \
 		--sort-output --project permitted-node node
-	$(VENV)/bin/pybabel update -i node/locale/messages.pot -d node/locale --no-location --no-fuzzy-matching
+	$(VENV)/bin/pybabel update -i node/locale/messages.pot -d node/locale --no-fuzzy-matching --width 100
 
 # Schemathesis against a live node (tests/fuzz/run.py): no 5xx, no response
 # that breaks the API description; FUZZ_SECONDS bounds it (default 180).

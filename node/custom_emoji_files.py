@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from node.config import Config
+from node.i18n import N_
 from node.media_files import new_file_name, remove_files, write_file
 from node.media_sniff import sniff
 from storage import custom_emojis
@@ -28,7 +29,8 @@ SHORTCODE = re.compile(r"[a-zA-Z0-9_]{2,64}")
 
 
 class EmojiError(ValueError):
-    """A refused upload or change; the message says why (in English, for API and CLI)."""
+    """A refused upload or change; the message says why (in English, for API and CLI;
+    marked for the catalog, so the admin page can show it in its reader's language)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,16 +48,16 @@ def emoji_dir(config: Config) -> Path:
 def _check(upload: EmojiUpload) -> str:
     """The image's content type; EmojiError when the upload is refused."""
     if not SHORTCODE.fullmatch(upload.shortcode):
-        raise EmojiError("Shortcode must be 2 to 64 letters, digits or underscores")
+        raise EmojiError(N_("Shortcode must be 2 to 64 letters, digits or underscores"))
     if not upload.data:
-        raise EmojiError("Image can't be blank")
+        raise EmojiError(N_("Image can't be blank"))
     if len(upload.data) > MAX_BYTES:
         raise EmojiError(f"Image is too large (maximum is {MAX_BYTES // 1024} KB)")
     kind = sniff(upload.data)
     if kind is None or kind.content_type not in EMOJI_TYPES:
-        raise EmojiError("Image must be a PNG or GIF")
+        raise EmojiError(N_("Image must be a PNG or GIF"))
     if upload.category is not None and len(upload.category) > 64:
-        raise EmojiError("Category is too long (maximum is 64 characters)")
+        raise EmojiError(N_("Category is too long (maximum is 64 characters)"))
     return kind.content_type
 
 
@@ -75,7 +77,7 @@ async def create_emoji(db: Database, ids: IdGenerator, config: Config, upload: E
 async def change_emoji(db: Database, row: EmojiRow, *, category: str | None, visible: bool,
                        disabled: bool) -> EmojiRow:
     if category is not None and len(category) > 64:
-        raise EmojiError("Category is too long (maximum is 64 characters)")
+        raise EmojiError(N_("Category is too long (maximum is 64 characters)"))
     await custom_emojis.update_local(db, row.id, category=category or None, visible=visible, disabled=disabled)
     await custom_emojis.refresh_local_accounts_using(db, row.shortcode)
     changed = await custom_emojis.get_emoji(db, row.id)

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 
 from aiohttp import web
 
+from node.i18n import N_
+
 Details = dict[str, list[dict[str, str]]]
 
 _VALIDATION_PREFIX = "Validation failed: "
@@ -93,11 +95,11 @@ def invalid_param(field: str, description: str) -> web.HTTPException:
     return unprocessable(f"{_VALIDATION_PREFIX}{field} {description}", field=field)
 
 
-def not_found(message: str = "Record not found") -> web.HTTPException:
+def not_found(message: str = N_("Record not found")) -> web.HTTPException:
     return json_error(404, message)
 
 
-def forbidden(message: str = "This action is not allowed") -> web.HTTPException:
+def forbidden(message: str = N_("This action is not allowed")) -> web.HTTPException:
     return json_error(403, message)
 
 

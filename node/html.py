@@ -45,6 +45,10 @@ def environment(locale: str) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("node", "templates"), autoescape=True, undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    # `{% trans %}` blocks are looked up with their whitespace collapsed, as
+    # `make messages` extracts them (babel.cfg `trimmed`): a block that wraps
+    # over lines would otherwise never find its translation.
+    env.policies["ext.i18n.trimmed"] = True
     env.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
     return env
 

@@ -28,6 +28,7 @@ from storage import accounts, reveal_requests
 from storage.accounts import AccountRow
 
 FLASH_COOKIE = "admin_flash"
+VALIDATION_FAILED = "Validation failed: "
 T = TypeVar("T")
 
 NAV = (("/admin", N_("Overview")), ("/admin/queue", N_("Review queue")), ("/admin/reports", N_("Reports")),
@@ -111,7 +112,13 @@ def error_message(exc: web.HTTPException) -> str:
         message = str(json.loads(exc.text or "")["error"])
     except (ValueError, KeyError, TypeError):
         message = exc.reason
-    return _(message)  # the admin API's English, in the page's language where the catalog has it
+    # The admin API's English, in the page's language where the catalog has
+    # it; a validation error is Rails' "Validation failed: <what>", each part
+    # catalogued on its own.
+    what = message.removeprefix(VALIDATION_FAILED)
+    if what != message:
+        return _("Validation failed: %(errors)s", errors=_(what))
+    return _(message)
 
 
 async def attempt(action: Awaitable[T]) -> tuple[T | None, str]:
@@ -185,6 +192,12 @@ def table(headers: Iterable[str], rows: Iterable[Iterable[object]], empty: str) 
         return Markup(f"<p>{escape(empty)}</p>")
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     return Markup(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def code(value: object) -> Markup:
+    """An identifier as the policy or the config writes it (`review`, `shadow`,
+    `status`): the same in every language, shown as code rather than translated."""
+    return Markup(f"<code>{escape(value)}</code>") if value != "" else Markup("")
 
 
 def link(href: str, text: object) -> Markup:

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from node import html, routing, sessions
-from node.admin.layout import attempt, back, field, post_form, read_form, require_staff, show, table
+from node.admin.layout import attempt, back, code, field, post_form, read_form, require_staff, show, table
 from node.api.admin_screening import approve_item, escalate_item, reject_item
 from node.api.path_ids import path_id
 from node.html import Markup, escape
@@ -45,8 +45,9 @@ def _highlight(text: str, hits: list[dict[str, Any]]) -> Markup:
 
 
 def _hits(decision: dict[str, Any]) -> Markup:
-    rows = [(h.get("rule_id", ""), h.get("category", ""), h.get("term", ""), h.get("kind", ""),
-             h.get("field", ""), f'{h.get("start")}–{h.get("end")}', h.get("matched", ""), h.get("mode", ""))
+    rows = [(code(h.get("rule_id", "")), h.get("category", ""), h.get("term", ""), code(h.get("kind", "")),
+             code(h.get("field", "")), f'{h.get("start")}–{h.get("end")}', h.get("matched", ""),
+             code(h.get("mode", "")))
             for h in decision.get("hits", []) + decision.get("shadow_hits", [])]
     return table((_("rule"), _("category"), _("term"), _("kind"), _("field"), _("span"), _("matched"), _("mode")),
                  rows, _("No hits."))
@@ -70,7 +71,7 @@ async def _item_html(request: web.Request, item: QueueItem, csrf: str) -> Markup
     status = await statuses.get_status(request.app[DB], item.status_id) if item.status_id else None
     text = (_highlight(status.text, decision.get("hits", [])) if status
             else Markup("<em>" + escape(_("(no status)")) + "</em>"))
-    return html.render("admin_queue_item.html", id=item.id, kind=item.kind, action=item.action,
+    return html.render("admin_queue_item.html", id=item.id, kind=code(item.kind), action=code(item.action),
                        language=status.language if status and status.language else "",
                        category=decision.get("category") or "", version=item.policy_version,
                        account_id=item.account_id, status_id=item.status_id or "", created_at=item.created_at,

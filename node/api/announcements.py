@@ -31,6 +31,7 @@ from node.audit_log import audit
 from node.auth import Auth, authenticated
 from node.entities.announcement import render_announcements
 from node.errors import not_found, unprocessable
+from node.i18n import N_
 from node.keys import CONFIG, DB, IDS
 from node.params import Params, read_params
 from node.api.status_compose import render_text
@@ -123,12 +124,12 @@ async def read_draft(app: web.Application, params: Params) -> Draft:
     """The announcement a staff form or API call describes; 422 when it cannot be one."""
     text = (params.str("text") or "").strip()
     if not text:
-        raise unprocessable("Validation failed: Text can't be blank")
+        raise unprocessable("Validation failed: " + N_("Text can't be blank"))
     if len(text) > MAX_TEXT:
         raise unprocessable(f"Validation failed: Text is too long (maximum is {MAX_TEXT} characters)")
     starts, ends = _time(params, "starts_at"), _time(params, "ends_at")
     if starts and ends and ends < starts:
-        raise unprocessable("Validation failed: Ends at must be after the start")
+        raise unprocessable("Validation failed: " + N_("Ends at must be after the start"))
     decision = await gate.vet_links(app, [("text", text)], "status")
     rendered = await render_text(app, text, decision.link_policy() if decision.unlinked else None)
     statuses = await _linked_statuses(app, rendered.urls)

@@ -12,6 +12,7 @@ import aiohttp
 from tests.conftest import Node
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+BROWSER_ACCEPT = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
 
 @dataclass
@@ -28,7 +29,8 @@ class PageClient:
         self.node, self.http = node, http
 
     async def get(self, path: str) -> Reply:
-        async with self.http.get(self.node.url(path), allow_redirects=False) as resp:
+        # A browser asks for HTML: a dead link then gets the node's HTML 404, not the API's JSON.
+        async with self.http.get(self.node.url(path), allow_redirects=False, headers=BROWSER_ACCEPT) as resp:
             return Reply(resp.status, await resp.text(), resp.headers.get("Location", ""))
 
     async def csrf(self, path: str = "/auth/sign_in") -> str:

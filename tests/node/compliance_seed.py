@@ -113,6 +113,6 @@ async def seed_refusals(node: Node, http: aiohttp.ClientSession) -> None:
                              headers={"Content-Type": "application/activity+json"}) as resp:
             assert resp.status == 401
     async with http.post(node.url("/inbox"), data=b"not json",
-                         headers={"Content-Type": "text/plain"}) as resp:
-        assert resp.status == 401  # unsigned: refused before the body is read
+                         headers={"Content-Type": "application/activity+json"}) as resp:
+        assert resp.status == 401  # the door asks for a signature before it reads the body
     await flush_refusals(node.app)

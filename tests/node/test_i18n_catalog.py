@@ -8,10 +8,13 @@ added without its translation fails here, naming the message.
 from __future__ import annotations
 
 import ast
+import html
 import re
 from importlib import resources
 from pathlib import Path
 
+import jinja2
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
@@ -58,3 +61,56 @@ def test_no_message_hides_inside_an_f_string() -> None:
     hidden = [f"{path.relative_to(ROOT)}:{line}" for path in NODE.rglob("*.py")
               for line in _literal_messages_in_f_strings(ast.parse(path.read_text("utf-8")))]
     assert hidden == []
+
+
+# Names of file formats, the same in every language, may stand as they are.
+_SAME_IN_EVERY_LANGUAGE = {"JSON", "PDF", "HTML"}
+_WORDS_IN_ATTRIBUTES = re.compile(r'\b(?:title|placeholder|aria-label|alt)="([^"]*)"')
+_OLD_PLACEHOLDER = re.compile(r"\$\{?[A-Za-z_]\w*")
+
+
+def _text_outside_the_catalog(source: str) -> str:
+    """The template with every `{{ ... }}`, `{% ... %}` and `{% trans %}`
+    block taken out: what it would say in one language only."""
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
+    kept, in_trans, after_block_begin = [], False, False
+    for _line, kind, value in env.lex(source):
+        if kind == "name" and after_block_begin:
+            in_trans = {"trans": True, "endtrans": False}.get(value, in_trans)
+        after_block_begin = kind == "block_begin" or (after_block_begin and kind == "whitespace")
+        if kind == "data" and not in_trans:
+            kept.append(value)
+    return "".join(kept)
+
+
+def _visible_words(skeleton: str) -> list[str]:
+    attributes = " ".join(_WORDS_IN_ATTRIBUTES.findall(skeleton))
+    body = re.sub(r"<(style|script)\b.*?</\1>", " ", skeleton, flags=re.S)
+    text = html.unescape(re.sub(r"<[^>]+>", " ", body)) + " " + attributes
+    return [w for w in re.findall(r"[^\W\d_]+", text) if w not in _SAME_IN_EVERY_LANGUAGE]
+
+
+@pytest.mark.parametrize("template", sorted(p.name for p in (NODE / "templates").glob("*.html")))
+def test_every_template_says_its_words_through_the_catalog(template: str) -> None:
+    # Given a page template (Chinese and English side by side, or English
+    # outside `_()`, would show one reader words they cannot read)
+    source = (NODE / "templates" / template).read_text("utf-8")
+    # Then it has no string.Template placeholder left, and no word of its own
+    assert _OLD_PLACEHOLDER.findall(source) == []
+    assert _visible_words(_text_outside_the_catalog(source)) == []
+
+
+def _rebinds_gettext(tree: ast.AST) -> list[int]:
+    imports_it = any(isinstance(node, ast.ImportFrom) and node.module == "node.i18n"
+                     and any(alias.name == "_" and alias.asname is None for alias in node.names)
+                     for node in ast.walk(tree))
+    return [node.lineno for node in ast.walk(tree) if imports_it
+            and isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store)]
+
+
+def test_no_module_that_speaks_through_gettext_rebinds_it() -> None:
+    # `_, error = await attempt(...)` in a module that imported `_` makes the
+    # next `_("...")` in that function call None: a 500 where a flash was due.
+    rebound = [f"{path.relative_to(ROOT)}:{line}" for path in NODE.rglob("*.py")
+               for line in _rebinds_gettext(ast.parse(path.read_text("utf-8")))]
+    assert rebound == []
