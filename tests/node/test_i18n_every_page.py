@@ -32,7 +32,7 @@ from node.admin.layout import NAV
 from node.keys import DB, IDS
 from storage import inbox
 from tests.conftest import Node, Session, start_node
-from tests.node.admin_browser_client import PageClient, text_of
+from tests.node.admin_browser_client import PageClient
 from tests.node.compliance_seed import call
 from tests.node.identity_reveals import make_officer, reveal_identity
 from tests.node.test_media import jpeg, png
