@@ -43,3 +43,24 @@ def test_permit_forms_accepted(number: str, kind: str) -> None:
 def test_permit_forms_refused(number: str) -> None:
     with pytest.raises(PermitNumberError):
         parse_permit_number(number)
+
+
+@pytest.mark.parametrize("storage,key,words", [
+    ('backend = "mysql"', "storage.backend", "sqlite, postgresql"),
+    ('backend = "postgresql"', "storage.dsn", "missing"),
+    ('backend = "postgresql"\ndsn = "postgresql://node:pw@db/node"', "storage.dsn", "NODE_DATABASE_PASSWORD"),
+    ('dsn = "postgresql://node@db/node"', "storage.dsn", "only for"),
+    ('backend = "postgresql"\ndsn = "postgresql://node@db/node"\npool_size = 0', "storage.pool_size", "between"),
+])
+def test_storage_backend_is_checked(tmp_path: Path, storage: str, key: str, words: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(write_config(tmp_path, storage=storage))
+    assert err.value.key == key and words in err.value.message
+
+
+def test_postgresql_target_takes_its_password_from_the_environment(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path, storage='backend = "postgresql"\ndsn = "postgresql://node@db/node"'))
+    target = config.storage.target({"NODE_DATABASE_PASSWORD": "s3cret"})
+    assert (target.backend, target.dsn, target.password) == ("postgresql", "postgresql://node@db/node", "s3cret")
+    assert "s3cret" not in repr(target) and "s3cret" not in target.describe()
+    assert config.storage.target({}).password is None
