@@ -11,8 +11,6 @@ extension (`{% trans %}`, `_()`) to the catalog of the request's locale
 from __future__ import annotations
 
 import html
-import string
-from importlib import resources
 from functools import cache
 
 import jinja2
@@ -57,23 +55,6 @@ def render(template: str, /, **values: object) -> Markup:
     """`template` in the current request's locale, with `locale` available to it."""
     locale = i18n.current()
     return Markup(environment(locale).get_template(template).render(locale=locale, **values))
-
-
-@cache
-def _texts(name: str) -> dict[str, string.Template]:
-    texts = {}
-    for line in resources.files("node").joinpath("templates", name).read_text("utf-8").splitlines():
-        key, sep, text = line.partition(" = ")
-        if sep and not line.startswith("#"):
-            texts[key.strip()] = string.Template(text.strip())
-    return texts
-
-
-def text(template: str, key: str, /, **values: object) -> str:
-    """One short text of a page (a flash notice, a title) from a template
-    file of `key = text` lines, so that every string a person reads lives
-    in a template, ready for a message catalogue. Plain text: escaped where shown."""
-    return _texts(template)[key].substitute({k: str(v) for k, v in values.items()})
 
 
 def page(config: Config, title: str, body: Markup, *, status: int = 200) -> web.Response:

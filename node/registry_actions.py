@@ -3,7 +3,8 @@
 subscribe, change settings, approve draft entries, sync now, unsubscribe.
 Each change is stored with its audit record in one transaction, and the
 permits it moves are merged there too (node/registry_apply.py); a refusal
-is a `RegistryError` whose one line the CLI prints and the page flashes.
+is a `RegistryError` whose one line the CLI prints in English and the page
+flashes in its reader's language (`said()`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from yarl import URL
 
 from node.audit_log import audit
+from node.i18n import N_, _
 from node.registry_apply import Actor, PermitApplied, managed_hosts, merge_hosts, put_lists_in_force
 from node.registry_context import RegistryContext
 from node.registry_sync import SyncResult, sync_subscription
@@ -31,7 +33,19 @@ WAIT_SECONDS, WAIT_TRIES = 0.25, 120  # a sync in progress elsewhere: up to 30 s
 
 
 class RegistryError(Exception):
-    """A refused registry action, said in one line."""
+    """A refused registry action, said in one line.
+
+    `message` is a catalogued `%(name)s` text (marked with `N_()` where it
+    is raised); `str()` is its English, for the command line, and `said()`
+    the current locale's, for the page.
+    """
+
+    def __init__(self, message: str, /, **values: object) -> None:
+        super().__init__(message % values if values else message)
+        self.message, self.values = message, values
+
+    def said(self) -> str:
+        return _(self.message, **self.values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,18 +69,20 @@ def new_subscription(url: str, public_key: str, permits_mode: str = "draft", lis
     try:
         parsed = URL(url.strip())
     except (ValueError, TypeError):
-        raise RegistryError(f"url: {url!r} is not a URL") from None
+        raise RegistryError(N_("url: %(url)s is not a URL"), url=repr(url)) from None
     if parsed.scheme not in ("http", "https") or not parsed.host or parsed.user or parsed.password \
             or len(url) > MAX_URL:
-        raise RegistryError(f"url: {url!r} is not an http(s) URL without credentials")
+        raise RegistryError(N_("url: %(url)s is not an http(s) URL without credentials"), url=repr(url))
     try:
         parse_public_key(public_key)
     except AuthorityKeyError as exc:
-        raise RegistryError(f"public key: {exc}") from None
+        raise RegistryError(N_("public key: %(reason)s"), reason=str(exc)) from None
     if permits_mode not in PERMITS_MODES:
-        raise RegistryError(f"permits: {permits_mode!r} is not one of {', '.join(PERMITS_MODES)}")
+        raise RegistryError(N_("permits: %(mode)s is not one of %(modes)s"), mode=repr(permits_mode),
+                            modes=", ".join(PERMITS_MODES))
     if lists_mode not in LISTS_MODES:
-        raise RegistryError(f"lists: {lists_mode!r} is not one of {', '.join(LISTS_MODES)}")
+        raise RegistryError(N_("lists: %(mode)s is not one of %(modes)s"), mode=repr(lists_mode),
+                            modes=", ".join(LISTS_MODES))
     return store.NewSubscription(str(parsed.with_fragment(None)), public_key.strip(), permits_mode, lists_mode,
                                  _priority(priority))
 
@@ -77,7 +93,8 @@ def _priority(value: int | str) -> int:
     except (TypeError, ValueError):
         number = -1
     if not MIN_PRIORITY <= number <= MAX_PRIORITY:
-        raise RegistryError(f"priority: {value!r} is not a whole number from {MIN_PRIORITY} to {MAX_PRIORITY}")
+        raise RegistryError(N_("priority: %(value)s is not a whole number from %(low)s to %(high)s"),
+                            value=repr(value), low=MIN_PRIORITY, high=MAX_PRIORITY)
     return number
 
 
@@ -87,7 +104,7 @@ async def subscription(db: Database, sub_id: int | str) -> store.SubscriptionRow
     except (TypeError, ValueError):
         row = None
     if row is None:
-        raise RegistryError(f"no registry subscription {sub_id}")
+        raise RegistryError(N_("no registry subscription %(id)s"), id=sub_id)
     return row
 
 
@@ -95,7 +112,7 @@ async def subscribe(ctx: RegistryContext, actor: Actor, new: store.NewSubscripti
     async with ctx.db.write() as w:
         row = await store.insert_subscription(w, ctx.ids.next_id(), new, clock.now_iso())
         if row is None:
-            raise RegistryError(f"already subscribed to {new.url}")
+            raise RegistryError(N_("already subscribed to %(url)s"), url=new.url)
         await audit(w, actor, "registry.subscribe", ("registry_subscription", row.id),
                     {"url": row.url, "public_key": row.public_key, "permits": row.permits_mode,
                      "lists": row.lists_mode, "priority": row.priority})
@@ -131,7 +148,8 @@ async def approve(ctx: RegistryContext, actor: Actor, sub_id: int | str,
     async with ctx.db.write() as w:
         approved = await store.approve_entries(w, row.id, wanted)
         if wanted is not None and (missing := sorted(set(wanted) - set(approved))):
-            raise RegistryError(f"nothing of {', '.join(missing)} waits for approval in subscription {row.id}")
+            raise RegistryError(N_("nothing of %(hosts)s waits for approval in subscription %(id)s"),
+                                hosts=", ".join(missing), id=row.id)
         applied = await merge_hosts(w, ctx.ids, approved, actor)
         if approved:
             await audit(w, actor, "registry.approve", ("registry_subscription", row.id),
@@ -174,12 +192,12 @@ def _settings(row: store.SubscriptionRow | store.NewSubscription) -> dict[str, o
 async def sync_now(ctx: RegistryContext, actor: Actor, sub_id: int | str) -> SyncResult:
     """Sync at once; while another process (the schedule) holds it, wait a little for it to finish."""
     row = await subscription(ctx.db, sub_id)
-    for _ in range(WAIT_TRIES):
+    for _attempt in range(WAIT_TRIES):
         result = await sync_subscription(ctx, actor, row.id)
         if result is not None:
             return result
         await asyncio.sleep(WAIT_SECONDS)
-    raise RegistryError(f"subscription {row.id} is being synced by another process; try again shortly")
+    raise RegistryError(N_("subscription %(id)s is being synced by another process; try again shortly"), id=row.id)
 
 
 async def overview(db: Database) -> list[SubscriptionView]:

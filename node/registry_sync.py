@@ -30,6 +30,7 @@ from aiohttp import web
 from federation.fetch import FetchError, create_fetch_session
 from federation.registry_fetch import fetch_registry
 from node.audit_log import audit
+from node.i18n import N_
 from node.keys import CONFIG, DB, FETCH_SESSION, IDS, REGISTRY, SCREENING
 from node.periodic import periodic
 from node.registry_apply import (Actor, ListsRefusedError, PermitApplied, lists_summary, managed_hosts,
@@ -57,7 +58,7 @@ class LeaseLostError(Exception):
 class SyncResult:
     subscription_id: int
     outcome: str  # applied | unchanged | refused | failed
-    message: str
+    message: str  # English, as stored in last_error; the page looks it up in the catalog
     version: int | None = None
     permits: tuple[PermitApplied, ...] = ()
     lists: str = ""
@@ -99,7 +100,7 @@ async def _sync_claimed(ctx: RegistryContext, sub: store.SubscriptionRow, now: d
     try:
         applied = await _apply(ctx, sub, document, order, lists, now, actor)
     except LeaseLostError:
-        return SyncResult(sub.id, "failed", "another process took this sync over")
+        return SyncResult(sub.id, "failed", N_("another process took this sync over"))
     outcome = "applied" if order == "new" else "unchanged"
     message = f"version {document.version} {'applied' if order == 'new' else 'unchanged'}"
     return SyncResult(sub.id, outcome, message, document.version, tuple(applied), lists)

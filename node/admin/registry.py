@@ -2,9 +2,11 @@
 
 Every action calls the functions the `registry` commands call
 (`node.registry_actions`): subscribe, sync now, change settings, approve,
-unsubscribe; each stores its change with its audit record. Every string a
-person reads is in the templates `admin_registry*.html` (the flash
-notices in `admin_registry_notices.html`), ready for a message catalogue.
+unsubscribe; each stores its change with its audit record. The page's
+words are in its template (`admin_registry.html`) and the catalog, like
+every page's (`node.i18n`); a refused action flashes its `RegistryError`
+in the reader's language. A sync's failure, like the last error the page
+lists, is the English text stored with the subscription.
 """
 
 from __future__ import annotations
@@ -17,17 +19,24 @@ from multidict import MultiDictProxy
 
 from node import html, routing, sessions
 from node.admin.layout import Staff, back, field, read_form, require_admin, require_staff, show
+from node.admin.permits import status_name
 from node.api.path_ids import path_id
-from node.html import Markup
+from node.i18n import N_, _
 from node.keys import DB, REGISTRY
-from node.registry_actions import (RegistryError, SubscriptionView, approve, change_settings, new_subscription,
-                                   overview, subscribe, sync_now, unsubscribe)
+from node.registry_actions import (RegistryError, approve, change_settings, new_subscription, overview, subscribe,
+                                   sync_now, unsubscribe)
 from storage import registry as store
 
 PAGE = "/admin/registry"
-NOTICES = "admin_registry_notices.html"
-DASH = "–"
 Form = MultiDictProxy[Any]
+
+# The modes as the forms offer them: the code (as the `registry` commands
+# and the notices name it) and what it does.
+PERMITS_CHOICES = (("draft", N_("draft: wait for my approval")), ("active", N_("active: apply at once")))
+LISTS_CHOICES = (("off", N_("off: ignore them")), ("shadow", N_("shadow: count hits without acting")),
+                 ("enforce", N_("enforce: act as the publisher says")))
+SYNCED = {"applied": N_("Subscription %(id)s: version %(version)s applied; %(changed)s permits changed."),
+          "unchanged": N_("Subscription %(id)s: version %(version)s unchanged; %(changed)s permits changed.")}
 
 
 async def _admin(request: web.Request) -> Staff:
@@ -42,32 +51,21 @@ async def _admin_form(request: web.Request) -> tuple[Staff, Form]:
     return staff, form
 
 
-def _row(view: SubscriptionView, csrf: str) -> Markup:
-    r = view.row
-    modes = {f"permits_{m}": "selected" if r.permits_mode == m else "" for m in ("draft", "active")}
-    modes |= {f"lists_{m}": "selected" if r.lists_mode == m else "" for m in ("off", "shadow", "enforce")}
-    return html.render("admin_registry_row.html", id=r.id, url=r.url, csrf=csrf, priority=r.priority,
-                       state="expired" if view.expired else "", version=r.last_version or DASH,
-                       expires=r.last_expires_at or DASH, entries=view.entries, in_force=view.in_force,
-                       waiting=view.pending, last_fetch=r.last_fetch_at or DASH, last_good=r.last_success_at or DASH,
-                       error=r.last_error, **modes)
-
-
-def _pending(entry: store.EntryRow, csrf: str) -> Markup:
-    return html.render("admin_registry_pending.html", subscription=entry.subscription_id, host=entry.host,
-                       number=entry.number, kind=entry.kind, holder=entry.holder, status=entry.status,
-                       valid_until=entry.valid_until or DASH, csrf=csrf)
+def _pending(entry: store.EntryRow) -> dict[str, object]:
+    return {"subscription": entry.subscription_id, "host": entry.host, "number": entry.number,
+            "kind": entry.kind, "holder": entry.holder,
+            "status": status_name(entry.status), "valid_until": entry.valid_until}
 
 
 async def registry_page(request: web.Request) -> web.StreamResponse:
     """GET /admin/registry"""
     staff = await _admin(request)
     db = request.app[DB]
-    csrf = await sessions.csrf_token(request)
-    rows = Markup("".join(_row(v, csrf) for v in await overview(db)))
-    pending = Markup("".join(_pending(e, csrf) for e in await store.pending_entries(db)))
-    body = html.render("admin_registry.html", rows=rows, pending=pending, csrf=csrf)
-    return await show(request, staff, html.text(NOTICES, "title"), body)
+    body = html.render("admin_registry.html", subscriptions=await overview(db),
+                       pending=[_pending(e) for e in await store.pending_entries(db)],
+                       csrf=await sessions.csrf_token(request), permits_choices=PERMITS_CHOICES,
+                       lists_choices=LISTS_CHOICES)
+    return await show(request, staff, _("Shared registries"), body)
 
 
 async def add(request: web.Request) -> web.StreamResponse:
@@ -78,8 +76,9 @@ async def add(request: web.Request) -> web.StreamResponse:
                                field(form, "lists_mode") or "off", field(form, "priority") or "0")
         row = await subscribe(request.app[REGISTRY], staff.account, new)
     except RegistryError as exc:
-        return back(request, PAGE, error=str(exc))
-    return back(request, PAGE, notice=html.text(NOTICES, "subscribed", url=row.url, id=row.id))
+        return back(request, PAGE, error=exc.said())
+    return back(request, PAGE, notice=_("Subscribed to %(url)s (subscription %(id)s); it is fetched within a minute.",
+                                        url=row.url, id=row.id))
 
 
 class _Refused(Exception):
@@ -89,8 +88,9 @@ class _Refused(Exception):
 async def _sync(request: web.Request, staff: Staff, form: Form, sub_id: int) -> str:
     result = await sync_now(request.app[REGISTRY], staff.account, sub_id)
     if not result.ok:
-        raise _Refused(html.text(NOTICES, "sync_failed", id=sub_id, message=result.message))
-    return html.text(NOTICES, "synced", id=sub_id, message=result.message, changed=len(result.permits))
+        # The stored English reason, or its translation where the catalog has it
+        raise _Refused(_("Subscription %(id)s: %(message)s", id=sub_id, message=_(result.message)))
+    return _(SYNCED[result.outcome], id=sub_id, version=result.version, changed=len(result.permits))
 
 
 async def _settings(request: web.Request, staff: Staff, form: Form, sub_id: int) -> str:
@@ -98,19 +98,21 @@ async def _settings(request: web.Request, staff: Staff, form: Form, sub_id: int)
                                    permits_mode=field(form, "permits_mode") or None,
                                    lists_mode=field(form, "lists_mode") or None, priority=field(form, "priority") or None)
     r = change.row
-    return html.text(NOTICES, "saved", id=r.id, permits=r.permits_mode, lists=r.lists_mode, priority=r.priority)
+    return _("Subscription %(id)s saved: permits %(permits)s, word lists %(lists)s, priority %(priority)s.",
+             id=r.id, permits=r.permits_mode, lists=r.lists_mode, priority=r.priority)
 
 
 async def _approve(request: web.Request, staff: Staff, form: Form, sub_id: int) -> str:
     hosts = None if field(form, "all") else [field(form, "host")]
     approved, applied = await approve(request.app[REGISTRY], staff.account, sub_id, hosts)
-    return html.text(NOTICES, "approved", count=len(approved), changed=len(applied))
+    return _("Approved %(count)s entries; %(changed)s permits changed.", count=len(approved), changed=len(applied))
 
 
 async def _unsubscribe(request: web.Request, staff: Staff, form: Form, sub_id: int) -> str:
     row = await store.get_subscription(request.app[DB], sub_id)
     applied = await unsubscribe(request.app[REGISTRY], staff.account, sub_id)
-    return html.text(NOTICES, "unsubscribed", url=row.url if row else sub_id, changed=len(applied))
+    return _("Unsubscribed from %(url)s; %(changed)s permits changed.", url=row.url if row else sub_id,
+             changed=len(applied))
 
 
 ACTIONS: dict[str, Callable[[web.Request, Staff, Form, int], Awaitable[str]]] = {
@@ -122,10 +124,12 @@ async def act(request: web.Request) -> web.StreamResponse:
     staff, form = await _admin_form(request)
     action = ACTIONS.get(request.match_info["verb"])
     if action is None:
-        raise sessions.error_page(request, 404, "Not found", "No such action.")
+        raise sessions.error_page(request, 404, _("Not found"), _("No such action."))
     try:
         notice = await action(request, staff, form, path_id(request))
-    except (RegistryError, _Refused) as exc:
+    except RegistryError as exc:
+        return back(request, PAGE, error=exc.said())
+    except _Refused as exc:
         return back(request, PAGE, error=str(exc))
     return back(request, PAGE, notice=notice)
 

@@ -1,5 +1,6 @@
 """The /admin/registry page: admins subscribe, sync, approve drafts, change settings,
-see why a document was refused, and unsubscribe, all through its forms."""
+see why a document was refused, and unsubscribe, all through its forms, in
+the reader's language."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from storage import permits as permit_store
 from storage import registry as store
 from tests.conftest import Node
 from tests.node.admin_browser_client import PageClient, text_of
+from tests.node.test_i18n_every_page import ZH_BROWSER, words_of_the_other_language
 from tests.node.test_registry_sync import HOST, Publisher, entry, publishers  # noqa: F401 - fixture
 
 PAGE = "/admin/registry"
@@ -106,3 +108,46 @@ async def test_subscribe_sync_approve_refuse_settings_unsubscribe(node: Node, ad
     actions = [r[0] for r in await node.app[DB].fetchall("SELECT action FROM audit_log WHERE action <> 'staff.sign_in' ORDER BY id")]
     assert actions == ["registry.subscribe", "registry.sync", "permit.create", "registry.approve",
                        "registry.refused", "registry.settings", "permit.revoke", "registry.unsubscribe"]
+
+
+async def test_a_chinese_reader_sees_the_page_and_its_notices_in_chinese(
+        node: Node, publishers: list[Publisher]) -> None:  # noqa: F811
+    publisher = publishers[0]
+    publisher.publish([entry(holder="示例公司")])
+    await node.account("root", role="admin")
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True), headers=ZH_BROWSER) as http:
+        zh = PageClient(node, http)
+        await zh.sign_in("root")
+        # Refusals name the field in Chinese; a reason the key check gives stays as it said it
+        await zh.post(PAGE, {"url": publisher.feed.url, "public_key": "not-a-key"})
+        assert zh.flash().startswith("error:公钥：")
+        await zh.post(PAGE, {"url": "ftp://assoc.example.cn/r.json", "public_key": publisher.public})
+        assert zh.flash() == "error:地址：'ftp://assoc.example.cn/r.json' 不是不含凭据的 http(s) URL"
+        # When the admin subscribes and syncs now, the notices are Chinese
+        await zh.post(PAGE, {"url": publisher.feed.url, "public_key": publisher.public})
+        (sub,) = await store.list_subscriptions(node.app[DB])
+        assert zh.flash() == f"notice:已订阅 {publisher.feed.url}（订阅 {sub.id}），将在一分钟内获取。"
+        await zh.post(f"{PAGE}/{sub.id}/sync", {})
+        assert zh.flash() == f"notice:订阅 {sub.id}：已应用版本 1；0 项许可有变更。"
+        # Then the page is Chinese too, the modes shown with their codes
+        shown = await zh.get(PAGE)
+        assert '<html lang="zh-CN">' in shown.text and "<title>管理：共享名录" in shown.text
+        assert '<option value="draft" selected>draft（草稿）：等待我审批</option>' in shown.text
+        assert "<th>待审批</th>" in shown.text and "<td>有效</td>" in shown.text
+        assert words_of_the_other_language(shown.text, "zh-CN") == []
+        await zh.post(f"{PAGE}/{sub.id}/approve", {"all": "1"})
+        assert zh.flash() == "notice:已批准 1 个条目；1 项许可有变更。"
+        await zh.post(f"{PAGE}/{sub.id}/settings", {"priority": "999"})
+        assert zh.flash() == "error:优先级：'999' 不是 0 到 255 之间的整数"
+        await zh.post(f"{PAGE}/{sub.id}/settings", {"lists_mode": "shadow"})
+        assert zh.flash() == f"notice:订阅 {sub.id} 已保存：许可 draft，词表 shadow，优先级 0。"
+        # A refused document: the frame is Chinese, the reason the stored English the page lists
+        document = json.loads(publisher.feed.body)
+        publisher.feed.body = json.dumps({**document, "signature": document["signature"][::-1]}).encode()
+        await zh.post(f"{PAGE}/{sub.id}/sync", {})
+        assert zh.flash() == f"error:订阅 {sub.id}：the signature does not verify; version 1 stays in force"
+        await zh.post(f"{PAGE}/{sub.id}/unsubscribe", {})
+        assert zh.flash() == f"notice:已取消订阅 {publisher.feed.url}；1 项许可有变更。"
+        # And an action that does not exist is a Chinese 404 page
+        missing = await zh.post(f"{PAGE}/{sub.id}/frobnicate", {})
+        assert missing.status == 404 and "没有此操作。" in missing.text

@@ -2,7 +2,8 @@
 
 A node with activity (posts held and rejected, reports, sanctions,
 permits, a revealed identity, an announcement, a custom emoji, an inbox
-dead letter) is walked by a staff browser reading Chinese and by one
+dead letter, a registry subscription with an entry waiting and a refused
+document) is walked by a staff browser reading Chinese and by one
 reading English. Each page must say `lang` truly, keep no template
 placeholder (`$name`, `{{`, `%(name)s`), and show no catalogued word of
 the other language: a page written for the old string.Template, or with
@@ -29,20 +30,25 @@ import pytest
 from babel.messages.pofile import read_po
 
 from node.admin.layout import NAV
-from node.keys import DB, IDS
+from node.keys import DB, IDS, REGISTRY
+from node.registry_actions import new_subscription, subscribe, sync_now
+from policy.permits import validate_entry
 from storage import inbox
 from tests.conftest import Node, Session, start_node
 from tests.node.admin_browser_client import PageClient
 from tests.node.compliance_seed import call
 from tests.node.identity_reveals import make_officer, reveal_identity
 from tests.node.test_media import jpeg, png
+from tests.node.test_registry_sync import NUMBER, Publisher, publishers  # noqa: F401 - fixture
 from tests.node.test_screening_api import CATEGORIES, post, write_lists
 
 ZH_BROWSER = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]+")
 PLACEHOLDERS = re.compile(r"\{\{|\{%|%\(\w+\)s|\$\{?[A-Za-z_]\w*")
-# What seeded people typed, shown as they typed it in either language.
-TYPED = {"spam", "a warning", "It rained", "police letter 7"}
+# What seeded people typed, shown as they typed it in either language, and a
+# registry's last error, shown as the node stored it (node/registry_sync.py).
+REFUSED = "the signature does not verify; version 1 stays in force"
+TYPED = {"spam", "a warning", "It rained", "police letter 7", "示例公司", REFUSED}
 
 
 @dataclass
@@ -133,6 +139,17 @@ async def seed_dead_letter(node: Node) -> int:
     return row.id
 
 
+async def seed_registry(node: Node, publisher: Publisher) -> None:
+    """A draft subscription with an entry waiting, whose newest document was refused
+    (its last error is the stored English reason, the same on every page)."""
+    publisher.publish([validate_entry("member.example.cn", NUMBER, holder="示例公司")])
+    sub = await subscribe(node.app[REGISTRY], "root", new_subscription(publisher.feed.url, publisher.public))
+    assert (await sync_now(node.app[REGISTRY], "root", sub.id)).ok
+    document = json.loads(publisher.feed.body)
+    publisher.feed.body = json.dumps({**document, "signature": document["signature"][::-1]}).encode()
+    assert (await sync_now(node.app[REGISTRY], "root", sub.id)).message == REFUSED
+
+
 async def upload_emoji(page: PageClient, shortcode: str, data: bytes) -> str:
     form = aiohttp.FormData()
     form.add_field("csrf_token", await page.csrf("/admin/custom_emojis"))
@@ -144,12 +161,14 @@ async def upload_emoji(page: PageClient, shortcode: str, data: bytes) -> str:
 
 
 @pytest.fixture
-async def walk(tmp_path: Path, http: aiohttp.ClientSession) -> AsyncIterator[Walk]:
+async def walk(tmp_path: Path, http: aiohttp.ClientSession,
+               publishers: list[Publisher]) -> AsyncIterator[Walk]:  # noqa: F811
     root = tmp_path / "busy"
     write_lists(root)
     node, runner = await start_node(root, screening=CATEGORIES)
     seeded = await seed_moderation(node, http)
     await seed_dead_letter(node)
+    await seed_registry(node, publishers[0])
     await call(http, node, seeded.admin, "POST", "/api/v1/admin/announcements",
                {"text": "<b>maintenance</b> at 22:00", "starts_at": "2026-12-24"})
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
@@ -201,6 +220,9 @@ async def test_every_page_speaks_one_language_with_nothing_left_unfilled(walk: W
         assert "&lt;b&gt;maintenance&lt;/b&gt;" in listing.text and "<b>maintenance" not in listing.text
         dead = await page.get("/admin/inbox")
         assert "&lt;script&gt;" in dead.text and "<script>alert" not in dead.text
+        # And the registry page was walked with a subscription and an entry waiting, not empty tables
+        registry = await page.get("/admin/registry")
+        assert 'id="subscription-' in registry.text and "示例公司" in registry.text
 
 
 @pytest.mark.parametrize(("locale", "said"), [
