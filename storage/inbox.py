@@ -4,8 +4,17 @@ A row is 'received' when stored, 'processing' while a worker holds it,
 then 'done', 'dropped' (refused by policy, with the reason) or 'failed':
 a dead letter, set aside with its error for an admin to read and retry
 (`failed_rows`, `retry_failed`). A row put back for a retry waits until
-its `due_at`. A claim older than `STALE_CLAIM` is taken back, so a crash
-mid-processing never loses an activity.
+its `due_at`.
+
+Several workers (in several processes, on PostgreSQL) share the queue.
+A claim is a lease: the rows are marked with the worker's name
+(`claimed_by`) and `lease_until`, which the worker extends while it
+works (`renew_claims`); a crashed worker's rows are claimed again once
+their lease has run out, so nothing accepted is lost. A claim skips
+every actor with a row under another live lease, and takes each actor's
+rows oldest first: two workers never apply the same row, nor one actor's
+rows out of order. A worker whose lease was taken over finishes nothing
+(`finish` and `finish_many` check the claim).
 """
 
 from __future__ import annotations
@@ -17,11 +26,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storage.clock import iso, now, now_iso
-from storage.database import Database
+from storage.database import Database, Writer
 from storage.rows import placeholders, to_rows
 
 MAX_ATTEMPTS = 5
-STALE_CLAIM = dt.timedelta(minutes=5)
+LEASE = dt.timedelta(seconds=60)  # a claim's life; a working worker renews it every LEASE / 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,29 +143,81 @@ def batcher_for(db: Database) -> InboxBatcher:
     return batcher
 
 
-async def claim_due(db: Database, limit: int = 20) -> list[InboxRow]:
-    """Take up to `limit` rows to process, oldest first, marking them 'processing'."""
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of a claimed row: done, dropped (with the reason), failed
+    (with the error), or received again (a retry, due at `due_at`)."""
+
+    row_id: int
+    state: str
+    error: str | None = None
+    due_at: str | None = None
+
+
+# Rows a claim may take: due, or held under a lease that ran out; and
+# never a row of an actor that has a row under another live lease.
+_NO_LIVE_CLAIM = ("NOT EXISTS (SELECT 1 FROM inbox_activities p WHERE p.actor = i.actor"
+                  " AND p.state = 'processing' AND p.lease_until >= :now)")
+_DUE = (f"SELECT {', '.join('i.' + c.strip() for c in _COLUMNS.split(','))} FROM inbox_activities i"
+        f" WHERE i.state = 'received' AND (i.due_at IS NULL OR i.due_at <= :now) AND {_NO_LIVE_CLAIM}"
+        " ORDER BY i.id LIMIT :limit")
+_LAPSED = (f"SELECT {', '.join('i.' + c.strip() for c in _COLUMNS.split(','))} FROM inbox_activities i"
+           " WHERE i.state = 'processing' AND (i.lease_until IS NULL OR i.lease_until < :now)"
+           f" AND {_NO_LIVE_CLAIM} ORDER BY i.id LIMIT :limit")
+
+
+async def claim_due(db: Database, worker: str, limit: int = 20, *,
+                    lease: dt.timedelta = LEASE) -> list[InboxRow]:
+    """Claim up to `limit` rows for `worker`, oldest first, marking them
+    'processing' under a lease: due rows, and rows whose lease ran out.
+
+    Two queries that each walk an index in id order (most rows are long
+    'done'), merged: the first `limit` of either are the first of both."""
     current = now()
+    args = {"now": iso(current), "limit": limit}
     async with db.write() as w:
-        rows = to_rows(InboxRow, await w.fetchall(
-            f"SELECT {_COLUMNS} FROM inbox_activities"
-            " WHERE (state = 'received' AND (due_at IS NULL OR due_at <= ?))"
-            " OR (state = 'processing' AND claimed_at < ?) ORDER BY id LIMIT ?",
-            (iso(current), iso(current - STALE_CLAIM), limit)))
+        found = to_rows(InboxRow, await w.fetchall(_DUE, args)) + \
+            to_rows(InboxRow, await w.fetchall(_LAPSED, args))
+        rows = sorted(found, key=lambda r: r.id)[:limit]
         if rows:
             ids = [r.id for r in rows]
-            await w.execute(f"UPDATE inbox_activities SET state = 'processing', claimed_at = ?,"
-                            f" attempts = attempts + 1 WHERE id IN ({placeholders(ids)})", [now_iso(), *ids])
+            await w.execute(f"UPDATE inbox_activities SET state = 'processing', claimed_by = ?, claimed_at = ?,"
+                            f" lease_until = ?, attempts = attempts + 1 WHERE id IN ({placeholders(ids)})",
+                            [worker, iso(current), iso(current + lease), *ids])
     return rows
 
 
-async def finish(db: Database, row_id: int, state: str, error: str | None = None,
-                 due_at: str | None = None) -> None:
-    """Record the outcome: done, dropped (with the reason), failed (with the
-    error), or received again (a retry, due at `due_at`)."""
-    assert state in ("done", "dropped", "failed", "received")
-    await db.execute("UPDATE inbox_activities SET state = ?, error = ?, processed_at = ?, due_at = ?"
-                     " WHERE id = ?", (state, error, now_iso(), due_at, row_id))
+async def renew_claims(db: Database, worker: str, lease: dt.timedelta = LEASE) -> int:
+    """Extend the lease of every row `worker` still holds; how many."""
+    return await db.execute("UPDATE inbox_activities SET lease_until = ? WHERE claimed_by = ? AND state = 'processing'",
+                            (iso(now() + lease), worker))
+
+
+async def held_by(w: Writer, worker: str, row_ids: Sequence[int]) -> set[int]:
+    """Which of these rows `worker` still holds (inside the transaction that
+    applies them: a row whose lease another worker took over is skipped)."""
+    if not row_ids:
+        return set()
+    rows = await w.fetchall(f"SELECT id FROM inbox_activities WHERE id IN ({placeholders(row_ids)})"
+                            " AND state = 'processing' AND claimed_by = ?", [*row_ids, worker])
+    return {int(r[0]) for r in rows}
+
+
+async def finish_many(w: Writer, worker: str, outcomes: Sequence[Outcome]) -> None:
+    """Record the outcomes of rows `worker` holds, in the caller's transaction."""
+    if not outcomes:
+        return
+    assert all(o.state in ("done", "dropped", "failed", "received") for o in outcomes)
+    stamp = now_iso()
+    await w.executemany("UPDATE inbox_activities SET state = ?, error = ?, processed_at = ?, due_at = ?"
+                        " WHERE id = ? AND claimed_by = ? AND state = 'processing'",
+                        [(o.state, o.error, stamp, o.due_at, o.row_id, worker) for o in outcomes])
+
+
+async def finish(db: Database, worker: str, outcome: Outcome) -> None:
+    """Record one outcome, if `worker` still holds the row."""
+    async with db.write() as w:
+        await finish_many(w, worker, [outcome])
 
 
 async def failed_rows(db: Database, limit: int, max_id: int | None = None) -> list[InboxRow]:
