@@ -50,11 +50,13 @@ logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 30.0
 BATCH = 200  # rows a claim takes
-# While activities keep arriving, a batch waits for a lull this long
-# (checked every LULL_STEP), but never more than MAX_DEFER, and then takes
-# only BUSY_BATCH rows: on one core, applying competes with accepting, and
-# senders wait only for the 202.
-LULL, LULL_STEP, MAX_DEFER, BUSY_BATCH = 0.05, 0.02, 0.5, 50
+# While activities keep arriving, a batch first waits for a lull (LULL
+# without a new one, checked every LULL_STEP): on one core, applying
+# competes with accepting, and senders wait only for the 202. It waits at
+# most MAX_DEFER after a batch that emptied the queue (a trickle, gathered
+# into one batch), and at most BACKLOG_DEFER after a full one (a backlog:
+# the worker must keep up with a steady stream, not only drain after it).
+LULL, LULL_STEP, MAX_DEFER, BACKLOG_DEFER = 0.05, 0.02, 0.5, 0.1
 
 
 def worker_name() -> str:
@@ -90,13 +92,13 @@ async def process_pending(fed: Federation, *, limit: int = BATCH, worker: str | 
     worker = worker or worker_name()
     taken = 0
     while True:
-        want = limit if await _lull(fed) else min(limit, BUSY_BATCH)
-        rows = await store.claim_due(fed.db, worker, want)
+        await _lull(fed, BACKLOG_DEFER if taken else MAX_DEFER)
+        rows = await store.claim_due(fed.db, worker, limit)
         if rows:
             async with _renewing(fed.db, worker):
                 await apply_claimed(fed, worker, rows)
         taken += len(rows)
-        if len(rows) < want:
+        if len(rows) < limit:
             return taken
 
 
@@ -165,15 +167,12 @@ async def _renewing(db: Database, worker: str) -> AsyncIterator[None]:
             await task
 
 
-async def _lull(fed: Federation) -> bool:
-    """Wait for a lull in arrivals; False when none came in MAX_DEFER."""
+async def _lull(fed: Federation, at_most: float) -> None:
+    """Wait for a lull in arrivals, or `at_most` seconds."""
     waited = 0.0
-    while fed.pace.busy(LULL):
-        if waited >= MAX_DEFER:
-            return False
+    while fed.pace.busy(LULL) and waited < at_most:
         await asyncio.sleep(LULL_STEP)
         waited += LULL_STEP
-    return True
 
 
 async def run_inbox_worker(fed: Federation, poll_seconds: float = POLL_SECONDS) -> None:

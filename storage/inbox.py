@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from storage.clock import iso, now, now_iso
 from storage.database import Database, Writer
-from storage.rows import placeholders, to_rows
+from storage.rows import execute_values, placeholders, to_rows
 
 MAX_ATTEMPTS = 5
 LEASE = dt.timedelta(seconds=60)  # a claim's life; a working worker renews it every LEASE / 4
@@ -59,7 +59,7 @@ class NewInboxActivity:
 
 _COLUMNS = "id, activity_id, actor, host, recipient_id, body, received_at, state, attempts, error"
 _INSERT = ("INSERT INTO inbox_activities (id, activity_id, actor, host, recipient_id, body, received_at)"
-           " VALUES (?,?,?,?,?,?,?) ON CONFLICT (activity_id) DO NOTHING")
+           " VALUES {values} ON CONFLICT (activity_id) DO NOTHING")
 
 
 async def store_activity(db: Database, new: NewInboxActivity) -> bool:
@@ -77,10 +77,10 @@ async def store_activities(db: Database, batch: Sequence[NewInboxActivity]) -> l
     async with db.write() as w:
         if len(batch) == 1:
             new = batch[0]
-            return [await w.rowcount(_INSERT, (new.id, new.activity_id, new.actor, new.host,
-                                               new.recipient_id, new.body, received_at)) > 0]
-        await w.executemany(_INSERT, [(n.id, n.activity_id, n.actor, n.host, n.recipient_id, n.body, received_at)
-                                      for n in batch])
+            return [await w.rowcount(_INSERT.format(values="(?,?,?,?,?,?,?)"), (
+                new.id, new.activity_id, new.actor, new.host, new.recipient_id, new.body, received_at)) > 0]
+        await execute_values(w, _INSERT, [(n.id, n.activity_id, n.actor, n.host, n.recipient_id, n.body, received_at)
+                                          for n in batch])
         activity_ids = list(dict.fromkeys(n.activity_id for n in batch))
         rows = await w.fetchall(f"SELECT id FROM inbox_activities WHERE activity_id IN"
                                 f" ({placeholders(activity_ids)})", activity_ids)
@@ -205,13 +205,15 @@ async def held_by(w: Writer, worker: str, row_ids: Sequence[int]) -> set[int]:
 
 async def finish_many(w: Writer, worker: str, outcomes: Sequence[Outcome]) -> None:
     """Record the outcomes of rows `worker` holds, in the caller's transaction."""
-    if not outcomes:
-        return
     assert all(o.state in ("done", "dropped", "failed", "received") for o in outcomes)
     stamp = now_iso()
-    await w.executemany("UPDATE inbox_activities SET state = ?, error = ?, processed_at = ?, due_at = ?"
-                        " WHERE id = ? AND claimed_by = ? AND state = 'processing'",
-                        [(o.state, o.error, stamp, o.due_at, o.row_id, worker) for o in outcomes])
+    alike: dict[tuple[str, str | None, str | None], list[int]] = {}  # mostly one group: done
+    for o in outcomes:
+        alike.setdefault((o.state, o.error, o.due_at), []).append(o.row_id)
+    for (state, error, due_at), ids in alike.items():
+        await w.execute(f"UPDATE inbox_activities SET state = ?, error = ?, processed_at = ?, due_at = ?"
+                        f" WHERE id IN ({placeholders(ids)}) AND claimed_by = ? AND state = 'processing'",
+                        [state, error, stamp, due_at, *ids, worker])
 
 
 async def finish(db: Database, worker: str, outcome: Outcome) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from storage.clock import now_iso
 from storage.database import Database, Writer
-from storage.rows import placeholders, to_row, to_rows
+from storage.rows import execute_values, placeholders, to_row, to_rows
 
 STATES = ("pending", "accepted", "rejected", "revoked")
 
@@ -143,7 +143,5 @@ async def local_quoters_of(w: Writer, quoted_status_id: int) -> list[tuple[int, 
 
 async def set_policies(w: Writer, policies: Sequence[tuple[int, str]]) -> None:
     """`set_policy` for many statuses at once: (status id, policy) pairs."""
-    if policies:
-        await w.executemany(
-            "INSERT INTO quote_policies (status_id, policy) VALUES (?, ?)"
-            " ON CONFLICT (status_id) DO UPDATE SET policy = excluded.policy", policies)
+    await execute_values(w, "INSERT INTO quote_policies (status_id, policy) VALUES {values}"
+                            " ON CONFLICT (status_id) DO UPDATE SET policy = excluded.policy", policies)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from storage.accounts import AccountRow
 from storage.clock import now_iso
 from storage.database import Database, Writer
-from storage.rows import placeholders, to_row
+from storage.rows import execute_values, placeholders, to_row
 from storage.status_writes import delete_status, unpublish_effects
 from storage.statuses import STATUS_COLUMNS, StatusRow, status_row
 
@@ -111,25 +111,35 @@ class NewRemoteStatus:
             created_at=self.created_at, edited_at=None, deleted_at=None)
 
     def values(self) -> tuple[object, ...]:
-        """The parameters of `INSERT_REMOTE_STATUS`."""
+        """The parameters of one row of `_INSERT_REMOTE`."""
         return (self.id, self.account_id, self.uri, self.url, self.content, self.spoiler_text, int(self.sensitive),
                 self.visibility, self.language, self.in_reply_to_id, self.in_reply_to_account_id,
                 self.in_reply_to_uri, self.reblog_of_id, self.conversation_id or self.id, self.state,
                 self.created_at)
 
 
-INSERT_REMOTE_STATUS = (
+_INSERT_REMOTE = (
     "INSERT INTO statuses (id, account_id, uri, url, text, content, spoiler_text, sensitive, visibility,"
     " language, in_reply_to_id, in_reply_to_account_id, in_reply_to_uri, reblog_of_id, conversation_id,"
-    " local, state, created_at) VALUES (?,?,?,?,'',?,?,?,?,?,?,?,?,?,?,0,?,?)"
-    " ON CONFLICT (uri) DO NOTHING")
+    " local, state, created_at) VALUES {values} ON CONFLICT (uri) DO NOTHING")
+_REMOTE_VALUES = "(?,?,?,?,'',?,?,?,?,?,?,?,?,?,?,0,?,?)"
 
 
 async def insert_remote_status(w: Writer, new: NewRemoteStatus) -> StatusRow | None:
     """Insert; None when a status with this uri exists already."""
-    if not await w.rowcount(INSERT_REMOTE_STATUS, new.values()):
+    if not await w.rowcount(_INSERT_REMOTE.format(values=_REMOTE_VALUES), new.values()):
         return None
     return status_row(await w.fetchone(f"SELECT {STATUS_COLUMNS} FROM statuses WHERE id = ?", (new.id,)))
+
+
+async def insert_remote_statuses(w: Writer, batch: Sequence[NewRemoteStatus]) -> set[int]:
+    """Insert many in a statement or two; the ids of those inserted (not
+    those whose uri was stored already)."""
+    if not batch:
+        return set()
+    await execute_values(w, _INSERT_REMOTE, [new.values() for new in batch], _REMOTE_VALUES)
+    ids = [new.id for new in batch]
+    return {int(r[0]) for r in await w.fetchall(f"SELECT id FROM statuses WHERE id IN ({placeholders(ids)})", ids)}
 
 
 async def find_status_by_uri(db: Database, uri: str) -> StatusRow | None:
@@ -153,11 +163,15 @@ async def find_accounts_by_uris(db: Database, uris: Sequence[str]) -> list[Accou
 
 
 async def link_replies(w: Writer, parents: Sequence[StatusRow]) -> None:
-    """Replies that arrived before their parents point to them now."""
-    if parents:
-        await w.executemany("UPDATE statuses SET in_reply_to_id = ?, in_reply_to_account_id = ?"
-                            " WHERE in_reply_to_uri = ? AND in_reply_to_id IS NULL",
-                            [(p.id, p.account_id, p.uri) for p in parents])
+    """Replies that arrived before their parents point to them now (one
+    statement; the index `statuses_reply_uri` finds the waiting replies)."""
+    uris = list(dict.fromkeys(p.uri for p in parents))
+    if uris:
+        await w.execute(
+            "UPDATE statuses SET"
+            " in_reply_to_id = (SELECT p.id FROM statuses p WHERE p.uri = statuses.in_reply_to_uri),"
+            " in_reply_to_account_id = (SELECT p.account_id FROM statuses p WHERE p.uri = statuses.in_reply_to_uri)"
+            f" WHERE in_reply_to_uri IN ({placeholders(uris)}) AND in_reply_to_id IS NULL", uris)
 
 
 async def remote_status_ids(db: Database, account_id: int) -> list[int]:

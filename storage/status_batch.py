@@ -27,8 +27,7 @@ from storage.database import Database, Writer
 from storage.ids import IdGenerator
 from storage.polls import NewPoll
 from storage.quotes import NewQuote
-from storage.remote import INSERT_REMOTE_STATUS, NewRemoteStatus
-from storage.rows import placeholders
+from storage.remote import NewRemoteStatus
 from storage.status_writes import INSERT_MENTION, NewStatus, link_tags, notify_about, numbered_within, read_status
 from storage.statuses import StatusRow, idempotency_cutoff
 
@@ -182,10 +181,7 @@ async def create_remote_statuses(w: Writer, ids: IdGenerator,
     a status whose uri another path stored first."""
     if not batch:
         return []
-    await w.executemany(INSERT_REMOTE_STATUS, [c.new.values() for c in batch])
-    new_ids = [c.new.id for c in batch]
-    stored = {int(r[0]) for r in await w.fetchall(
-        f"SELECT id FROM statuses WHERE id IN ({placeholders(new_ids)})", new_ids)}
+    stored = await remote.insert_remote_statuses(w, [c.new for c in batch])
     rows: list[StatusRow | None] = []
     for c in batch:
         row = c.new.row() if c.new.id in stored else None
