@@ -10,7 +10,8 @@ Several workers (in several processes, on PostgreSQL) share the queue.
 A claim is a lease: the rows are marked with the worker's name
 (`claimed_by`) and `lease_until`, which the worker extends while it
 works (`renew_claims`); a crashed worker's rows are claimed again once
-their lease has run out, so nothing accepted is lost. A claim skips
+their lease has run out, so nothing accepted is lost (and a row whose
+workers keep dying on it is set aside after `MAX_ATTEMPTS`). A claim skips
 every actor with a row under another live lease, and takes each actor's
 rows oldest first: two workers never apply the same row, nor one actor's
 rows out of order. A worker whose lease was taken over finishes nothing
@@ -169,15 +170,18 @@ _LAPSED = (f"SELECT {', '.join('i.' + c.strip() for c in _COLUMNS.split(','))} F
 async def claim_due(db: Database, worker: str, limit: int = 20, *,
                     lease: dt.timedelta = LEASE) -> list[InboxRow]:
     """Claim up to `limit` rows for `worker`, oldest first, marking them
-    'processing' under a lease: due rows, and rows whose lease ran out.
+    'processing' under a lease: due rows, and rows whose lease ran out. A
+    row whose lease ran out MAX_ATTEMPTS times (its workers keep dying on
+    it) is set aside as a dead letter instead.
 
     Two queries that each walk an index in id order (most rows are long
     'done'), merged: the first `limit` of either are the first of both."""
     current = now()
     args = {"now": iso(current), "limit": limit}
     async with db.write() as w:
-        found = to_rows(InboxRow, await w.fetchall(_DUE, args)) + \
-            to_rows(InboxRow, await w.fetchall(_LAPSED, args))
+        lapsed = to_rows(InboxRow, await w.fetchall(_LAPSED, args))
+        await _give_up(w, [r.id for r in lapsed if r.attempts >= MAX_ATTEMPTS])
+        found = to_rows(InboxRow, await w.fetchall(_DUE, args)) + [r for r in lapsed if r.attempts < MAX_ATTEMPTS]
         rows = sorted(found, key=lambda r: r.id)[:limit]
         if rows:
             ids = [r.id for r in rows]
@@ -185,6 +189,13 @@ async def claim_due(db: Database, worker: str, limit: int = 20, *,
                             f" lease_until = ?, attempts = attempts + 1 WHERE id IN ({placeholders(ids)})",
                             [worker, iso(current), iso(current + lease), *ids])
     return rows
+
+
+async def _give_up(w: Writer, row_ids: Sequence[int]) -> None:
+    if row_ids:
+        await w.execute(f"UPDATE inbox_activities SET state = 'failed', error = ?, processed_at = ?, due_at = NULL"
+                        f" WHERE id IN ({placeholders(row_ids)})",
+                        [f"its worker stopped while applying it, {MAX_ATTEMPTS} times", now_iso(), *row_ids])
 
 
 async def renew_claims(db: Database, worker: str, lease: dt.timedelta = LEASE) -> int:

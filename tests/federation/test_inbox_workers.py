@@ -144,3 +144,20 @@ async def test_a_crashed_workers_rows_wait_for_its_lease_then_come_back(peers: P
     # and the crashed worker, should it wake, finishes nothing it no longer holds
     await store.finish(second_db, "crashed", Outcome(crashed[0].id, "failed", "late"))
     assert await home.app[DB].fetchval("SELECT state FROM inbox_activities WHERE id = ?", (crashed[0].id,)) == "done"
+
+
+async def test_a_row_its_workers_keep_dying_on_is_set_aside(peers: Peers, second_db: Database) -> None:
+    home, peer = peers.nodes
+    alice = (await home.account("alice")).account
+    bob = await follow_remote(home, alice, (await peer.account("bob")).account)
+    for number in (1, 2):
+        await _store(home, bob, create(bob, note(bob, number)))
+    # Given bob's first row, whose worker died while applying it, for the fifth time
+    lost = await store.claim_due(second_db, "dead", limit=1)
+    await home.app[DB].execute("UPDATE inbox_activities SET attempts = ?, lease_until = '2000-01-01T00:00:00.000Z'"
+                               " WHERE id = ?", (store.MAX_ATTEMPTS, lost[0].id))
+    # When a worker makes a pass
+    await process_pending(home.app[FEDERATION], worker="alive")
+    # Then that row is a dead letter saying so, and bob's next row is applied
+    rows = await home.app[DB].fetchall("SELECT state, error FROM inbox_activities ORDER BY id")
+    assert [r[0] for r in rows] == ["failed", "done"] and "worker stopped" in rows[0][1]
