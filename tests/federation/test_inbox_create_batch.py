@@ -4,7 +4,6 @@ not yet fetched is fetched and applied in order."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,13 +11,10 @@ from typing import Any
 import pytest
 
 from federation.inbox_processing import process_pending
-from federation.peers import url_host
-from node.keys import DB, FEDERATION, IDS
-from storage import inbox as store
-from storage.accounts import AccountRow
+from node.keys import DB, FEDERATION
 from tests import backends
 from tests.conftest import Node
-from tests.federation.nodes import Peers, create, follow_remote, mutual_peers, note
+from tests.federation.nodes import Peers, create, follow_remote, mutual_peers, note, queue_inbound, update
 
 
 @pytest.fixture
@@ -26,11 +22,6 @@ async def peers(tmp_path: Path) -> AsyncIterator[Peers]:
     started = await mutual_peers(tmp_path, 2)
     yield started
     await started.close()
-
-
-async def _store(home: Node, actor: AccountRow, activity: dict[str, Any]) -> None:
-    await store.store_activity(home.app[DB], store.NewInboxActivity(
-        home.app[IDS].next_id(), str(activity["id"]), actor.uri, url_host(actor.uri), None, json.dumps(activity)))
 
 
 def _refuse_inserting(home: Node, uri: str) -> None:
@@ -56,7 +47,7 @@ async def test_a_row_the_database_refuses_is_set_aside_and_the_batch_is_stored(p
     # Given 30 Creates waiting, the database refusing the 11th's status
     notes = [note(bob, i, content=f"<p>post {i}</p>") for i in range(30)]
     for obj in notes:
-        await _store(home, bob, create(bob, obj))
+        await queue_inbound(home, bob, create(bob, obj))
     _refuse_inserting(home, notes[10]["id"])
     # When the worker applies them (one batch: its transaction fails, then each row is written alone)
     await process_pending(home.app[FEDERATION])
@@ -81,7 +72,7 @@ async def test_a_reply_joins_a_parent_stored_in_the_same_batch(peers: Peers) -> 
     reply = note(carol, 1, inReplyTo=parent["id"])
     early_reply = note(carol, 2, inReplyTo=late_parent["id"])
     for actor, obj in ((bob, parent), (carol, reply), (carol, early_reply), (bob, late_parent)):
-        await _store(home, actor, create(actor, obj))
+        await queue_inbound(home, actor, create(actor, obj))
     # When they are applied
     await process_pending(home.app[FEDERATION])
     # Then the reply is in its parent's thread and counted, as if applied one by one
@@ -107,8 +98,8 @@ async def test_an_actor_not_yet_fetched_is_fetched_and_its_creates_applied_in_or
     mention = {"tag": [{"type": "Mention", "href": alice.uri, "name": "@alice"}]}
     first, edited = note(dave, 1, **mention), note(dave, 2, **mention)
     for actor, activity in ((dave, create(dave, first)), (bob, create(bob, note(bob, 1))),
-                            (dave, create(dave, edited)), (dave, {**_update_of(dave, edited)})):
-        await _store(home, actor, activity)
+                            (dave, create(dave, edited)), (dave, update(dave, edited))):
+        await queue_inbound(home, actor, activity)
     # When they are applied
     await process_pending(home.app[FEDERATION])
     # Then dave is fetched, and his Creates and his later Update all applied, in order
@@ -117,8 +108,3 @@ async def test_an_actor_not_yet_fetched_is_fetched_and_its_creates_applied_in_or
     assert await db.fetchval("SELECT content FROM statuses WHERE uri = ?", (edited["id"],)) == "<p>edited</p>"
     assert await db.fetchval("SELECT count(*) FROM notifications WHERE account_id = ? AND type = 'mention'",
                              (alice.id,)) == 2
-
-
-def _update_of(actor: AccountRow, obj: dict[str, Any]) -> dict[str, Any]:
-    return {"id": f"{obj['id']}#update", "type": "Update", "actor": actor.uri,
-            "object": {**obj, "content": "<p>edited</p>", "updated": "2026-11-23T09:00:00Z"}}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -19,13 +18,11 @@ import pytest
 
 from federation.context import Federation
 from federation.inbox_processing import process_pending
-from node.keys import DB, FEDERATION, IDS
+from node.keys import DB, FEDERATION
 from storage import inbox as store
-from storage.accounts import AccountRow
 from storage.database import Database, make_database
 from storage.inbox import Outcome
-from tests.conftest import Node
-from tests.federation.nodes import Peers, create, follow_remote, mutual_peers, note
+from tests.federation.nodes import Peers, create, delete, follow_remote, mutual_peers, note, queue_inbound, update
 
 ACTORS = ("bob", "carol", "dave", "erin", "frank", "grace")
 STEPS = 6
@@ -45,21 +42,6 @@ async def second_db(peers: Peers) -> AsyncIterator[Database]:
     await db.open(migrate=False)
     yield db
     await db.close()
-
-
-async def _store(home: Node, actor: AccountRow, activity: dict[str, Any]) -> None:
-    await store.store_activity(home.app[DB], store.NewInboxActivity(
-        home.app[IDS].next_id(), str(activity["id"]), actor.uri, actor.domain or "", None, json.dumps(activity)))
-
-
-def _update(actor: AccountRow, obj: dict[str, Any]) -> dict[str, Any]:
-    edited = {**obj, "content": "<p>edited</p>", "updated": "2026-11-23T09:00:00Z"}
-    return {"id": f"{obj['id']}#update", "type": "Update", "actor": actor.uri, "object": edited}
-
-
-def _delete(actor: AccountRow, obj: dict[str, Any]) -> dict[str, Any]:
-    return {"id": f"{obj['id']}#delete", "type": "Delete", "actor": actor.uri,
-            "object": {"id": obj["id"], "type": "Tombstone"}}
 
 
 async def _drain(fed: Federation, worker: str) -> None:
@@ -85,10 +67,10 @@ async def test_two_workers_apply_each_row_once_and_each_actors_rows_in_order(
         for n, actor in enumerate(actors):
             gone, kept = note(actor, 100 + step), note(actor, 200 + step)
             chains.append(gone)
-            for activity in (create(actor, gone), create(actor, kept), _update(actor, gone), _delete(actor, gone)):
-                await _store(home, actor, activity)
+            for activity in (create(actor, gone), create(actor, kept), update(actor, gone), delete(actor, gone)):
+                await queue_inbound(home, actor, activity)
             if step == n % STEPS:
-                await _store(home, actor, {"id": f"{actor.uri}#flags/{step}", "type": "Flag", "actor": actor.uri,
+                await queue_inbound(home, actor, {"id": f"{actor.uri}#flags/{step}", "type": "Flag", "actor": actor.uri,
                                            "object": [alice.uri], "content": "fake invoices"})
     total = await home.app[DB].fetchval("SELECT count(*) FROM inbox_activities")
     # When two workers, each with its own connection, drain the queue side by side
@@ -120,8 +102,8 @@ async def test_a_crashed_workers_rows_wait_for_its_lease_then_come_back(peers: P
     alice = (await home.account("alice")).account
     bob, carol = [await follow_remote(home, alice, (await peer.account(n)).account) for n in ("bob", "carol")]
     first = note(bob, 1)
-    for activity in (create(bob, first), _update(bob, first), create(carol, note(carol, 1))):
-        await _store(home, bob if activity["actor"] == bob.uri else carol, activity)
+    for activity in (create(bob, first), update(bob, first), create(carol, note(carol, 1))):
+        await queue_inbound(home, bob if activity["actor"] == bob.uri else carol, activity)
     # Given a worker that claimed bob's Create, then crashed
     crashed = await store.claim_due(second_db, "crashed", limit=1)
     assert [r.actor for r in crashed] == [bob.uri]
@@ -151,7 +133,7 @@ async def test_a_row_its_workers_keep_dying_on_is_set_aside(peers: Peers, second
     alice = (await home.account("alice")).account
     bob = await follow_remote(home, alice, (await peer.account("bob")).account)
     for number in (1, 2):
-        await _store(home, bob, create(bob, note(bob, number)))
+        await queue_inbound(home, bob, create(bob, note(bob, number)))
     # Given bob's first row, whose worker died while applying it, for the fifth time
     lost = await store.claim_due(second_db, "dead", limit=1)
     await home.app[DB].execute("UPDATE inbox_activities SET attempts = ?, lease_until = '2000-01-01T00:00:00.000Z'"
