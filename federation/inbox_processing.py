@@ -95,8 +95,12 @@ async def process_pending(fed: Federation, *, limit: int = BATCH, worker: str | 
         await _lull(fed, BACKLOG_DEFER if taken else MAX_DEFER)
         rows = await store.claim_due(fed.db, worker, limit)
         if rows:
-            async with _renewing(fed.db, worker):
-                await apply_claimed(fed, worker, rows)
+            try:
+                async with _renewing(fed.db, worker):
+                    await apply_claimed(fed, worker, rows)
+            except asyncio.CancelledError:  # the node stops: what it holds is claimable at once, not in a minute
+                await asyncio.shield(store.release_claims(fed.db, worker))
+                raise
         taken += len(rows)
         if len(rows) < limit:
             return taken

@@ -9,8 +9,9 @@ its `due_at`.
 Several workers (in several processes, on PostgreSQL) share the queue.
 A claim is a lease: the rows are marked with the worker's name
 (`claimed_by`) and `lease_until`, which the worker extends while it
-works (`renew_claims`); a crashed worker's rows are claimed again once
-their lease has run out, so nothing accepted is lost (and a row whose
+works (`renew_claims`) and gives back when it stops (`release_claims`);
+a crashed worker's rows are claimed again once their lease has run out,
+so nothing accepted is lost (and a row whose
 workers keep dying on it is set aside after `MAX_ATTEMPTS`). A claim skips
 every actor with a row under another live lease, and takes each actor's
 rows oldest first: two workers never apply the same row, nor one actor's
@@ -202,6 +203,12 @@ async def renew_claims(db: Database, worker: str, lease: dt.timedelta = LEASE) -
     """Extend the lease of every row `worker` still holds; how many."""
     return await db.execute("UPDATE inbox_activities SET lease_until = ? WHERE claimed_by = ? AND state = 'processing'",
                             (iso(now() + lease), worker))
+
+
+async def release_claims(db: Database, worker: str) -> int:
+    """Give back every row `worker` holds (it is stopping), due at once; how many."""
+    return await db.execute("UPDATE inbox_activities SET state = 'received', lease_until = NULL"
+                            " WHERE claimed_by = ? AND state = 'processing'", (worker,))
 
 
 async def held_by(w: Writer, worker: str, row_ids: Sequence[int]) -> set[int]:

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from federation.context import Federation
+from federation import inbox_processing
 from federation.inbox_processing import process_pending
 from node.keys import DB, FEDERATION
 from storage import inbox as store
@@ -143,3 +144,30 @@ async def test_a_row_its_workers_keep_dying_on_is_set_aside(peers: Peers, second
     # Then that row is a dead letter saying so, and bob's next row is applied
     rows = await home.app[DB].fetchall("SELECT state, error FROM inbox_activities ORDER BY id")
     assert [r[0] for r in rows] == ["failed", "done"] and "worker stopped" in rows[0][1]
+
+
+async def test_a_stopping_worker_gives_its_rows_back_at_once(peers: Peers, monkeypatch: pytest.MonkeyPatch) -> None:
+    home, peer = peers.nodes
+    alice = (await home.account("alice")).account
+    bob = await follow_remote(home, alice, (await peer.account("bob")).account)
+    await queue_inbound(home, bob, create(bob, note(bob, 1)))
+    # Given a worker that claimed the row and is still applying it
+    applying = asyncio.Event()
+
+    async def stuck(*_args: object) -> None:
+        applying.set()
+        await asyncio.Event().wait()
+
+    monkeypatch.setattr(inbox_processing, "apply_claimed", stuck)
+    fed = home.app[FEDERATION]
+    task = asyncio.create_task(process_pending(fed, worker="stopping"))
+    await asyncio.wait_for(applying.wait(), 10)
+    # When the node stops it
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # Then the row is due again at once, not when the lease runs out, and the next worker applies it
+    assert await home.app[DB].fetchval("SELECT state FROM inbox_activities") == "received"
+    monkeypatch.undo()
+    await process_pending(fed, worker="next")
+    assert await home.app[DB].fetchval("SELECT state FROM inbox_activities") == "done"
