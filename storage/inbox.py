@@ -11,12 +11,12 @@ A claim is a lease: the rows are marked with the worker's name
 (`claimed_by`) and `lease_until`, which the worker extends while it
 works (`renew_claims`) and gives back when it stops (`release_claims`);
 a crashed worker's rows are claimed again once their lease has run out,
-so nothing accepted is lost (and a row whose
-workers keep dying on it is set aside after `MAX_ATTEMPTS`). A claim skips
-every actor with a row under another live lease, and takes each actor's
-rows oldest first: two workers never apply the same row, nor one actor's
-rows out of order. A worker whose lease was taken over finishes nothing
-(`finish` and `finish_many` check the claim).
+so nothing accepted is lost (and a row whose workers keep dying on it is
+set aside after `MAX_ATTEMPTS`). A claim skips every actor with a row
+under another live lease, and takes each actor's rows oldest first: two
+workers never apply the same row, nor one actor's rows out of order. A
+worker whose lease was taken over finishes nothing (`finish` and
+`finish_many` check the claim).
 """
 
 from __future__ import annotations
