@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from federation.activities.common import Dropped
@@ -190,6 +190,7 @@ async def _write_each(fed: Federation, worker: str, batch: _Batch) -> list[Statu
     stored: list[StatusRow] = []
     failed: list[Outcome] = []
     for claimed, prepared in batch.prepared:
+        prepared = _joined(prepared, {row.id for row in stored})
         try:
             async with fed.db.write() as w:
                 if not await store.held_by(w, worker, [claimed.row.id]):
@@ -204,3 +205,13 @@ async def _write_each(fed: Federation, worker: str, batch: _Batch) -> list[Statu
     async with fed.db.write() as w:
         await store.finish_many(w, worker, batch.outcomes + failed)
     return stored
+
+
+def _joined(prepared: PreparedNote, stored: set[int]) -> PreparedNote:
+    """Written alone, a reply to a note of the batch stored before it points
+    at that note from the start (as the batch's `link_replies` would)."""
+    parent = prepared.creation.parent
+    if parent is None or parent.id not in stored:
+        return prepared
+    new = replace(prepared.creation.new, in_reply_to_id=parent.id, in_reply_to_account_id=parent.account_id)
+    return replace(prepared, creation=replace(prepared.creation, new=new, parent=None))

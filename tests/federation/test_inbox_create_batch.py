@@ -44,8 +44,9 @@ async def test_a_row_the_database_refuses_is_set_aside_and_the_batch_is_stored(p
     home, peer = peers.nodes
     alice = (await home.account("alice")).account
     bob = await follow_remote(home, alice, (await peer.account("bob")).account)
-    # Given 30 Creates waiting, the database refusing the 11th's status
+    # Given 30 Creates waiting, the 13th replying to the 12th, the database refusing the 11th's status
     notes = [note(bob, i, content=f"<p>post {i}</p>") for i in range(30)]
+    notes[12]["inReplyTo"] = notes[11]["id"]
     for obj in notes:
         await queue_inbound(home, bob, create(bob, obj))
     _refuse_inserting(home, notes[10]["id"])
@@ -60,6 +61,10 @@ async def test_a_row_the_database_refuses_is_set_aside_and_the_batch_is_stored(p
     stored = {r[0] for r in await db.fetchall("SELECT uri FROM statuses WHERE local = 0")}
     assert stored == {n["id"] for n in notes} - {notes[10]["id"]}
     assert await db.fetchval("SELECT statuses_count FROM accounts WHERE id = ?", (bob.id,)) == 29
+    # and the reply, written alone too, is in its parent's thread
+    parent = await db.fetchone("SELECT id, replies_count FROM statuses WHERE uri = ?", (notes[11]["id"],))
+    reply = await db.fetchval("SELECT in_reply_to_id FROM statuses WHERE uri = ?", (notes[12]["id"],))
+    assert reply == parent[0] and parent[1] == 1
 
 
 async def test_a_reply_joins_a_parent_stored_in_the_same_batch(peers: Peers) -> None:
