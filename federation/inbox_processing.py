@@ -40,7 +40,7 @@ from typing import Any
 from federation.activities import PROCESSORS, Dropped, Inbound
 from federation.actors import actor_for
 from federation.context import Federation
-from federation.create_batch import Claimed, apply_creates, candidate
+from federation.create_batch import Claimed, Run, apply_creates, candidate
 from federation.inbox_outcomes import Decisions, decision_for, failure, refused
 from storage import inbox as store
 from storage.database import Database
@@ -116,7 +116,8 @@ async def apply_claimed(fed: Federation, worker: str, rows: Sequence[InboxRow]) 
         queues.setdefault(row.actor, deque()).append(Claimed(row, _parsed(row.body)))
     one_by_one: set[int] = set()  # rows the batch handed back
     while queues:
-        runs, singles = [], []
+        runs: list[Run] = []
+        singles: list[Claimed] = []
         for queue in queues.values():
             run = []
             while queue and queue[0].row.id not in one_by_one and candidate(queue[0].activity):
@@ -125,12 +126,25 @@ async def apply_claimed(fed: Federation, worker: str, rows: Sequence[InboxRow]) 
                 runs.append(run)
             else:
                 singles.append(queue.popleft())
-        results = await asyncio.gather(apply_creates(fed, worker, runs, decisions),
+        results = await asyncio.gather(_apply_batch(fed, worker, runs, decisions),
                                        *(_apply_one(fed, worker, c, decisions) for c in singles))
-        for leftover in results[0]:
-            one_by_one.add(leftover[0].row.id)
+        leftovers, whole = results[0]
+        for leftover in leftovers:
+            one_by_one.update(c.row.id for c in (leftover if whole else leftover[:1]))
             queues[leftover[0].row.actor].extendleft(reversed(leftover))
         queues = {actor: queue for actor, queue in queues.items() if queue}
+
+
+async def _apply_batch(fed: Federation, worker: str, runs: list[Run],
+                       decisions: Decisions) -> tuple[list[Run], bool]:
+    """`apply_creates`: what it hands back, and whether that is every row
+    of every run because the batch itself failed (not one of its rows:
+    those are finished on their own); then each goes one by one."""
+    try:
+        return await apply_creates(fed, worker, runs, decisions), False
+    except Exception:
+        logger.exception("a batch of %d Creates failed; applying them one by one", sum(map(len, runs)))
+        return runs, True
 
 
 def _parsed(body: str) -> dict[str, Any] | None:

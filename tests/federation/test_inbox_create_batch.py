@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from federation import create_batch
 from federation.inbox_processing import process_pending
 from node.keys import DB, FEDERATION
 from tests import backends
@@ -113,3 +114,25 @@ async def test_an_actor_not_yet_fetched_is_fetched_and_its_creates_applied_in_or
     assert await db.fetchval("SELECT content FROM statuses WHERE uri = ?", (edited["id"],)) == "<p>edited</p>"
     assert await db.fetchval("SELECT count(*) FROM notifications WHERE account_id = ? AND type = 'mention'",
                              (alice.id,)) == 2
+
+
+async def test_if_the_batch_itself_fails_its_creates_are_applied_one_by_one(
+        peers: Peers, monkeypatch: pytest.MonkeyPatch) -> None:
+    home, peer = peers.nodes
+    alice = (await home.account("alice")).account
+    bob = await follow_remote(home, alice, (await peer.account("bob")).account)
+    notes = [note(bob, i) for i in range(5)]
+    for obj in notes:
+        await queue_inbound(home, bob, create(bob, obj))
+
+    # Given the batch's own step failing (not any row: a bug, a lost connection)
+    async def broken(*_args: object) -> None:
+        raise RuntimeError("the batch broke")
+
+    monkeypatch.setattr(create_batch, "look_up", broken)
+    # When the worker applies the rows
+    await process_pending(home.app[FEDERATION])
+    # Then each is applied alone, by the Create processor, and none waits for a lease to run out
+    db = home.app[DB]
+    assert {r[0] for r in await db.fetchall("SELECT state FROM inbox_activities")} == {"done"}
+    assert {r[0] for r in await db.fetchall("SELECT uri FROM statuses WHERE local = 0")} == {n["id"] for n in notes}
