@@ -9,7 +9,7 @@ anything else sees it; screening reads its plain text.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -24,12 +24,13 @@ from federation.sanitize import plain_text, sanitize_html
 from federation.vocab import PUBLIC_ALIASES
 from policy.links import LinkDecision
 from policy.publication import Author, Vetting, vet
-from storage import quotes, remote, search, status_writes
+from storage import quotes, remote, search, status_batch, status_writes
 from storage import screening as screening_store
 from storage.accounts import AccountRow
 from storage.clock import iso, now, parse
 from storage.database import Writer
 from storage.remote import NewRemoteStatus
+from storage.status_batch import RemoteCreation
 from storage.status_writes import StatusText
 from storage.statuses import StatusRow
 
@@ -52,11 +53,12 @@ class ParsedNote:
     visibility: str
     mention_uris: tuple[str, ...]
     tags: tuple[str, ...]
+    plain: str  # the words of `content`: screened and indexed
     poll_options: tuple[str, ...] = ()  # a Question's choices, screened with its text
     media: tuple[RemoteMedia, ...] = ()  # attachments; their descriptions are screened too
 
     def fields(self) -> list[tuple[str, str]]:
-        pairs = [("status", plain_text(self.content)), ("spoiler_text", self.spoiler_text)]
+        pairs = [("status", self.plain), ("spoiler_text", self.spoiler_text)]
         pairs += [(f"poll_option[{i}]", o) for i, o in enumerate(self.poll_options)]
         return pairs + [(f"media_description[{i}]", m.description) for i, m in enumerate(self.media)
                         if m.description]
@@ -127,8 +129,9 @@ def parse_note(obj: Any, author: AccountRow) -> ParsedNote:
     url = object_id(obj.get("url")) if not isinstance(obj.get("url"), list) else ""
     mentions, hashtags = _tags(obj)
     reply = object_id(obj.get("inReplyTo")) or None
+    safe = sanitize_html(content)
     return ParsedNote(
-        uri=uri, url=url if url_host(url) == author.domain else uri, content=sanitize_html(content),
+        uri=uri, url=url if url_host(url) == author.domain else uri, content=safe, plain=plain_text(safe),
         spoiler_text=plain_text(summary)[:1000] if isinstance(summary, str) else "",
         sensitive=obj.get("sensitive") is True, language=language, published=_published(obj.get("published")),
         in_reply_to_uri=reply, visibility=visibility_of(obj, author.followers_url),
@@ -154,7 +157,7 @@ async def vet_note(fed: Federation, author: AccountRow, note: ParsedNote,
     return replace(note, content=unlink(note.content, decision)), vetting, vetting.held
 
 
-async def related_to_local(fed: Federation, author: AccountRow, note: ParsedNote) -> bool:
+def related_to_local(fed: Federation, author: AccountRow, note: ParsedNote, known: Known) -> bool:
     """Mastodon's related_to_local_activity?: a local account follows the
     author, is mentioned, or is replied to. Unsolicited content is dropped."""
     domain = fed.settings.domain
@@ -162,7 +165,7 @@ async def related_to_local(fed: Federation, author: AccountRow, note: ParsedNote
         return True
     if note.in_reply_to_uri and url_host(note.in_reply_to_uri) == domain:
         return True
-    return await remote.any_local_follower(fed.db, author.id) is not None
+    return author.id in known.followed
 
 
 async def queue_for_moderators(fed: Federation, w: Writer, vetting: Vetting, *, kind: str,
@@ -185,47 +188,93 @@ async def queue_for_moderators(fed: Federation, w: Writer, vetting: Vetting, *, 
                                   policy_version=decision.policy_version if decision is not None else "links")
 
 
-async def _mentioned(fed: Federation, uris: Sequence[str]) -> tuple[list[int], list[int]]:
-    """(all known mentioned account ids, the local ones among them)."""
-    found = await remote.find_accounts_by_uris(fed.db, list(uris))
-    return [a.id for a in found], [a.id for a in found if a.local]
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What preparing notes needs from the database, read for a batch at once."""
+
+    statuses: dict[str, StatusRow]  # by uri: the notes themselves when stored already, and their parents
+    followed: frozenset[int]  # the authors a local account follows
+    accounts: dict[str, AccountRow]  # the mentioned accounts, by uri
 
 
-async def store_note(fed: Federation, author: AccountRow, obj: Any, *, kind: str = "status",
-                     solicited: bool = False) -> StatusRow | None:
-    """Screen and store a remote Note; the existing row when known, None if it raced.
+async def look_up(fed: Federation, notes: Sequence[tuple[AccountRow, ParsedNote]]) -> Known:
+    """Three queries for any number of notes."""
+    uris = [n.uri for _, n in notes] + [n.in_reply_to_uri for _, n in notes if n.in_reply_to_uri]
+    mentioned = list(dict.fromkeys(u for _, n in notes for u in n.mention_uris))
+    return Known(await remote.find_statuses_by_uris(fed.db, uris),
+                 frozenset(await remote.with_local_followers(fed.db, [a.id for a, _ in notes])),
+                 {a.uri: a for a in await remote.find_accounts_by_uris(fed.db, mentioned)})
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedNote:
+    """A remote Note screened and ready to store."""
+
+    author: AccountRow
+    note: ParsedNote
+    vetting: Vetting
+    creation: RemoteCreation
+
+
+async def prepare_note(fed: Federation, author: AccountRow, note: ParsedNote, known: Known, *,
+                       kind: str = "status", solicited: bool = False, quote_policy: str | None = None,
+                       planned: Mapping[str, NewRemoteStatus] | None = None) -> PreparedNote:
+    """Check, screen and build a note's row; Dropped when it is refused.
 
     `solicited`: the caller knows the note is wanted here (a boost that
-    reached a local follower); otherwise it must relate to a local account."""
-    note = parse_note(obj, author)
-    existing = await remote.find_status_by_uri(fed.db, note.uri)
-    if existing is not None:
-        return existing
-    if not solicited and not await related_to_local(fed, author, note):
+    reached a local follower); otherwise it must relate to a local account.
+    `planned`: the statuses of the same batch prepared before it, by uri,
+    so that a reply to one of them joins its thread."""
+    if not solicited and not related_to_local(fed, author, note, known):
         raise Dropped("not related to any local account")
     note, vetting, held = await vet_note(fed, author, note, kind)
-    parent = await remote.find_status_by_uri(fed.db, note.in_reply_to_uri) if note.in_reply_to_uri else None
-    mention_ids, local_ids = await _mentioned(fed, note.mention_uris)
-    await record_emoji_tags(fed, author.domain, obj)  # its custom emoji, shown with it
+    reply_to = note.in_reply_to_uri
+    parent = known.statuses.get(reply_to) if reply_to else None
+    planned_parent = planned.get(reply_to) if planned and reply_to and parent is None else None
+    thread = parent.conversation_id if parent else \
+        (planned_parent.conversation_id or planned_parent.id) if planned_parent else None
+    mentioned = [known.accounts[u] for u in note.mention_uris if u in known.accounts]
     new = NewRemoteStatus(
         id=fed.ids.next_id(), account_id=author.id, uri=note.uri, url=note.url, content=note.content,
         spoiler_text=note.spoiler_text, sensitive=note.sensitive or vetting.sensitive,
         visibility=note.visibility, language=note.language, in_reply_to_id=parent.id if parent else None,
-        in_reply_to_account_id=parent.account_id if parent else None, in_reply_to_uri=note.in_reply_to_uri,
-        reblog_of_id=None, conversation_id=parent.conversation_id if parent else None,
-        state="pending" if held else "published", created_at=note.published)
-    async with fed.db.write() as w:
-        row = await remote.insert_remote_status(w, new)
+        in_reply_to_account_id=parent.account_id if parent else None, in_reply_to_uri=reply_to,
+        reblog_of_id=None, conversation_id=thread, state="pending" if held else "published",
+        created_at=note.published)
+    creation = RemoteCreation(new, tuple(a.id for a in mentioned), tuple(a.id for a in mentioned if a.local),
+                              note.tags, note.plain, quote_policy, planned_parent)
+    return PreparedNote(author, note, vetting, creation)
+
+
+async def write_notes(fed: Federation, w: Writer, batch: Sequence[PreparedNote]) -> list[StatusRow | None]:
+    """Store prepared notes in the caller's transaction: rows, mentions, tags,
+    media, held ones in the moderators' queue, counters and index. None for
+    a note another path stored first."""
+    rows = await status_batch.create_remote_statuses(w, fed.ids, [p.creation for p in batch])
+    for row, prepared in zip(rows, batch):
         if row is None:
-            return None
-        await status_writes.record_mentions(w, row.id, mention_ids)
-        await status_writes.record_tags(w, fed.ids, row.id, list(note.tags))
-        await store_remote_media(w, fed.ids, row, note.media)
-        await remote.link_replies(w, row)
-        await queue_for_moderators(fed, w, vetting, kind="remote_status", account_id=author.id, status_id=row.id)
-        if row.published:
-            await status_writes.publish_effects(w, fed.ids, row, plain_text(note.content), local_ids)
-    if row.published:
+            continue
+        if prepared.note.media:
+            await store_remote_media(w, fed.ids, row, prepared.note.media)
+        await queue_for_moderators(fed, w, prepared.vetting, kind="remote_status", account_id=prepared.author.id,
+                                   status_id=row.id)
+    return rows
+
+
+async def store_note(fed: Federation, author: AccountRow, obj: Any, *, kind: str = "status",
+                     solicited: bool = False) -> StatusRow | None:
+    """Screen and store one remote Note (`prepare_note`, `write_notes`); the
+    existing row when known, None if it raced."""
+    note = parse_note(obj, author)
+    known = await look_up(fed, [(author, note)])
+    existing = known.statuses.get(note.uri)
+    if existing is not None:
+        return existing
+    prepared = await prepare_note(fed, author, note, known, kind=kind, solicited=solicited)
+    await record_emoji_tags(fed, author.domain, obj)  # its custom emoji, shown with it
+    async with fed.db.write() as w:
+        row = (await write_notes(fed, w, [prepared]))[0]
+    if row is not None and row.published:
         fed.stream().status_created(row.id)  # after the commit
     return row
 
@@ -237,7 +286,7 @@ async def update_note(fed: Federation, author: AccountRow, obj: Any) -> None:
     if row is None or row.account_id != author.id or row.deleted_at is not None:
         raise Dropped("no such status of this actor")
     note, vetting, held = await vet_note(fed, author, note, "edit")
-    mention_ids, _local = await _mentioned(fed, note.mention_uris)
+    mention_ids = [a.id for a in await remote.find_accounts_by_uris(fed.db, list(note.mention_uris))]
     await record_emoji_tags(fed, author.domain, obj)
     async with fed.db.write() as w:
         await status_writes.save_edit(w, fed.ids, row, StatusText(
@@ -249,7 +298,7 @@ async def update_note(fed: Federation, author: AccountRow, obj: Any) -> None:
             await status_writes.unpublish_effects(w, row)
             await status_writes.set_state(w, row.id, "pending")
         elif row.published:
-            await search.index_status(w, row.id, plain_text(note.content))
+            await search.index_status(w, row.id, note.plain)
             await _notify_edit(fed, w, row, added)
     fed.stream().status_edited(row.id)  # after the commit; a held edit streams nothing
 

@@ -4,8 +4,19 @@ A row is 'received' when stored, 'processing' while a worker holds it,
 then 'done', 'dropped' (refused by policy, with the reason) or 'failed':
 a dead letter, set aside with its error for an admin to read and retry
 (`failed_rows`, `retry_failed`). A row put back for a retry waits until
-its `due_at`. A claim older than `STALE_CLAIM` is taken back, so a crash
-mid-processing never loses an activity.
+its `due_at`.
+
+Several workers (in several processes, on PostgreSQL) share the queue.
+A claim is a lease: the rows are marked with the worker's name
+(`claimed_by`) and `lease_until`, which the worker extends while it
+works (`renew_claims`) and gives back when it stops (`release_claims`);
+a crashed worker's rows are claimed again once their lease has run out,
+so nothing accepted is lost (and a row whose workers keep dying on it is
+set aside after `MAX_ATTEMPTS`). A claim skips every actor with a row
+under another live lease, and takes each actor's rows oldest first: two
+workers never apply the same row, nor one actor's rows out of order. A
+worker whose lease was taken over finishes nothing (`finish` and
+`finish_many` check the claim).
 """
 
 from __future__ import annotations
@@ -17,11 +28,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from storage.clock import iso, now, now_iso
-from storage.database import Database
-from storage.rows import placeholders, to_rows
+from storage.database import Database, Writer
+from storage.rows import execute_values, placeholders, to_rows
 
 MAX_ATTEMPTS = 5
-STALE_CLAIM = dt.timedelta(minutes=5)
+LEASE = dt.timedelta(seconds=60)  # a claim's life; a working worker renews it every LEASE / 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +61,7 @@ class NewInboxActivity:
 
 _COLUMNS = "id, activity_id, actor, host, recipient_id, body, received_at, state, attempts, error"
 _INSERT = ("INSERT INTO inbox_activities (id, activity_id, actor, host, recipient_id, body, received_at)"
-           " VALUES (?,?,?,?,?,?,?) ON CONFLICT (activity_id) DO NOTHING")
+           " VALUES {values} ON CONFLICT (activity_id) DO NOTHING")
 
 
 async def store_activity(db: Database, new: NewInboxActivity) -> bool:
@@ -68,10 +79,10 @@ async def store_activities(db: Database, batch: Sequence[NewInboxActivity]) -> l
     async with db.write() as w:
         if len(batch) == 1:
             new = batch[0]
-            return [await w.rowcount(_INSERT, (new.id, new.activity_id, new.actor, new.host,
-                                               new.recipient_id, new.body, received_at)) > 0]
-        await w.executemany(_INSERT, [(n.id, n.activity_id, n.actor, n.host, n.recipient_id, n.body, received_at)
-                                      for n in batch])
+            return [await w.rowcount(_INSERT.format(values="(?,?,?,?,?,?,?)"), (
+                new.id, new.activity_id, new.actor, new.host, new.recipient_id, new.body, received_at)) > 0]
+        await execute_values(w, _INSERT, [(n.id, n.activity_id, n.actor, n.host, n.recipient_id, n.body, received_at)
+                                          for n in batch])
         activity_ids = list(dict.fromkeys(n.activity_id for n in batch))
         rows = await w.fetchall(f"SELECT id FROM inbox_activities WHERE activity_id IN"
                                 f" ({placeholders(activity_ids)})", activity_ids)
@@ -134,29 +145,99 @@ def batcher_for(db: Database) -> InboxBatcher:
     return batcher
 
 
-async def claim_due(db: Database, limit: int = 20) -> list[InboxRow]:
-    """Take up to `limit` rows to process, oldest first, marking them 'processing'."""
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of a claimed row: done, dropped (with the reason), failed
+    (with the error), or received again (a retry, due at `due_at`)."""
+
+    row_id: int
+    state: str
+    error: str | None = None
+    due_at: str | None = None
+
+
+# Rows a claim may take: due, or held under a lease that ran out; and
+# never a row of an actor that has a row under another live lease.
+_NO_LIVE_CLAIM = ("NOT EXISTS (SELECT 1 FROM inbox_activities p WHERE p.actor = i.actor"
+                  " AND p.state = 'processing' AND p.lease_until >= :now)")
+_DUE = (f"SELECT {', '.join('i.' + c.strip() for c in _COLUMNS.split(','))} FROM inbox_activities i"
+        f" WHERE i.state = 'received' AND (i.due_at IS NULL OR i.due_at <= :now) AND {_NO_LIVE_CLAIM}"
+        " ORDER BY i.id LIMIT :limit")
+_LAPSED = (f"SELECT {', '.join('i.' + c.strip() for c in _COLUMNS.split(','))} FROM inbox_activities i"
+           " WHERE i.state = 'processing' AND (i.lease_until IS NULL OR i.lease_until < :now)"
+           f" AND {_NO_LIVE_CLAIM} ORDER BY i.id LIMIT :limit")
+
+
+async def claim_due(db: Database, worker: str, limit: int = 20, *,
+                    lease: dt.timedelta = LEASE) -> list[InboxRow]:
+    """Claim up to `limit` rows for `worker`, oldest first, marking them
+    'processing' under a lease: due rows, and rows whose lease ran out. A
+    row whose lease ran out MAX_ATTEMPTS times (its workers keep dying on
+    it) is set aside as a dead letter instead.
+
+    Two queries that each walk an index in id order (most rows are long
+    'done'), merged: the first `limit` of either are the first of both."""
     current = now()
+    args = {"now": iso(current), "limit": limit}
     async with db.write() as w:
-        rows = to_rows(InboxRow, await w.fetchall(
-            f"SELECT {_COLUMNS} FROM inbox_activities"
-            " WHERE (state = 'received' AND (due_at IS NULL OR due_at <= ?))"
-            " OR (state = 'processing' AND claimed_at < ?) ORDER BY id LIMIT ?",
-            (iso(current), iso(current - STALE_CLAIM), limit)))
+        lapsed = to_rows(InboxRow, await w.fetchall(_LAPSED, args))
+        await _give_up(w, [r.id for r in lapsed if r.attempts >= MAX_ATTEMPTS])
+        found = to_rows(InboxRow, await w.fetchall(_DUE, args)) + [r for r in lapsed if r.attempts < MAX_ATTEMPTS]
+        rows = sorted(found, key=lambda r: r.id)[:limit]
         if rows:
             ids = [r.id for r in rows]
-            await w.execute(f"UPDATE inbox_activities SET state = 'processing', claimed_at = ?,"
-                            f" attempts = attempts + 1 WHERE id IN ({placeholders(ids)})", [now_iso(), *ids])
+            await w.execute(f"UPDATE inbox_activities SET state = 'processing', claimed_by = ?, claimed_at = ?,"
+                            f" lease_until = ?, attempts = attempts + 1 WHERE id IN ({placeholders(ids)})",
+                            [worker, iso(current), iso(current + lease), *ids])
     return rows
 
 
-async def finish(db: Database, row_id: int, state: str, error: str | None = None,
-                 due_at: str | None = None) -> None:
-    """Record the outcome: done, dropped (with the reason), failed (with the
-    error), or received again (a retry, due at `due_at`)."""
-    assert state in ("done", "dropped", "failed", "received")
-    await db.execute("UPDATE inbox_activities SET state = ?, error = ?, processed_at = ?, due_at = ?"
-                     " WHERE id = ?", (state, error, now_iso(), due_at, row_id))
+async def _give_up(w: Writer, row_ids: Sequence[int]) -> None:
+    if row_ids:
+        await w.execute(f"UPDATE inbox_activities SET state = 'failed', error = ?, processed_at = ?, due_at = NULL"
+                        f" WHERE id IN ({placeholders(row_ids)})",
+                        [f"its worker stopped while applying it, {MAX_ATTEMPTS} times", now_iso(), *row_ids])
+
+
+async def renew_claims(db: Database, worker: str, lease: dt.timedelta = LEASE) -> int:
+    """Extend the lease of every row `worker` still holds; how many."""
+    return await db.execute("UPDATE inbox_activities SET lease_until = ? WHERE claimed_by = ? AND state = 'processing'",
+                            (iso(now() + lease), worker))
+
+
+async def release_claims(db: Database, worker: str) -> int:
+    """Give back every row `worker` holds (it is stopping), due at once; how many."""
+    return await db.execute("UPDATE inbox_activities SET state = 'received', lease_until = NULL"
+                            " WHERE claimed_by = ? AND state = 'processing'", (worker,))
+
+
+async def held_by(w: Writer, worker: str, row_ids: Sequence[int]) -> set[int]:
+    """Which of these rows `worker` still holds (inside the transaction that
+    applies them: a row whose lease another worker took over is skipped)."""
+    if not row_ids:
+        return set()
+    rows = await w.fetchall(f"SELECT id FROM inbox_activities WHERE id IN ({placeholders(row_ids)})"
+                            " AND state = 'processing' AND claimed_by = ?", [*row_ids, worker])
+    return {int(r[0]) for r in rows}
+
+
+async def finish_many(w: Writer, worker: str, outcomes: Sequence[Outcome]) -> None:
+    """Record the outcomes of rows `worker` holds, in the caller's transaction."""
+    assert all(o.state in ("done", "dropped", "failed", "received") for o in outcomes)
+    stamp = now_iso()
+    alike: dict[tuple[str, str | None, str | None], list[int]] = {}  # mostly one group: done
+    for o in outcomes:
+        alike.setdefault((o.state, o.error, o.due_at), []).append(o.row_id)
+    for (state, error, due_at), ids in alike.items():
+        await w.execute(f"UPDATE inbox_activities SET state = ?, error = ?, processed_at = ?, due_at = ?"
+                        f" WHERE id IN ({placeholders(ids)}) AND claimed_by = ? AND state = 'processing'",
+                        [state, error, stamp, due_at, *ids, worker])
+
+
+async def finish(db: Database, worker: str, outcome: Outcome) -> None:
+    """Record one outcome, if `worker` still holds the row."""
+    async with db.write() as w:
+        await finish_many(w, worker, [outcome])
 
 
 async def failed_rows(db: Database, limit: int, max_id: int | None = None) -> list[InboxRow]:

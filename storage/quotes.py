@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from storage.clock import now_iso
 from storage.database import Database, Writer
-from storage.rows import placeholders, to_row, to_rows
+from storage.rows import execute_values, placeholders, to_row, to_rows
 
 STATES = ("pending", "accepted", "rejected", "revoked")
 
@@ -51,9 +51,7 @@ async def insert_quote(w: Writer, quote: NewQuote) -> None:
 
 
 async def set_policy(w: Writer, status_id: int, policy: str) -> None:
-    await w.execute(
-        "INSERT INTO quote_policies (status_id, policy) VALUES (?, ?)"
-        " ON CONFLICT (status_id) DO UPDATE SET policy = excluded.policy", (status_id, policy))
+    await set_policies(w, [(status_id, policy)])
 
 
 async def set_state(db: Database | Writer, quote_id: int, state: str, *, approval_uri: str | None = None,
@@ -141,3 +139,9 @@ async def local_quoters_of(w: Writer, quoted_status_id: int) -> list[tuple[int, 
         "SELECT q.status_id, q.account_id FROM quotes q JOIN users u ON u.account_id = q.account_id"
         " WHERE q.quoted_status_id = ? AND q.state = 'accepted'", (quoted_status_id,))
     return [(int(r[0]), int(r[1])) for r in rows]
+
+
+async def set_policies(w: Writer, policies: Sequence[tuple[int, str]]) -> None:
+    """`set_policy` for many statuses at once: (status id, policy) pairs."""
+    await execute_values(w, "INSERT INTO quote_policies (status_id, policy) VALUES {values}"
+                            " ON CONFLICT (status_id) DO UPDATE SET policy = excluded.policy", policies)

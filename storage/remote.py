@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from storage.accounts import AccountRow
 from storage.clock import now_iso
 from storage.database import Database, Writer
-from storage.rows import to_row
+from storage.rows import execute_values, placeholders, to_row
 from storage.status_writes import delete_status, unpublish_effects
 from storage.statuses import STATUS_COLUMNS, StatusRow, status_row
 
@@ -99,24 +99,60 @@ class NewRemoteStatus:
     state: str
     created_at: str
 
+    def row(self) -> StatusRow:
+        """The row as stored, without reading it back."""
+        return StatusRow(
+            id=self.id, account_id=self.account_id, uri=self.uri, url=self.url, text="", content=self.content,
+            spoiler_text=self.spoiler_text, sensitive=int(self.sensitive), visibility=self.visibility,
+            language=self.language, in_reply_to_id=self.in_reply_to_id,
+            in_reply_to_account_id=self.in_reply_to_account_id, in_reply_to_uri=self.in_reply_to_uri,
+            reblog_of_id=self.reblog_of_id, conversation_id=self.conversation_id or self.id, application_id=None,
+            local=0, state=self.state, replies_count=0, reblogs_count=0, favourites_count=0,
+            created_at=self.created_at, edited_at=None, deleted_at=None)
+
+    def values(self) -> tuple[object, ...]:
+        """The parameters of one row of `_INSERT_REMOTE`."""
+        return (self.id, self.account_id, self.uri, self.url, self.content, self.spoiler_text, int(self.sensitive),
+                self.visibility, self.language, self.in_reply_to_id, self.in_reply_to_account_id,
+                self.in_reply_to_uri, self.reblog_of_id, self.conversation_id or self.id, self.state,
+                self.created_at)
+
+
+_INSERT_REMOTE = (
+    "INSERT INTO statuses (id, account_id, uri, url, text, content, spoiler_text, sensitive, visibility,"
+    " language, in_reply_to_id, in_reply_to_account_id, in_reply_to_uri, reblog_of_id, conversation_id,"
+    " local, state, created_at) VALUES {values} ON CONFLICT (uri) DO NOTHING")
+_REMOTE_VALUES = "(?,?,?,?,'',?,?,?,?,?,?,?,?,?,?,0,?,?)"
+
 
 async def insert_remote_status(w: Writer, new: NewRemoteStatus) -> StatusRow | None:
     """Insert; None when a status with this uri exists already."""
-    added = await w.rowcount(
-        "INSERT INTO statuses (id, account_id, uri, url, text, content, spoiler_text, sensitive, visibility,"
-        " language, in_reply_to_id, in_reply_to_account_id, in_reply_to_uri, reblog_of_id, conversation_id,"
-        " local, state, created_at) VALUES (?,?,?,?,'',?,?,?,?,?,?,?,?,?,?,0,?,?)"
-        " ON CONFLICT (uri) DO NOTHING",
-        (new.id, new.account_id, new.uri, new.url, new.content, new.spoiler_text, int(new.sensitive),
-         new.visibility, new.language, new.in_reply_to_id, new.in_reply_to_account_id, new.in_reply_to_uri,
-         new.reblog_of_id, new.conversation_id or new.id, new.state, new.created_at))
-    if not added:
+    if not await w.rowcount(_INSERT_REMOTE.format(values=_REMOTE_VALUES), new.values()):
         return None
     return status_row(await w.fetchone(f"SELECT {STATUS_COLUMNS} FROM statuses WHERE id = ?", (new.id,)))
 
 
+async def insert_remote_statuses(w: Writer, batch: Sequence[NewRemoteStatus]) -> set[int]:
+    """Insert many in a statement or two; the ids of those inserted (not
+    those whose uri was stored already)."""
+    if not batch:
+        return set()
+    await execute_values(w, _INSERT_REMOTE, [new.values() for new in batch], _REMOTE_VALUES)
+    ids = [new.id for new in batch]
+    return {int(r[0]) for r in await w.fetchall(f"SELECT id FROM statuses WHERE id IN ({placeholders(ids)})", ids)}
+
+
 async def find_status_by_uri(db: Database, uri: str) -> StatusRow | None:
     return status_row(await db.fetchone(f"SELECT {STATUS_COLUMNS} FROM statuses WHERE uri = ?", (uri,)))
+
+
+async def find_statuses_by_uris(db: Database, uris: Sequence[str]) -> dict[str, StatusRow]:
+    """The stored statuses among these uris, by uri, in one query."""
+    unique = list(dict.fromkeys(u for u in uris if u))
+    if not unique:
+        return {}
+    rows = await db.fetchall(f"SELECT {STATUS_COLUMNS} FROM statuses WHERE uri IN ({placeholders(unique)})", unique)
+    return {row.uri: row for row in (StatusRow(*r) for r in rows)}
 
 
 async def find_accounts_by_uris(db: Database, uris: Sequence[str]) -> list[AccountRow]:
@@ -126,11 +162,16 @@ async def find_accounts_by_uris(db: Database, uris: Sequence[str]) -> list[Accou
     return [r for r in (to_row(AccountRow, row) for row in rows) if r is not None]
 
 
-async def link_replies(w: Writer, parent: StatusRow) -> None:
-    """Replies that arrived before their parent point to it now."""
-    await w.execute("UPDATE statuses SET in_reply_to_id = ?, in_reply_to_account_id = ?"
-                    " WHERE in_reply_to_uri = ? AND in_reply_to_id IS NULL",
-                    (parent.id, parent.account_id, parent.uri))
+async def link_replies(w: Writer, parents: Sequence[StatusRow]) -> None:
+    """Replies that arrived before their parents point to them now (one
+    statement; the index `statuses_reply_uri` finds the waiting replies)."""
+    uris = list(dict.fromkeys(p.uri for p in parents))
+    if uris:
+        await w.execute(
+            "UPDATE statuses SET"
+            " in_reply_to_id = (SELECT p.id FROM statuses p WHERE p.uri = statuses.in_reply_to_uri),"
+            " in_reply_to_account_id = (SELECT p.account_id FROM statuses p WHERE p.uri = statuses.in_reply_to_uri)"
+            f" WHERE in_reply_to_uri IN ({placeholders(uris)}) AND in_reply_to_id IS NULL", uris)
 
 
 async def remote_status_ids(db: Database, account_id: int) -> list[int]:
@@ -152,6 +193,17 @@ async def find_follow_by_uri(db: Database, uri: str) -> tuple[str, int, int] | N
         " UNION ALL SELECT 'follow_requests', account_id, target_id FROM follow_requests WHERE uri = ?",
         (uri, uri))
     return None if row is None else (row[0], row[1], row[2])
+
+
+async def with_local_followers(db: Database, account_ids: Sequence[int]) -> set[int]:
+    """Those of these accounts that a local account follows, in one query."""
+    unique = list(dict.fromkeys(account_ids))
+    if not unique:
+        return set()
+    rows = await db.fetchall(
+        f"SELECT DISTINCT f.target_id FROM follows f JOIN accounts a ON a.id = f.account_id"
+        f" WHERE f.target_id IN ({placeholders(unique)}) AND a.domain IS NULL", unique)
+    return {int(r[0]) for r in rows}
 
 
 async def any_local_follower(db: Database, account_id: int) -> int | None:

@@ -42,3 +42,19 @@ async def rows_by_status(db: Database | Writer, cls: type[T], table: str,
     rows = to_rows(cls, await db.fetchall(
         f"SELECT * FROM {table} WHERE status_id IN ({placeholders(unique)})", unique))
     return {r.status_id: r for r in rows}  # type: ignore[attr-defined]
+
+
+VALUES_CHUNK = 500  # rows per statement: well under SQLite's 32,766 parameters at 15 columns
+
+
+async def execute_values(w: Writer, sql: str, rows: Sequence[Sequence[Any]], template: str = "") -> None:
+    """`sql` with `{values}` replaced by one `(?,...)` per row (`template`, by
+    default one placeholder per column): a statement for up to VALUES_CHUNK
+    rows. On PostgreSQL `executemany` costs a round of the protocol per row;
+    on SQLite the two cost about the same."""
+    if not rows:
+        return
+    template = template or f"({placeholders(rows[0])})"
+    for start in range(0, len(rows), VALUES_CHUNK):
+        chunk = rows[start:start + VALUES_CHUNK]
+        await w.execute(sql.format(values=",".join([template] * len(chunk))), [v for row in chunk for v in row])

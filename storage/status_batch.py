@@ -1,5 +1,7 @@
 """New statuses written in groups: one transaction for every post that
-arrived while the previous group was being written (group commit).
+arrived while the previous group was being written (group commit); and
+remote Notes the inbox applies in batches (`create_remote_statuses`,
+through the same publishing step).
 
 Why: the database has one writer behind a lock, and each statement in a
 transaction is a round trip to the writer thread that, under load, also
@@ -17,14 +19,15 @@ import asyncio
 import weakref
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from storage import conversations, media, polls, quotes, search
+from storage import conversations, media, polls, quotes, remote, search
 from storage.clock import now_iso
 from storage.database import Database, Writer
 from storage.ids import IdGenerator
 from storage.polls import NewPoll
 from storage.quotes import NewQuote
+from storage.remote import NewRemoteStatus
 from storage.status_writes import INSERT_MENTION, NewStatus, link_tags, notify_about, numbered_within, read_status
 from storage.statuses import StatusRow, idempotency_cutoff
 
@@ -95,26 +98,37 @@ async def _tags(w: Writer, ids: IdGenerator, batch: Sequence[Creation]) -> None:
     await link_tags(w, ids, [(c.new.id, n) for c in batch for n in c.tags])
 
 
-async def _publish(w: Writer, ids: IdGenerator, published: Sequence[tuple[StatusRow, Creation]]) -> None:
-    """`status_writes.publish_effects` for many posts: counters in one go each."""
+@dataclass(frozen=True, slots=True)
+class Published:
+    """A status just created and visible: what publishing it touches."""
+
+    row: StatusRow
+    plain_text: str  # for the search index
+    mention_ids: tuple[int, ...] = ()  # notified (remote accounts are skipped by `notify`)
+    quote: NewQuote | None = None
+
+
+async def publish_new(w: Writer, ids: IdGenerator, published: Sequence[Published]) -> None:
+    """`status_writes.publish_effects` for many new statuses (local posts or
+    remote Notes): counters in one statement each, the index in one."""
     if not published:
         return
     now = now_iso()
-    per_account = Counter(r.account_id for r, _ in published)
+    per_account = Counter(p.row.account_id for p in published)
     await w.executemany("UPDATE accounts SET statuses_count = statuses_count + ?, last_status_at = ? WHERE id = ?",
                         [(n, now, a) for a, n in per_account.items()])
-    per_parent = Counter(r.in_reply_to_id for r, _ in published if r.in_reply_to_id is not None)
+    per_parent = Counter(p.row.in_reply_to_id for p in published if p.row.in_reply_to_id is not None)
     if per_parent:
         await w.executemany("UPDATE statuses SET replies_count = replies_count + ? WHERE id = ?",
-                            [(n, p) for p, n in per_parent.items()])
-    await search.index_new_statuses(w, [(row.id, creation.plain_text) for row, creation in published])
-    for row, creation in published:
-        for account_id in dict.fromkeys(creation.mention_ids):
+                            [(n, parent) for parent, n in per_parent.items()])
+    await search.index_new_statuses(w, [(p.row.id, p.plain_text) for p in published])
+    for p in published:
+        row = p.row
+        for account_id in dict.fromkeys(p.mention_ids):
             await notify_about(w, ids, account_id, row.account_id, "mention", row)
         await conversations.add_status(w, ids, row)  # direct messages only
-        quote = creation.quote
-        if quote is not None and quote.state == "accepted":  # a local quoted author hears of it now
-            await notify_about(w, ids, quote.quoted_account_id, row.account_id, "quote", row)
+        if p.quote is not None and p.quote.state == "accepted":  # a local quoted author hears of it now
+            await notify_about(w, ids, p.quote.quoted_account_id, row.account_id, "quote", row)
 
 
 async def create_statuses(w: Writer, ids: IdGenerator, batch: Sequence[Creation]) -> list[StatusRow]:
@@ -131,7 +145,8 @@ async def create_statuses(w: Writer, ids: IdGenerator, batch: Sequence[Creation]
             if key is not None:
                 first[key] = creation.new.id
     created = {r.id: r for r in await _insert(w, ids, fresh)}
-    await _publish(w, ids, [(created[c.new.id], c) for c in fresh if created[c.new.id].published])
+    await publish_new(w, ids, [Published(created[c.new.id], c.plain_text, c.mention_ids, c.quote)
+                               for c in fresh if created[c.new.id].published])
     out = []
     for creation in batch:
         key = creation.key
@@ -140,6 +155,48 @@ async def create_statuses(w: Writer, ids: IdGenerator, batch: Sequence[Creation]
         assert row is not None, "idempotency keys go with their status (ON DELETE CASCADE)"
         out.append(row)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteCreation:
+    """One remote Note to store, its checks done: the row and what it refers to."""
+
+    new: NewRemoteStatus
+    mention_ids: tuple[int, ...] = ()  # the known accounts it mentions
+    notify_ids: tuple[int, ...] = ()  # the local ones among them, notified when it is published
+    tags: tuple[str, ...] = ()
+    plain_text: str = ""
+    quote_policy: str | None = None
+    # The status it replies to when that is created in the same batch: its
+    # in_reply_to_id is set by `link_replies` once both are in (a foreign
+    # key may not point at a row not yet inserted, or one that lost a race).
+    parent: NewRemoteStatus | None = None
+
+
+async def create_remote_statuses(w: Writer, ids: IdGenerator,
+                                 batch: Sequence[RemoteCreation]) -> list[StatusRow | None]:
+    """Store remote statuses (originals, not boosts) with their mentions, tags
+    and quote policies, link the replies that waited for them, and publish
+    those not held; each in a statement or two for the whole batch. None for
+    a status whose uri another path stored first."""
+    if not batch:
+        return []
+    stored = await remote.insert_remote_statuses(w, [c.new for c in batch])
+    rows: list[StatusRow | None] = []
+    for c in batch:
+        row = c.new.row() if c.new.id in stored else None
+        if row is not None and c.parent is not None and c.parent.id in stored:
+            row = replace(row, in_reply_to_id=c.parent.id, in_reply_to_account_id=c.parent.account_id)
+        rows.append(row)
+    kept = [(row, c) for row, c in zip(rows, batch) if row is not None]
+    mentions = numbered_within([(row.id, a) for row, c in kept for a in dict.fromkeys(c.mention_ids)])
+    if mentions:
+        await w.executemany(INSERT_MENTION, [(sid, a, position) for sid, position, a in mentions])
+    await link_tags(w, ids, [(row.id, n) for row, c in kept for n in c.tags])
+    await remote.link_replies(w, [row for row, _ in kept])
+    await quotes.set_policies(w, [(row.id, c.quote_policy) for row, c in kept if c.quote_policy is not None])
+    await publish_new(w, ids, [Published(row, c.plain_text, c.notify_ids) for row, c in kept if row.published])
+    return rows
 
 
 class StatusBatcher:

@@ -19,10 +19,12 @@ import aiohttp
 
 from federation.actors import actor_for
 from federation.httpsig import ACTIVITY_JSON, sign_request
+from federation.peers import url_host
 from node.keys import DB, FEDERATION, IDS
 from policy.permits import add_permit, validate_entry
 from storage import clock, relationships
 from storage.accounts import AccountRow, get_private_key
+from storage.inbox import NewInboxActivity, store_activity
 from storage.relationships import FollowOptions
 from tests.conftest import Node, start_node
 from tests.node.test_screening_api import CATEGORIES, write_lists
@@ -121,6 +123,22 @@ def note(author: AccountRow, number: int, content: str = "<p>hello from afar</p>
 def create(author: AccountRow, obj: dict[str, Any], suffix: str = "") -> dict[str, Any]:
     return {"@context": "https://www.w3.org/ns/activitystreams", "id": f"{obj['id']}/activity{suffix}",
             "type": "Create", "actor": author.uri, "object": obj, "to": obj.get("to", []), "cc": obj.get("cc", [])}
+
+
+def update(author: AccountRow, obj: dict[str, Any], content: str = "<p>edited</p>") -> dict[str, Any]:
+    edited = {**obj, "content": content, "updated": "2026-11-23T09:00:00Z"}
+    return {"id": f"{obj['id']}#update", "type": "Update", "actor": author.uri, "object": edited}
+
+
+def delete(author: AccountRow, obj: dict[str, Any]) -> dict[str, Any]:
+    return {"id": f"{obj['id']}#delete", "type": "Delete", "actor": author.uri,
+            "object": {"id": obj["id"], "type": "Tombstone"}}
+
+
+async def queue_inbound(node: Node, author: AccountRow, activity: dict[str, Any]) -> None:
+    """Store an activity in `node`'s inbox as if accepted (the checks passed), unapplied."""
+    await store_activity(node.app[DB], NewInboxActivity(
+        node.app[IDS].next_id(), str(activity["id"]), author.uri, url_host(author.uri), None, json.dumps(activity)))
 
 
 async def remote_account(node: Node, account: AccountRow) -> AccountRow:
