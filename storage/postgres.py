@@ -29,7 +29,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from storage import migrations
 from storage.database import Database, Dialect, Params, StorageError, Target, Writer
-from storage.sqltext import ddl_for_postgres, numbered
+from storage.sqltext import ddl_for_postgres, numbered, rows_insert
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +39,8 @@ WRITE_LOCK = 0x6E6F6465  # "node": the advisory lock every write transaction tak
 MIGRATE_LOCK = WRITE_LOCK + 1  # one migrating process at a time
 _BEGIN_LOCKED = f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
 CONNECT_TIMEOUT = 10.0
+ROWS_PER_INSERT = 500  # rows per multi-row INSERT (executemany of a plain INSERT)
+MAX_PARAMETERS = 65_535  # the wire protocol's limit per statement
 
 
 class PgRow:
@@ -132,9 +134,20 @@ class PgWriter(Writer):
         return max(cur.rowcount, 0)
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        q = numbered(sql)
-        async with self._conn.cursor() as cur:
-            await cur.executemany(q.sql, [q.params(r) for r in rows])
+        many = rows_insert(sql)
+        if many is None:
+            q = numbered(sql)
+            async with self._conn.cursor() as cur:
+                await cur.executemany(q.sql, [q.params(r) for r in rows])
+            return
+        # One INSERT of many rows: psycopg's executemany costs a round of its
+        # protocol per row, in this event loop.
+        values = [tuple(r) for r in rows]  # type: ignore[arg-type]
+        chunk = max(1, min(ROWS_PER_INSERT, MAX_PARAMETERS // max(many.width, 1)))
+        for start in range(0, len(values), chunk):
+            part = values[start:start + chunk]
+            q = numbered(many.statement(len(part)))
+            await self._conn.execute(q.sql, [v for row in part for v in row])
 
     async def fetchone(self, sql: str, params: Params = ()) -> PgRow | None:
         q = numbered(sql)

@@ -83,8 +83,7 @@ _FULL_TEXT = {
         delete="DELETE FROM statuses_fts WHERE rowid = ?", match="statuses_fts MATCH :match",
         words=" ".join, quote=_fts5_quote, any_of=" OR ", all_of=" AND "),
     "postgresql": _FullText(
-        key="status_id", insert="INSERT INTO statuses_fts (status_id, tokens)"
-        " VALUES (?, array_to_tsvector(?::text[])) ON CONFLICT (status_id) DO UPDATE SET tokens = excluded.tokens",
+        key="status_id", insert="INSERT INTO statuses_fts (status_id, tokens) VALUES (?, array_to_tsvector(?::text[]))",
         delete="DELETE FROM statuses_fts WHERE status_id = ?", match="statuses_fts.tokens @@ :match::tsquery",
         words=lambda words: sorted(set(words)), quote=_tsquery_quote, any_of=" | ", all_of=" & "),
 }

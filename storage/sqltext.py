@@ -109,3 +109,49 @@ def ddl_for_postgres(sql: str) -> str:
     for pattern, replacement in _DDL_TYPES:
         sql = pattern.sub(replacement, sql)
     return sql
+
+
+_INSERT_VALUES = re.compile(r"\s*INSERT\s+INTO\s", re.IGNORECASE)
+_VALUES_WORD = re.compile(r"\bVALUES\s*\(", re.IGNORECASE)
+_SAFE_TAIL = re.compile(r"\s*(ON\s+CONFLICT\b[^;]*\bDO\s+NOTHING)?\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class RowsInsert:
+    """An `INSERT ... VALUES (row)` statement split so that many rows go in one."""
+
+    head: str  # up to and including VALUES
+    row: str  # "(?, ?, ...)"
+    tail: str  # "" or "ON CONFLICT ... DO NOTHING"
+    width: int  # placeholders per row
+
+    def statement(self, rows: int) -> str:
+        return f"{self.head} {','.join([self.row] * rows)}{self.tail}"
+
+
+@functools.lru_cache(maxsize=1024)
+def rows_insert(sql: str) -> RowsInsert | None:
+    """The statement as a many-rows insert, or None when it is not one that
+    can be (a SELECT, positional placeholders only, or ON CONFLICT DO UPDATE,
+    which may not touch one row twice in a statement)."""
+    if not _INSERT_VALUES.match(sql) or ":" in sql.replace("::", ""):
+        return None
+    found = _VALUES_WORD.search(sql)
+    if found is None:
+        return None
+    start = found.end() - 1
+    depth, i = 0, start
+    while i < len(sql):
+        c = sql[i]
+        if c in ("'", '"'):
+            i = _quoted_end(sql, i, c)
+            continue
+        depth += c == "("
+        depth -= c == ")"
+        i += 1
+        if depth == 0:
+            break
+    row, tail = sql[start:i], sql[i:]
+    if depth != 0 or not _SAFE_TAIL.fullmatch(tail):
+        return None
+    return RowsInsert(sql[:start].rstrip(), row, tail.rstrip() and " " + tail.strip(), numbered(row).count)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storage.database import dsn_problem, redact_dsn
-from storage.sqltext import ddl_for_postgres, numbered
+from storage.sqltext import ddl_for_postgres, numbered, rows_insert
 
 
 def test_positional_and_named_placeholders_are_numbered() -> None:
@@ -50,3 +50,14 @@ def test_a_password_in_a_dsn_is_refused_and_never_shown(dsn: str) -> None:
 def test_a_good_dsn_passes() -> None:
     assert dsn_problem("postgresql://node@db.example.cn:5432/node") is None
     assert dsn_problem("mysql://x") is not None
+
+
+def test_plain_inserts_take_many_rows_in_one_statement() -> None:
+    many = rows_insert("INSERT INTO t (a, b) VALUES (?, lower(?)) ON CONFLICT DO NOTHING")
+    assert many is not None and many.width == 2
+    assert many.statement(3) == ("INSERT INTO t (a, b) VALUES (?, lower(?)),(?, lower(?)),(?, lower(?))"
+                                 " ON CONFLICT DO NOTHING")
+    # Not when a row could be touched twice (DO UPDATE), nor a SELECT, an UPDATE or named placeholders
+    for sql in ("INSERT INTO t (a) VALUES (?) ON CONFLICT (a) DO UPDATE SET a = excluded.a",
+                "INSERT INTO t (a) SELECT ? FROM u", "UPDATE t SET a = ?", "INSERT INTO t (a) VALUES (:a)"):
+        assert rows_insert(sql) is None, sql
