@@ -1,7 +1,7 @@
 """Federation: delivery fan-out and inbox throughput, over real HTTP on loopback.
 
     python bench/bench_federation.py [--quick] [--senders 1|8|64]
-                                     [--backend sqlite|postgresql] [--py-spy FILE]
+                                     [--backend sqlite|postgresql] [--processes N] [--py-spy FILE]
 
 1. Fan-out: one public post by an account with 1,000 remote followers on
    50 peer nodes (20 each, all with a permit and a shared inbox). The
@@ -23,7 +23,10 @@
    and how long after the last 202 that was (target <= 1 s).
 
 `--backend postgresql` runs both on a throwaway PostgreSQL cluster
-(tests/pgcluster.py: Debian's server binaries, `make postgres`).
+(tests/pgcluster.py: Debian's server binaries, `make postgres`; fsync on,
+commits flushed in the background, about SQLite WAL's `synchronous=NORMAL`),
+and `--processes N` serves the inbox node from N processes sharing the
+port, as `serve --processes N` does (PostgreSQL only).
 `--py-spy FILE` records the inbox node's stacks (py-spy's raw format,
 collapsed stacks) while the Creates are sent and applied, when py-spy is
 installed. Figures only, no pass/fail: shared machines are noisy.
@@ -119,6 +122,7 @@ class Options:
     senders: int
     backend: str
     py_spy: Path | None
+    processes: int = 1
 
 
 def free_port() -> int:
@@ -148,7 +152,7 @@ class Storage:
         self.cluster: Any = None
         if backend == "postgresql":
             from tests.pgcluster import PgCluster  # the tests' throwaway cluster, for the bench too
-            self.cluster = PgCluster().start()
+            self.cluster = PgCluster(durable=True).start()
 
     def target(self, name: str) -> Target:
         if self.cluster is None:
@@ -394,7 +398,7 @@ async def wait_for(db: Database, stored: int, finished: int, timeout: float = 12
 
 
 async def run_inbox_phase(peer: ActorPeer, inbox: str, opts: Options, target: Target,
-                          server_pid: int) -> dict[str, Any]:
+                          server_pids: list[int]) -> dict[str, Any]:
     await peer.start()
     posts = opts.sizes.inbox_posts
     try:
@@ -405,12 +409,12 @@ async def run_inbox_phase(peer: ActorPeer, inbox: str, opts: Options, target: Ta
             following = await follow_senders(db, peer.host)
             before = await stored_statuses(db)
             requests = signed_creates(peer, inbox, posts, 0)
-            with py_spy(opts.py_spy, server_pid):
-                cpu_before = cpu_seconds(server_pid)
+            with py_spy(opts.py_spy, server_pids[0]):
+                cpu_before = cpu_seconds(server_pids)
                 first, last, latencies, answers = await blast(inbox, requests, opts.senders)
-                cpu_last, stored_last = cpu_seconds(server_pid), await stored_statuses(db)
+                cpu_last, stored_last = cpu_seconds(server_pids), await stored_statuses(db)
                 stored_at, finished_at = await wait_for(db, before + posts, posts + len(peer.names))
-                cpu_after = cpu_seconds(server_pid)
+                cpu_after = cpu_seconds(server_pids)
             stored = await stored_statuses(db) - before
             states = await inbox_states(db)
     finally:
@@ -425,16 +429,17 @@ async def run_inbox_phase(peer: ActorPeer, inbox: str, opts: Options, target: Ta
                              for a, b in zip(cpu_after, cpu_last)]}
 
 
-def cpu_seconds(pid: int) -> tuple[float, float]:
-    """CPU time (user + system) the process has used: all its threads, and
-    its main thread (the event loop) alone; the rest is SQLite's threads."""
+def cpu_seconds(pids: list[int]) -> tuple[float, float]:
+    """CPU time (user + system) the processes have used: all their threads,
+    and their main threads (the event loops) alone; the rest is SQLite's threads."""
     tick = os.sysconf("SC_CLK_TCK")
 
     def used(stat: Path) -> float:
         fields = stat.read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / tick
 
-    return used(Path(f"/proc/{pid}/stat")), used(Path(f"/proc/{pid}/task/{pid}/stat"))
+    return (sum(used(Path(f"/proc/{pid}/stat")) for pid in pids),
+            sum(used(Path(f"/proc/{pid}/task/{pid}/stat")) for pid in pids))
 
 
 @contextlib.contextmanager
@@ -461,18 +466,22 @@ def bench_inbox(tmp: Path, storage: Storage, opts: Options) -> dict[str, Any]:
     peer = ActorPeer(ACTORS)
     config_path, inbox = asyncio.run(prepare_inbox_node(tmp, storage, peer.host))
     ctx = multiprocessing.get_context("spawn")
-    ready, stop = ctx.Event(), ctx.Event()
-    server = ctx.Process(target=serve, args=(str(config_path), ready, stop))
-    server.start()
+    events = [(ctx.Event(), ctx.Event()) for _ in range(opts.processes)]
+    servers = [ctx.Process(target=serve, args=(str(config_path), ready, stop, opts.processes > 1))
+               for ready, stop in events]
+    for server in servers:
+        server.start()
     try:
-        if not ready.wait(60):
-            raise SystemExit("the inbox node did not start")
-        assert server.pid is not None
-        return asyncio.run(run_inbox_phase(peer, inbox, opts, load_config(config_path).storage.target(),
-                                           server.pid))
+        for ready, _ in events:
+            if not ready.wait(60):
+                raise SystemExit("the inbox node did not start")
+        pids = [server.pid for server in servers if server.pid is not None]
+        return asyncio.run(run_inbox_phase(peer, inbox, opts, load_config(config_path).storage.target(), pids))
     finally:
-        stop.set()
-        server.join(30)
+        for _, stop in events:
+            stop.set()
+        for server in servers:
+            server.join(30)
 
 
 def beside(figure: float, target: float, unit: str, *, more_is_better: bool = True) -> str:
@@ -495,7 +504,7 @@ def report(opts: Options, fan: dict[str, Any], inbox: dict[str, Any], load: tupl
     print(f"  POSTs sent                 {fan['posts']:8d}    (signature failures: {fan['bad']})")
     lat = inbox["lat"]
     print(f"inbox: {sizes.inbox_posts} signed Creates, {opts.senders} concurrent senders,"
-          f" {ACTORS} actors, node in a child process")
+          f" {ACTORS} actors, node in {opts.processes} child process{'es' if opts.processes > 1 else ''}")
     print(f"  accepted (202s)            {inbox['accepted']:8.0f} /s  {beside(inbox['accepted'], ACCEPT_TARGET, '/s')}"
           f"  answers {inbox['answers']}")
     p99 = percentile(lat, 0.99)
@@ -522,12 +531,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1,000 inbox posts, not 4,000")
     parser.add_argument("--senders", type=int, default=64, help="concurrent inbox senders (1, 8, 64)")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--processes", type=int, default=1, help="inbox node processes (PostgreSQL only)")
     parser.add_argument("--py-spy", type=Path, default=None, help="record the inbox node's stacks to FILE")
     args = parser.parse_args()
     if args.senders < 1:
         parser.error("--senders must be at least 1")
+    if args.processes < 1 or (args.processes > 1 and args.backend != "postgresql"):
+        parser.error("--processes above 1 needs --backend postgresql")
     opts = Options(QUICK if args.quick else FULL, args.senders, args.backend,
-                   args.py_spy.resolve() if args.py_spy else None)
+                   args.py_spy.resolve() if args.py_spy else None, args.processes)
     load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-federation-") as tmp:
         storage = Storage(opts.backend, Path(tmp))
