@@ -134,8 +134,8 @@ async def seed_dead_letter(node: Node) -> int:
             "object": {"type": {"oops": "<script>alert(1)</script>"}}}
     await inbox.store_activity(db, inbox.NewInboxActivity(
         node.app[IDS].next_id(), body["id"], body["actor"], "peer.example.cn", None, json.dumps(body)))
-    [row] = await inbox.claim_due(db)
-    await inbox.finish(db, row.id, "failed", error="TypeError: unhashable type: 'dict'")
+    [row] = await inbox.claim_due(db, "seed")
+    await inbox.finish(db, "seed", inbox.Outcome(row.id, "failed", error="TypeError: unhashable type: 'dict'"))
     return row.id
 
 
