@@ -119,7 +119,21 @@ def dsn_problem(dsn: str) -> str | None:
     return None
 
 
-class Writer(ABC):
+class Reads(ABC):
+    """Queries: what a Database (pooled readers) and a Writer (inside its transaction) both answer."""
+
+    @abstractmethod
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def fetchval(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
+
+
+class Writer(Reads):
     """The writer inside a transaction; only `Database.write()` makes one."""
 
     dialect: Dialect
@@ -134,18 +148,9 @@ class Writer(ABC):
     @abstractmethod
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None: ...
 
-    @abstractmethod
-    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
-
-    @abstractmethod
-    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
-
-    async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        row = await self.fetchone(sql, params)
-        return None if row is None else row[0]
 
 
-class Database(ABC):
+class Database(Reads):
     """A node's database: pooled reads, and one write transaction at a time."""
 
     dialect: Dialect
@@ -164,16 +169,6 @@ class Database(ABC):
     @abstractmethod
     def write(self) -> contextlib.AbstractAsyncContextManager[Writer]:
         """A write transaction; commits on success, rolls back on an exception."""
-
-    @abstractmethod
-    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
-
-    @abstractmethod
-    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
-
-    async def fetchval(self, sql: str, params: Params = ()) -> Any:
-        row = await self.fetchone(sql, params)
-        return None if row is None else row[0]
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """One statement in its own write transaction; the rows it changed."""
