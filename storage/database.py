@@ -175,8 +175,9 @@ class Database(Reads):
         async with self.write() as w:
             return await w.execute(sql, params)
 
-    async def notify(self, channel: str, payload: str) -> None:
-        """Tell every process listening on `channel` (when `dialect.notifications`)."""
+    async def notify(self, channel: str, payloads: Sequence[str]) -> None:
+        """Tell every process listening on `channel` (when `dialect.notifications`)
+        each of `payloads`, in order, in one round trip."""
         raise StorageError(f"{self.dialect.name} carries no notifications between processes")
 
     def listen(self, channel: str) -> contextlib.AbstractAsyncContextManager[AsyncIterator[str]]:

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "node_stream"
 RECONNECT_SECONDS = 1.0
+SEND_BATCH = 500
 
 
 def encode(event: Event) -> str:
@@ -53,13 +54,18 @@ def decode(text: str) -> Event:
 
 
 async def _send(app: web.Application, outbox: asyncio.Queue[str]) -> None:
+    """Everything queued since the last send goes in one NOTIFY round trip,
+    so a burst of posts (an inbox batch) keeps up rather than queueing one
+    round trip per event behind the writers."""
     db = app[DB]
     while True:
-        payload = await outbox.get()
+        batch = [await outbox.get()]
+        while len(batch) < SEND_BATCH and not outbox.empty():
+            batch.append(outbox.get_nowait())
         try:
-            await db.notify(CHANNEL, payload)
+            await db.notify(CHANNEL, batch)
         except Exception:
-            logger.exception("could not relay a streaming event to the other processes")
+            logger.exception("could not relay %d streaming events to the other processes", len(batch))
 
 
 async def _listen(app: web.Application, streaming: Streaming, ready: asyncio.Event) -> None:
@@ -86,12 +92,21 @@ async def bus_context(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     outbox: asyncio.Queue[str] = asyncio.Queue(EVENT_LIMIT)
+    dropped = 0
 
     def relay(event: Event) -> None:
+        nonlocal dropped
         try:
             outbox.put_nowait(encode(event))
         except asyncio.QueueFull:
-            logger.warning("streaming relay is behind; %s not relayed", event)
+            # One line when a burst starts overflowing, not one per event.
+            if dropped == 0:
+                logger.warning("streaming relay is behind; events are not relayed until it catches up")
+            dropped += 1
+            return
+        if dropped:
+            logger.warning("streaming relay caught up; %d events were not relayed", dropped)
+            dropped = 0
 
     ready = asyncio.Event()
     tasks = [asyncio.create_task(_listen(app, streaming, ready), name="streaming-listen"),
