@@ -72,10 +72,14 @@ async def confirm_link(request: web.Request) -> web.StreamResponse:
         heading, message, status = (_("Your e-mail address is confirmed"),
                                     _("Thank you. You can sign in now."), 200)
     body = html.render("notice.html", heading=heading, message=message,
-                       detail=Markup(f'<p><a href="/auth/sign_in">{escape(_("Sign in"))}</a></p>'))
+                       detail=_link("/auth/sign_in", _("Sign in")))
     response = html.page(request.app[CONFIG], heading, body, status=status)
     response.headers["Referrer-Policy"] = "no-referrer"  # the page's address holds a token
     return sessions.finish(request, response)
+
+
+def _link(path: str, label: str) -> Markup:
+    return Markup(f'<p><a href="{escape(path)}">{escape(label)}</a></p>')
 
 
 def routes() -> list[web.RouteDef]:

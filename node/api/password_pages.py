@@ -57,7 +57,7 @@ async def ask_submit(request: web.Request) -> web.StreamResponse:
 def _link_dead(request: web.Request) -> web.StreamResponse:
     body = html.render("notice.html", heading=_("This link does not work"),
                        message=_("The link has expired or was already used. Ask for a new one."),
-                       detail=Markup(f'<p><a href="{NEW_PATH}">{escape(_("Forgot your password?"))}</a></p>'))
+                       detail=_link(NEW_PATH, _("Forgot your password?")))
     return _finish(request, _("This link does not work"), body, 404)
 
 
@@ -94,13 +94,17 @@ async def edit_submit(request: web.Request) -> web.StreamResponse:
     body = html.render("notice.html", heading=_("Your password was changed"),
                        message=_("Every app and browser signed in to your account was signed out. "
                                  "Sign in with the new password."),
-                       detail=Markup(f'<p><a href="/auth/sign_in">{escape(_("Sign in"))}</a></p>'))
+                       detail=_link("/auth/sign_in", _("Sign in")))
     return _finish(request, _("Your password was changed"), body)
 
 
 def password_rule(request: web.Request) -> str:
     return _("The password must have at least %(count)s characters.",
              count=request.app[CONFIG].registrations.min_password_length)
+
+
+def _link(path: str, label: str) -> Markup:
+    return Markup(f'<p><a href="{escape(path)}">{escape(label)}</a></p>')
 
 
 def routes() -> list[web.RouteDef]:

@@ -48,10 +48,10 @@ def build_email(config: Config, mail_id: int, recipient: str, message: Message) 
     mail["Date"] = email.utils.formatdate(usegmt=True)
     domain = sender_address(config).rpartition("@")[2]
     mail["Message-ID"] = f"<mail-{mail_id}@{domain}>"
-    if message.locale:
-        mail["Content-Language"] = message.locale
     mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to a reset link
     mail.set_content(message.text, charset="utf-8")
+    if message.locale:  # after set_content, which replaces every Content-* header
+        mail["Content-Language"] = message.locale
     return mail
 
 
