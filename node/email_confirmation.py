@@ -21,7 +21,7 @@ from node.keys import CONFIG, DB
 from node.mail import messages
 from node.mail.outbox import queue_mail
 from node.registration import EMAIL_RE
-from storage import account_tokens, accounts, pending_emails
+from storage import account_tokens, accounts, pending_emails, request_counts
 from storage.accounts import AccountRow
 from storage.clock import iso, now
 from storage.database import Writer
@@ -40,6 +40,13 @@ class AddressError(Exception):
 
 class NotAwaitingError(Exception):
     """The account has no sign-up address awaiting confirmation."""
+
+
+class TooManyError(Exception):
+    """More resends than RESENDS_PER_HOUR: a mailbox is not to be flooded."""
+
+
+RESENDS_PER_HOUR = 5
 
 
 async def _mail_link(w: Writer, app: web.Application, account: AccountRow, locale: str, email: str, *,
@@ -79,6 +86,11 @@ async def resend(app: web.Application, account: AccountRow, new_email: str = "")
     if email.lower() != pending.email.lower():
         await _check_address(app, account.id, email)
     async with db.write() as w:
+        moment = now()
+        sent = await request_counts.count(w, "confirm_resend", str(account.id), now=iso(moment),
+                                          window_start_after=iso(moment - dt.timedelta(hours=1)))
+        if sent > RESENDS_PER_HOUR:
+            raise TooManyError()
         if email != pending.email:
             await pending_emails.replace_unconfirmed(w, account.id, email)
         await _mail_link(w, app, account, user.locale, email, sign_up=True)

@@ -18,3 +18,8 @@ async def count(w: Writer, scope: str, subject: str, *, now: str, window_start_a
         (scope, subject, now, window_start_after, window_start_after))
     return int(await w.fetchval("SELECT requests FROM request_counts WHERE scope = ? AND subject = ?",
                                 (scope, subject)))
+
+
+async def purge(w: Writer, before: str) -> int:
+    """Windows that started before `before` count for nothing any more."""
+    return await w.rowcount("DELETE FROM request_counts WHERE window_start < ?", (before,))

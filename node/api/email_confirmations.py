@@ -14,7 +14,7 @@ from aiohttp import web
 
 from node import email_confirmation, html, routing, sessions
 from node.auth import Auth, auth_for_token, bearer_token
-from node.errors import forbidden, unauthorized, unprocessable
+from node.errors import forbidden, json_error, unauthorized, unprocessable
 from node.html import Markup, escape
 from node.i18n import _
 from node.keys import CONFIG, DB
@@ -44,6 +44,8 @@ async def resend(request: web.Request) -> web.Response:
     email = (await read_params(request)).str("email") or ""
     try:
         await email_confirmation.resend(request.app, auth.account, email)
+    except email_confirmation.TooManyError:
+        raise json_error(429, "Too many requests") from None
     except email_confirmation.NotAwaitingError:
         raise forbidden("This method is only available while the e-mail is awaiting confirmation") from None
     except email_confirmation.AddressError as exc:

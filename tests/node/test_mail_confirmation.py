@@ -197,3 +197,21 @@ async def test_settings_need_the_nodes_own_sign_in(confirming: Node) -> None:
         for path in ("/settings", "/settings/password", "/settings/email"):
             async with browser.get(confirming.url(path), allow_redirects=False) as resp:
                 assert resp.status == 303 and resp.headers["Location"].startswith("/auth/sign_in")
+
+
+async def test_resending_is_limited_and_spent_tokens_are_purged(confirming: Node, smtp: SmtpServer,
+                                                                http: aiohttp.ClientSession) -> None:
+    from node.mail.cleanup import purge_spent
+
+    app = await register_app(http, confirming)
+    token = await _sign_up(http, confirming, app, "olga")
+    statuses = [(await _resend(http, confirming, token))[0] for _ in range(6)]
+    # Five resends an hour, then 429: a mailbox is not to be flooded
+    assert statuses == [200] * 5 + [429]
+    await smtp.inbox.wait_for(6)  # the sign-up's message and five more
+    # And tokens long expired are deleted by the hourly sweep
+    db = confirming.app[DB]
+    await db.execute("UPDATE account_tokens SET expires_at = '2020-01-01T00:00:00.000Z'")
+    await db.execute("UPDATE request_counts SET window_start = '2020-01-01T00:00:00.000Z'")
+    assert await purge_spent(confirming.app) >= 7
+    assert await db.fetchval("SELECT count(*) FROM account_tokens") == 0

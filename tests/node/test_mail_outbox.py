@@ -102,3 +102,34 @@ async def test_without_a_host_messages_are_eml_files(tmp_path: Path, caplog) -> 
         assert len(lines) == 1
     finally:
         await runner.cleanup()
+
+
+async def test_two_processes_send_each_message_once(tmp_path: Path) -> None:
+    from aiohttp import web
+
+    from node.app import create_app
+    from node.mail.sender import MAIL_SETTINGS
+    from node.query_secrets import server_options
+
+    smtp = await SmtpServer().start()
+    node, runner = await start_mail_node(tmp_path / "node", smtp.port)
+    # Given a second server process on the same database, its mail worker running too
+    second = create_app(node.config)
+    second[MAIL_SETTINGS] = FAST
+    other = web.AppRunner(second, **server_options())
+    await other.setup()
+    try:
+        names = [f"user{i}" for i in range(6)]
+        for name in names:
+            await node.account(name)
+        # When six people ask for a reset
+        for name in names:
+            await _ask_reset(node, f"{name}@example.test")
+        # Then six messages arrive, one each, and no second copy follows
+        await smtp.inbox.wait_for(6)
+        await asyncio.sleep(1.0)
+        assert sorted(m["To"] for m in smtp.inbox.messages) == sorted(f"{n}@example.test" for n in names)
+    finally:
+        await other.cleanup()
+        await runner.cleanup()
+        await smtp.stop()
