@@ -77,7 +77,7 @@ async def _check_address(app: web.Application, account_id: int, email: str) -> N
 
 async def resend(app: web.Application, account: AccountRow, new_email: str = "") -> None:
     """Mail the sign-up link again, to `new_email` instead if given (it replaces the
-    unconfirmed address). Raises NotAwaitingError, AddressError."""
+    unconfirmed address). Raises NotAwaitingError, AddressError, TooManyError."""
     db = app[DB]
     pending, user = await pending_emails.get(db, account.id), await accounts.get_user(db, account.id)
     if pending is None or not pending.sign_up or user is None:
@@ -92,6 +92,8 @@ async def resend(app: web.Application, account: AccountRow, new_email: str = "")
         if sent > RESENDS_PER_HOUR:
             raise TooManyError()
         if email != pending.email:
+            if await pending_emails.address_wanted(w, email, other_than=account.id):
+                raise AddressError("taken")  # taken meanwhile: under the write lock, checked again
             await pending_emails.replace_unconfirmed(w, account.id, email)
         await _mail_link(w, app, account, user.locale, email, sign_up=True)
 
