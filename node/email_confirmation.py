@@ -71,7 +71,7 @@ async def start_sign_up(app: web.Application, account: AccountRow) -> None:
 async def _check_address(app: web.Application, account_id: int, email: str) -> None:
     if not EMAIL_RE.match(email) or len(email) > 254:
         raise AddressError("invalid")
-    if await pending_emails.address_wanted(app[DB], email, other_than=account_id):
+    if await pending_emails.address_taken(app[DB], email, other_than=account_id):
         raise AddressError("taken")
 
 
@@ -92,7 +92,7 @@ async def resend(app: web.Application, account: AccountRow, new_email: str = "")
         if sent > RESENDS_PER_HOUR:
             raise TooManyError()
         if email != pending.email:
-            if await pending_emails.address_wanted(w, email, other_than=account.id):
+            if await pending_emails.address_taken(w, email, other_than=account.id):
                 raise AddressError("taken")  # taken meanwhile: under the write lock, checked again
             await pending_emails.replace_unconfirmed(w, account.id, email)
         await _mail_link(w, app, account, user.locale, email, sign_up=True)
@@ -123,8 +123,8 @@ async def confirm(app: web.Application, token: str) -> AccountRow | None:
         pending = await pending_emails.get(w, row.account_id) if row is not None else None
         if row is None or pending is None or pending.email.lower() != row.email.lower():
             return None
-        if await pending_emails.address_wanted(w, pending.email, other_than=row.account_id) and not pending.sign_up:
-            return None  # another account took the address meanwhile
+        if await pending_emails.address_taken(w, pending.email, other_than=row.account_id):
+            return None  # another account confirmed the address first
         await pending_emails.adopt(w, row.account_id, pending.email)
     account = await accounts.get_account(db, row.account_id)
     if account is not None:

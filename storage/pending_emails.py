@@ -37,12 +37,11 @@ async def remove(w: Writer, account_id: int) -> None:
     await w.execute("DELETE FROM pending_emails WHERE account_id = ?", (account_id,))
 
 
-async def address_wanted(db: Database | Writer, email: str, *, other_than: int) -> bool:
-    """Another account already has this address, or is confirming it."""
-    return await db.fetchone(
-        "SELECT 1 FROM users WHERE lower(email) = lower(?) AND account_id <> ?"
-        " UNION ALL SELECT 1 FROM pending_emails WHERE lower(email) = lower(?) AND account_id <> ?",
-        (email, other_than, email, other_than)) is not None
+async def address_taken(db: Database | Writer, email: str, *, other_than: int) -> bool:
+    """Another account has this address. Another's unconfirmed request for it does not
+    count: whoever cannot read that mailbox must not be able to hold the address."""
+    return await db.fetchone("SELECT 1 FROM users WHERE lower(email) = lower(?) AND account_id <> ?",
+                             (email, other_than)) is not None
 
 
 async def adopt(w: Writer, account_id: int, email: str) -> None:

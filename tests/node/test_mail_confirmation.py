@@ -215,3 +215,27 @@ async def test_resending_is_limited_and_spent_tokens_are_purged(confirming: Node
     await db.execute("UPDATE request_counts SET window_start = '2020-01-01T00:00:00.000Z'")
     assert await purge_spent(confirming.app) >= 7
     assert await db.fetchval("SELECT count(*) FROM account_tokens") == 0
+
+
+async def test_an_unconfirmed_request_cannot_hold_an_address(tmp_path: Path, smtp: SmtpServer,
+                                                             http: aiohttp.ClientSession) -> None:
+    node, runner = await start_mail_node(tmp_path / "node", smtp.port)
+    try:
+        await node.account("pat")
+        await node.account("quinn")
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as one, \
+                aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as two:
+            pat, quinn = await _signed_in_page(node, one, "pat"), await _signed_in_page(node, two, "quinn")
+            # Given pat asks for an address that is really quinn's, and never confirms it
+            form = {"email": "shared@example.test", "current_password": "correct horse"}
+            assert (await _form(pat, "/settings/email", form)).status == 200
+            # Then quinn may still ask for it, and confirm it
+            assert (await _form(quinn, "/settings/email", form)).status == 200
+            by_name = {("@pat" in m.get_body(("plain",)).get_content()): m for m in await smtp.inbox.wait_for(2)}
+            assert (await quinn.get(_path(link_in(by_name[False])))).status == 200
+            # And pat's link no longer works: the address is quinn's
+            assert (await pat.get(_path(link_in(by_name[True])))).status == 404
+            # And now it is refused outright
+            assert (await _form(pat, "/settings/email", form)).status == 422
+    finally:
+        await runner.cleanup()
