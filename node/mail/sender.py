@@ -86,18 +86,25 @@ class MailSender:
         except VaultError:
             await mail_outbox.give_up(db, row, "the body cannot be decrypted with the vault key")
             return "dead"
-        except SendError as exc:
-            if exc.permanent or row.attempts >= self.settings.max_attempts:
-                await mail_outbox.give_up(db, row, exc.reason)
-                logger.warning("mail %s (%s) given up after %s attempts: %s", row.id, row.kind, row.attempts,
-                               exc.reason)
-                return "dead"
-            later = clock.now() + dt.timedelta(seconds=self.settings.retry_after(row.attempts))
-            await mail_outbox.reschedule(db, row, clock.iso(later), exc.reason)
-            logger.info("mail %s (%s) not sent, retrying at %s: %s", row.id, row.kind, clock.iso(later), exc.reason)
-            return "retry"
+        except (SendError, ValueError, KeyError, OSError) as exc:  # a bad row, a full disk: retried, then dead
+            if not isinstance(exc, SendError):
+                logger.exception("mail %s could not be sent", row.id)
+            return await self._failed(row, exc if isinstance(exc, SendError)
+                                      else SendError(f"{type(exc).__name__}: {exc}"[:300]))
         await mail_outbox.sent(db, row)
         return "sent"
+
+    async def _failed(self, row: MailRow, failure: SendError) -> str:
+        db = self.app[DB]
+        if failure.permanent or row.attempts >= self.settings.max_attempts:
+            await mail_outbox.give_up(db, row, failure.reason)
+            logger.warning("mail %s (%s) given up after %s attempts: %s", row.id, row.kind, row.attempts,
+                           failure.reason)
+            return "dead"
+        later = clock.now() + dt.timedelta(seconds=self.settings.retry_after(row.attempts))
+        await mail_outbox.reschedule(db, row, clock.iso(later), failure.reason)
+        logger.info("mail %s (%s) not sent, retrying at %s: %s", row.id, row.kind, clock.iso(later), failure.reason)
+        return "retry"
 
 
 async def mail_context(app: web.Application) -> AsyncIterator[None]:

@@ -133,3 +133,25 @@ async def test_two_processes_send_each_message_once(tmp_path: Path) -> None:
         await other.cleanup()
         await runner.cleanup()
         await smtp.stop()
+
+
+async def test_a_mailbox_refused_for_good_is_not_tried_again(tmp_path: Path) -> None:
+    smtp = await SmtpServer().start()
+    smtp.inbox.refused.add("ruth@example.test")
+    node, runner = await start_mail_node(tmp_path / "node", smtp.port)
+    try:
+        await node.account("ruth")
+        # When the server answers 550 for the mailbox
+        await _ask_reset(node, "ruth@example.test")
+
+        async def dead() -> bool:
+            states = await outbox_states(node)
+            return bool(states) and states[0][0] == "dead"
+
+        # Then the message is dead after one attempt, with the server's answer kept
+        await _until(dead)
+        [(state, attempts, error)] = await outbox_states(node)
+        assert attempts == 1 and "550" in error
+    finally:
+        await runner.cleanup()
+        await smtp.stop()
