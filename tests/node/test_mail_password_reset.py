@@ -66,7 +66,9 @@ async def _set_password(page: PageClient, link: str, password: str, again: str |
                                                    "password_confirmation": again or password}, token=csrf.group(1))
 
 
-async def test_reset_from_the_mail_link(mailing: Node, smtp: SmtpServer, http: aiohttp.ClientSession) -> None:
+async def test_reset_from_the_mail_link(mailing: Node, smtp: SmtpServer, http: aiohttp.ClientSession,
+                                        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO")
     alice = await mailing.account("alice", password=OLD)
     app = await register_app(http, mailing)
     async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
@@ -93,6 +95,10 @@ async def test_reset_from_the_mail_link(mailing: Node, smtp: SmtpServer, http: a
     assert await mailing.app[DB].fetchval(
         "SELECT count(*) FROM audit_log WHERE action = 'account.password_reset' AND target_id = ?",
         (str(alice.account.id),)) == 1
+    # And the link's token is in no log line (the access log writes it [FILTERED])
+    secret = link.rpartition("=")[2]
+    assert any("reset_password_token=[FILTERED]" in r.getMessage() for r in caplog.records)
+    assert not any(secret in r.getMessage() for r in caplog.records)
     # And the sent message left nothing in the outbox (its secret link is gone from the database)
     assert await mailing.app[DB].fetchval("SELECT count(*) FROM mail_outbox") == 0
 
