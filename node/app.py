@@ -18,6 +18,8 @@ from node.delivery_setup import delivery_context
 from node.federation_setup import federation_context
 from node.id_slot_setup import id_slot_context
 from node.identity_runtime import load_identity_keys
+from node.mail.cleanup import mail_cleanup_context
+from node.mail.sender import mail_context
 from node.media_setup import media_cleanup_context
 from node.moderation_setup import moderation_context
 from node.poll_setup import poll_context
@@ -57,6 +59,8 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(card_context)  # preview cards fetched after posting
     app.cleanup_ctx.append(scheduled_context)  # scheduled statuses published at their time
     app.cleanup_ctx.append(push_context)  # VAPID keys, Web Push sender
+    app.cleanup_ctx.append(mail_context)  # the mail outbox's sender (SMTP or .eml files)
+    app.cleanup_ctx.append(mail_cleanup_context)  # expired mail tokens, old request counts
     app.cleanup_ctx.append(registry_context)  # after federation_context: borrows its fetch session
     app.cleanup_ctx.append(registry_sync_context)  # shared registries synced on their schedule
     app.router.add_routes(api_routes.all_routes())

@@ -64,8 +64,10 @@ async def load_auth(request: web.Request) -> Auth | None:
     return await auth_for_token(request.app[DB], token)
 
 
-async def auth_for_token(db: Database, token: str) -> Auth:
-    """The Auth a token carries; 401 for a bad token, 403 for a disabled login."""
+async def auth_for_token(db: Database, token: str, *, unconfirmed_ok: bool = False) -> Auth:
+    """The Auth a token carries; 401 for a bad token, 403 for a disabled login
+    (or one whose sign-up address awaits confirmation, unless `unconfirmed_ok`:
+    resending the confirmation)."""
     found = await oauth.find_token_holder(db, token)
     if found is None:
         raise unauthorized("The access token is invalid")
@@ -75,7 +77,7 @@ async def auth_for_token(db: Database, token: str) -> Auth:
             raise unauthorized("The access token is invalid")
         if user.disabled or account.suspended_at:
             raise forbidden("Your login is currently disabled")
-        if not user.approved:
+        if not user.approved or (user.unconfirmed and not unconfirmed_ok):
             raise forbidden("Your login is missing a confirmed e-mail address or is pending approval")
     return Auth(row.id, row.app_id, scope_rules.parse_scopes(row.scopes), account, user)
 

@@ -56,7 +56,7 @@ def _extra_groups() -> list[Any]:
 
     groups = []
     for name in ("node.cli_identity", "node.cli_policy", "node.cli_permits", "node.cli_audit", "node.cli_db",
-                 "node.cli_social", "node.cli_compliance", "node.cli_registry"):
+                 "node.cli_social", "node.cli_compliance", "node.cli_registry", "node.cli_mail"):
         try:
             groups.append(importlib.import_module(name))
         except ModuleNotFoundError as exc:

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import ipaddress
 import os
+import re
 import tomllib
 import types
 import typing
@@ -28,6 +29,8 @@ from policy.screening.matchers import choose_engine
 from storage.database import BACKENDS, Target, dsn_problem
 
 PASSWORD_VARIABLE = "NODE_DATABASE_PASSWORD"
+MAIL_PASSWORD_VARIABLE = "NODE_MAIL_PASSWORD"
+MAIL_TLS = ("none", "starttls", "tls")
 
 
 class ConfigError(Exception):
@@ -91,6 +94,7 @@ class StorageSection:
 class RegistrationsSection:
     mode: str = "open"
     min_password_length: int = 8
+    confirm_email: bool = False  # a new account signs in only once its address is confirmed
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +106,22 @@ class SignInSection:
     window_minutes: int = 15
     lockout_minutes: int = 15
     staff_two_factor: bool = False  # every admin and moderator must use TOTP
+
+
+@dataclass(frozen=True, slots=True)
+class MailSection:
+    """Outgoing mail (issue #16); no host: messages are written as .eml files under data/mail/."""
+
+    host: str = ""
+    port: int = 587
+    # `from` is a Python keyword: the TOML key is `from`, the field `from_`.
+    from_: str = field(default="", metadata={"toml": "from"})
+    tls: str = "starttls"  # none, starttls or tls (implicit TLS, usually port 465)
+    username: str = ""
+
+    def password(self, environ: Mapping[str, str] = os.environ) -> str | None:
+        """The SMTP password, only ever from NODE_MAIL_PASSWORD."""
+        return environ.get(MAIL_PASSWORD_VARIABLE) or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +171,7 @@ class Config:
     storage: StorageSection = field(default_factory=StorageSection)
     registrations: RegistrationsSection = field(default_factory=RegistrationsSection)
     sign_in: SignInSection = field(default_factory=SignInSection)
+    mail: MailSection = field(default_factory=MailSection)
     federation: FederationSection = field(default_factory=FederationSection)
     identity: IdentitySection = field(default_factory=IdentitySection)
     screening: ScreeningSection = field(default_factory=ScreeningSection)
@@ -200,7 +221,8 @@ def load_config(path: str | Path) -> Config:
 
 def _build(cls: type, table: dict[str, Any], prefix: str, path: Path) -> Any:
     hints = typing.get_type_hints(cls)
-    known = {f.name: f for f in dataclasses.fields(cls)}
+    # A field may name its TOML key (`metadata={"toml": ...}`) where the key is a Python keyword.
+    known = {f.metadata.get("toml", f.name): f for f in dataclasses.fields(cls)}
     for key in table:
         if key not in known:
             raise ConfigError(path, f"{prefix}.{key}", "unknown key")
@@ -212,9 +234,9 @@ def _build(cls: type, table: dict[str, Any], prefix: str, path: Path) -> Any:
                 raise ConfigError(path, key, "missing")
             if isinstance(fld.default, Path):
                 # Default paths, like given ones, live beside the config file.
-                values[name] = (path.parent / fld.default).resolve()
+                values[fld.name] = (path.parent / fld.default).resolve()
             continue
-        values[name] = _coerce(hints[name], table[name], key, path)
+        values[fld.name] = _coerce(hints[fld.name], table[name], key, path)
     return cls(**values)
 
 
@@ -305,6 +327,7 @@ def _check(config: Config) -> None:
         except ValueError:
             raise ConfigError(p, f"http.trusted_proxies[{i}]", f"not an address or CIDR block: {cidr!r}") from None
     _check_storage(config)
+    _check_mail(config)
     if config.registrations.min_password_length < MIN_PASSWORD_FLOOR:
         raise ConfigError(p, "registrations.min_password_length", f"must be at least {MIN_PASSWORD_FLOOR}")
     for key in ("max_failures_per_account", "max_failures_per_address", "window_minutes", "lockout_minutes"):
@@ -343,6 +366,23 @@ def _check_storage(config: Config) -> None:
         raise ConfigError(p, "storage.pool_size", "must be between 1 and 100")
     if storage.media_max_bytes < 1024:
         raise ConfigError(p, "storage.media_max_bytes", "must be at least 1024")
+
+
+_MAIL_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+def _check_mail(config: Config) -> None:
+    p, mail = config.path, config.mail
+    if mail.tls not in MAIL_TLS:
+        raise ConfigError(p, "mail.tls", f"must be one of {', '.join(MAIL_TLS)}, not {mail.tls!r}")
+    if not 1 <= mail.port <= 65535:
+        raise ConfigError(p, "mail.port", "must be between 1 and 65535")
+    if mail.from_ and not _MAIL_ADDRESS.match(mail.from_):
+        raise ConfigError(p, "mail.from", f"not an e-mail address: {mail.from_!r}")
+    if mail.host and not mail.from_:
+        raise ConfigError(p, "mail.from", "missing: a [mail] host needs a sender address")
+    if any(c in mail.host for c in " /@"):
+        raise ConfigError(p, "mail.host", f"not a host name: {mail.host!r}")
 
 
 MAX_RULE_LENGTH = 1000

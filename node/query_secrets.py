@@ -30,7 +30,9 @@ REFUSED_IN_QUERY = frozenset({
     "recovery_code", "id_number", "legal_name",
 })
 REFUSED_ON_TOKEN_ENDPOINT = frozenset({"code", "code_verifier"})
-FILTERED_IN_LOGS = REFUSED_IN_QUERY | REFUSED_ON_TOKEN_ENDPOINT | {"access_token", "state"}
+# The links in mail carry single-use tokens in their query (as Mastodon's): never logged.
+FILTERED_IN_LOGS = REFUSED_IN_QUERY | REFUSED_ON_TOKEN_ENDPOINT | {"access_token", "state", "reset_password_token",
+                                                                  "confirmation_token"}
 FILTERED = "[FILTERED]"
 
 

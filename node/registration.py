@@ -52,7 +52,12 @@ async def validate_sign_up(db: Database, config: Config, s: SignUp) -> None:
         raise RegistrationError("email", "ERR_INVALID", "is not a valid e-mail address")
     if await accounts.email_taken(db, s.email):
         raise RegistrationError("email", "ERR_TAKEN", "is already taken")
-    if len(s.password) < config.registrations.min_password_length:
+    check_password(config, s.password)
+
+
+def check_password(config: Config, password: str) -> None:
+    """The password rules of sign-up, also for a reset or a change; raises RegistrationError."""
+    if len(password) < config.registrations.min_password_length:
         raise RegistrationError(
             "password", "ERR_TOO_SHORT",
             f"is too short (minimum is {config.registrations.min_password_length} characters)",

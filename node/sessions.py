@@ -46,6 +46,8 @@ INVALID_CODE = N_("Invalid two-factor code.")
 STAFF_NEEDS_TWO_FACTOR = N_("Two-factor sign-in is required for staff accounts on this node: "
                             "sign in with a browser and turn it on at /settings/two_factor first.")
 STAFF_ROLES = ("admin", "moderator")
+UNCONFIRMED = N_("You need to confirm your e-mail address before you can continue: "
+                 "follow the link in the message we sent you.")
 
 
 @dataclass
@@ -83,6 +85,8 @@ def refusal(account: AccountRow, user: UserRow | None) -> str:
     """Why this account may not sign in now; "" if it may."""
     if user is None:
         return _(INVALID_LOGIN)
+    if user.unconfirmed:
+        return _(UNCONFIRMED)
     if not user.approved:
         return _("Your account is pending review by the moderators.")
     if user.disabled:

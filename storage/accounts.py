@@ -71,6 +71,14 @@ class UserRow:
     created_at: str
     last_sign_in_at: str | None
     posting_revoked_at: str | None = None
+    # 1 while the sign-up address awaits confirmation (storage.pending_emails); filled by
+    # get_user, find_user_by_login and oauth.find_token_holder, 0 elsewhere.
+    unconfirmed: int = 0
+
+
+# users' columns and whether the account's sign-up address still awaits confirmation.
+USER_COLUMNS = ("u.*, EXISTS (SELECT 1 FROM pending_emails p WHERE p.account_id = u.account_id"
+                " AND p.sign_up = 1) AS unconfirmed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,17 +162,24 @@ async def get_private_key(db: Database, account_id: int) -> str | None:
 
 
 async def get_user(db: Database, account_id: int) -> UserRow | None:
-    return to_row(UserRow, await db.fetchone("SELECT * FROM users WHERE account_id = ?", (account_id,)))
+    return to_row(UserRow, await db.fetchone(f"SELECT {USER_COLUMNS} FROM users u WHERE u.account_id = ?",
+                                             (account_id,)))
 
 
 async def find_user_by_login(db: Database, login: str) -> UserRow | None:
     """A user by e-mail or by local username, as the sign-in form accepts both."""
     row = await db.fetchone(
-        "SELECT u.* FROM users u JOIN accounts a ON a.id = u.account_id"
+        f"SELECT {USER_COLUMNS} FROM users u JOIN accounts a ON a.id = u.account_id"
         " WHERE lower(u.email) = lower(?) OR (lower(a.username) = lower(?) AND a.domain IS NULL)",
         (login, login),
     )
     return to_row(UserRow, row)
+
+
+async def find_user_by_email(db: Database, email: str) -> UserRow | None:
+    """A user by e-mail address only (the password-reset form)."""
+    return to_row(UserRow, await db.fetchone(f"SELECT {USER_COLUMNS} FROM users u WHERE lower(u.email) = lower(?)",
+                                             (email,)))
 
 
 async def email_taken(db: Database, email: str) -> bool:

@@ -163,7 +163,8 @@ _TOKEN_HOLDER = (
     " t.created_at AS t_created_at, t.expires_at AS t_expires_at, t.revoked_at AS t_revoked_at,"
     " a.*, u.email, u.password_hash, u.role, u.approved, u.disabled, u.locale, u.default_visibility,"
     " u.default_sensitive, u.default_language, u.last_sign_in_at, u.posting_revoked_at,"
-    " u.created_at AS u_created_at"
+    " u.created_at AS u_created_at, EXISTS (SELECT 1 FROM pending_emails p"
+    " WHERE p.account_id = t.account_id AND p.sign_up = 1) AS unconfirmed"
     " FROM oauth_tokens t LEFT JOIN accounts a ON a.id = t.account_id"
     " LEFT JOIN users u ON u.account_id = t.account_id"
     " WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)"
@@ -184,5 +185,5 @@ async def find_token_holder(db: Database, token: str) -> tuple[TokenRow, Account
     user = UserRow(row["id"], row["email"], row["password_hash"], row["role"], row["approved"],
                    row["disabled"], row["locale"], row["default_visibility"], row["default_sensitive"],
                    row["default_language"], row["u_created_at"], row["last_sign_in_at"],
-                   row["posting_revoked_at"])
+                   row["posting_revoked_at"], row["unconfirmed"])
     return tok, account, user

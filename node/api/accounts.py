@@ -20,6 +20,7 @@ from node import routing
 from node.api.oauth import issue_token
 from node.api.path_ids import id_param, path_id
 from node.auth import Auth, app_token, authenticated, optional_auth
+from node.email_confirmation import start_sign_up
 from node.entities.account import serialize_account
 from node.errors import forbidden, not_found, unprocessable
 from node.keys import CONFIG, DB, IDENTITY, IDS
@@ -84,6 +85,8 @@ async def sign_up(request: web.Request, auth: Auth | None) -> web.Response:
             await precheck(db, request.app[IDENTITY], attestation, now=now())
         if not details:
             account = await create_local_account(db, request.app[IDS], config, form)
+            if config.registrations.confirm_email:  # issue #16: no sign-in until the address is confirmed
+                await start_sign_up(request.app, account)
             async with db.write() as w:  # as Mastodon: staff hear of each sign-up
                 await notifications.notify_staff(w, request.app[IDS], account.id, "admin.sign_up")
             if attestation:

@@ -8,6 +8,7 @@ from node import admin
 from node.streaming import api as streaming
 from node.api import (
     account_credentials,
+    account_settings,
     account_notes,
     accounts,
     activitypub,
@@ -25,6 +26,7 @@ from node.api import (
     corrections,
     custom_emojis,
     domain_blocks,
+    email_confirmations,
     endorsements,
     featured_tags,
     filters,
@@ -42,6 +44,7 @@ from node.api import (
     oauth,
     oauth_authorize,
     pages,
+    password_pages,
     polls,
     profile_images,
     push,
@@ -65,6 +68,7 @@ from node.api import (
 MODULES = (
     instance, instance_info, activitypub, pages, identity,
     apps, oauth, oauth_authorize, sign_in, two_factor_settings,
+    password_pages, account_settings, email_confirmations,  # issue #16: mail, confirmation, settings
     account_credentials, account_notes, relationships, relationship_lists, accounts,
     statuses, status_actions, quotes, scheduled_statuses, polls, media, profile_images, timelines,
     notification_policy, notification_requests,  # before notifications/{id}
