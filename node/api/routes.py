@@ -8,6 +8,7 @@ from node import admin
 from node.streaming import api as streaming
 from node.api import (
     account_credentials,
+    account_deletion_page,
     account_notes,
     accounts,
     activitypub,
@@ -64,7 +65,7 @@ from node.api import (
 # routes (accounts/verify_credentials) come before {id} routes.
 MODULES = (
     instance, instance_info, activitypub, pages, identity,
-    apps, oauth, oauth_authorize, sign_in, two_factor_settings,
+    apps, oauth, oauth_authorize, sign_in, two_factor_settings, account_deletion_page,
     account_credentials, account_notes, relationships, relationship_lists, accounts,
     statuses, status_actions, quotes, scheduled_statuses, polls, media, profile_images, timelines,
     notification_policy, notification_requests,  # before notifications/{id}
