@@ -75,7 +75,7 @@ async def delete_own(request: web.Request) -> web.StreamResponse:
     await sessions.sign_out(request)
     body = html.render("notice.html", heading=_("Your account is deleted"),
                        message=_("Your account is deleted and you are signed out. Its content is being "
-                                 "removed from this node and from the nodes it reached."))
+                                 "removed from this node and from the nodes it reached."), detail="")
     return sessions.finish(request, html.page(request.app[CONFIG], _("Your account is deleted"), body))
 
 
