@@ -48,7 +48,7 @@ LEASE = dt.timedelta(minutes=5)
 BATCH = 200
 BATCHES_PER_TURN = 50
 KEY_KEPT_AT_MOST = dt.timedelta(days=7)
-FINISH_RETRY = dt.timedelta(minutes=1)
+FINISH_RETRY = dt.timedelta(seconds=POLL_SECONDS)  # a count query; rarely any row waits
 IDENTITY_SWEEP_SECONDS = 3600.0
 
 

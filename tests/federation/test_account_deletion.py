@@ -46,7 +46,7 @@ async def _get(http: aiohttp.ClientSession, node: Node, path: str, headers: dict
         return resp.status, await resp.json(content_type=None)
 
 
-async def _deletion_state(node: Node, account_id: int, want: str, tries: int = 300) -> None:
+async def _deletion_state(node: Node, account_id: int, want: str, tries: int = 600) -> None:
     for _ in range(tries):
         found = await node.app[DB].fetchval("SELECT state FROM account_deletions WHERE account_id = ?",
                                             (account_id,))

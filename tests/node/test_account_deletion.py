@@ -27,7 +27,7 @@ async def _call(http: aiohttp.ClientSession, node: Node, who: Session | None, me
 
 
 async def _done(node: Node, account_id: int) -> None:
-    for _ in range(300):
+    for _ in range(600):
         if await node.app[DB].fetchval("SELECT state FROM account_deletions WHERE account_id = ?",
                                        (account_id,)) == "done":
             return
