@@ -23,14 +23,14 @@ from storage import media, status_writes
 from storage.database import Writer
 from storage.statuses import STATUS_COLUMNS, StatusRow
 
-# Rows that are the account's own, by their account_id column (children
-# such as list_accounts, filter_keywords and web_push_queue go by cascade).
+# Rows that are the account's own, or name it (mentions of it in others'
+# statuses), by their account_id column; children such as list_accounts,
+# filter_keywords and filter_statuses go with their parents by cascade.
 _OWN = ("lists", "filters", "markers", "idempotency_keys", "tag_follows", "conversation_mutes",
         "account_conversations", "account_domain_blocks", "featured_tags", "notification_policies",
         "announcement_reads", "announcement_reactions", "login_weeks", "scheduled_statuses",
-        "poll_votes", "staff_grants", "suggestion_picks", "bookmarks", "status_pins", "mentions",
-        "list_accounts")
-# Relations either way: (table, the column naming the other side).
+        "poll_votes", "staff_grants", "suggestion_picks", "bookmarks", "status_pins", "mentions")
+# Relations either way: rows whose account_id or target_id is the account.
 _BOTH_WAYS = ("follow_requests", "blocks", "mutes", "account_notes", "account_pins",
               "suggestion_dismissals")
 _NOTIFYING = ("notifications", "notification_requests", "notification_permissions")

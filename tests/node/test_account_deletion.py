@@ -6,12 +6,13 @@ counts right, and keeps the username taken."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+import datetime as dt
 from typing import Any
 
 import aiohttp
 
 from node.keys import CONFIG, DB
+from storage import clock
 from tests.conftest import Node, Session
 from tests.node.admin_browser_client import PageClient
 from tests.node.test_media import png, upload
@@ -69,8 +70,8 @@ async def test_a_wrong_password_or_no_csrf_deletes_nothing(node: Node, http: aio
 
 async def _busy_account(http: aiohttp.ClientSession, node: Node, ana: Session, carol: Session) -> dict[str, Any]:
     """ana posts with a picture, follows carol and is followed by her, favourites,
-    boosts and bookmarks carol's post, keeps a list and a filter; carol favourites
-    ana's post (a notification for ana)."""
+    boosts and bookmarks carol's post, keeps a list and a filter, schedules a post
+    with a picture; carol favourites ana's post (a notification for ana)."""
     theirs = await _call(http, node, carol, "POST", "/api/v1/statuses", json={"status": "carol's offer"})
     status, media = await upload(http, node, ana, png())
     assert status == 200, media
@@ -86,7 +87,12 @@ async def _busy_account(http: aiohttp.ClientSession, node: Node, ana: Session, c
                 json={"account_ids": [str(carol.account.id)]})
     await _call(http, node, ana, "POST", "/api/v2/filters",
                 json={"title": "ads", "context": ["home"], "keywords_attributes": [{"keyword": "gambling"}]})
-    return {"theirs": theirs, "mine": mine, "media": media}
+    status, later_media = await upload(http, node, ana, png(4, 4))
+    assert status == 200, later_media
+    later = clock.iso(clock.now() + dt.timedelta(days=1))
+    await _call(http, node, ana, "POST", "/api/v1/statuses",
+                json={"status": "tomorrow's tea", "scheduled_at": later, "media_ids": [later_media["id"]]})
+    return {"theirs": theirs, "mine": mine, "media": media, "later_media": later_media}
 
 
 # Tables that hold an account's rows, by the column naming it; what must be empty after deletion.
@@ -115,17 +121,17 @@ async def test_deletion_removes_the_content_and_keeps_others_counts_right(
         node: Node, http: aiohttp.ClientSession) -> None:
     ana, carol = await node.account("ana"), await node.account("carol")
     made = await _busy_account(http, node, ana, carol)
-    media_file = made["media"]["url"].rsplit("/", 1)[-1]
+    files = [made[k]["url"].rsplit("/", 1)[-1] for k in ("media", "later_media")]
     media_dir = node.app[CONFIG].storage.media_dir
-    assert (media_dir / media_file).exists()
+    assert all((media_dir / f).exists() for f in files)
     assert await _left(node, ana.account.id)  # the account has rows in those tables
     # When she deletes her account
     status, text = await _delete_on_page(node, "ana", "correct horse")
     assert status == 200 and "deleted" in text
     await _done(node, ana.account.id)
-    # Then nothing of hers is left in any of them, and her picture's file is gone
+    # Then nothing of hers is left in any of them, and her pictures' files are gone
     assert await _left(node, ana.account.id) == {}
-    assert not (media_dir / media_file).exists()
+    assert not any((media_dir / f).exists() for f in files)
     # carol's post and account count nothing of hers any more
     theirs = await _call(http, node, carol, "GET", f"/api/v1/statuses/{made['theirs']['id']}")
     assert (theirs["favourites_count"], theirs["reblogs_count"], theirs["bookmarked"]) == (0, 0, False)
