@@ -78,12 +78,6 @@ async def advance(w: Writer, account_id: int, state: str, due: dt.datetime) -> N
                     (state, iso(due), finished, account_id))
 
 
-async def get_deletion(db: Database, account_id: int) -> DeletionRow | None:
-    rows = to_rows(DeletionRow, await db.fetchall(
-        "SELECT * FROM account_deletions WHERE account_id = ?", (account_id,)))
-    return rows[0] if rows else None
-
-
 async def pending_signed_deliveries(db: Database, account_id: int) -> int:
     """Deliveries still to be signed with the account's key."""
     return int(await db.fetchval(
