@@ -15,6 +15,7 @@ from node.cards import card_context
 from node.compliance_setup import compliance_context
 from node.config import Config
 from node.delivery_setup import delivery_context
+from node.deletion_setup import deletion_context, identity_retention_context
 from node.federation_setup import federation_context
 from node.id_slot_setup import id_slot_context
 from node.identity_runtime import load_identity_keys
@@ -63,6 +64,8 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(mail_cleanup_context)  # expired mail tokens, old request counts
     app.cleanup_ctx.append(registry_context)  # after federation_context: borrows its fetch session
     app.cleanup_ctx.append(registry_sync_context)  # shared registries synced on their schedule
+    app.cleanup_ctx.append(deletion_context)  # after delivery_context: a deletion's Delete goes out by it
+    app.cleanup_ctx.append(identity_retention_context)  # deleted accounts' identities past retention
     app.router.add_routes(api_routes.all_routes())
     return app
 

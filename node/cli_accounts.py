@@ -1,4 +1,4 @@
-"""Account commands: accounts create, accounts list."""
+"""Account commands: accounts create, accounts list, accounts delete."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import argparse
 import time
 
 from node.cli import CommandError, add_config, node_database, run_async
+from node.account_deletion import delete_local_account
 from node.cli_identity import verify_account
 from node.config import Config
 from node.identity_runtime import load_identity_keys
@@ -38,6 +39,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls = acc.add_parser("list", help="list local accounts")
     add_config(ls)
     ls.set_defaults(func=cmd_list)
+    d = acc.add_parser("delete", help="delete a local account for good (its username stays taken)")
+    add_config(d)
+    d.add_argument("username")
+    d.add_argument("--reason", required=True, help="why, for the audit log")
+    d.set_defaults(func=cmd_delete)
 
 
 def cmd_create(config: Config, args: argparse.Namespace) -> int:
@@ -97,4 +103,21 @@ def cmd_list(config: Config, args: argparse.Namespace) -> int:
     for account, user in rows:
         mark = "yes" if account.id in verified else "no"
         print(f"{account.id:<20} {account.username:<24} {user.role:<10} {mark:<9} {account.created_at}")
+    return 0
+
+
+def cmd_delete(config: Config, args: argparse.Namespace) -> int:
+    """The account is unusable at once; the serving node removes its content
+    and tells the peers in the background (node.deletion_setup)."""
+    async def go() -> int:
+        async with node_database(config) as db:
+            account = await accounts.find_local_account(db, args.username)
+            if account is None:
+                raise CommandError(f"no local account {args.username!r}")
+            if not await delete_local_account(db, account, "admin", "cli", args.reason.strip()):
+                raise CommandError(f"{account.username} is deleted already")
+            return account.id
+
+    account_id = run_async(go())
+    print(f"deleted {args.username} (id {account_id}); the serving node removes its content in the background")
     return 0

@@ -153,6 +153,7 @@ class IdentitySection:
     grace_until: dt.datetime | None = None
     accounts_per_identity: int = 3
     reveal_needs_approval: bool = True  # a second staff member approves each reveal (articles 7(2), 7(4))
+    retention_days: int = 180  # a deleted account's identity record is kept this long, then purged
     authorities: tuple[AuthoritySection, ...] = ()
 
 
@@ -335,6 +336,8 @@ def _check(config: Config) -> None:
             raise ConfigError(p, f"sign_in.{key}", "must be at least 1")
     if config.identity.accounts_per_identity < 1:
         raise ConfigError(p, "identity.accounts_per_identity", "must be at least 1")
+    if config.identity.retention_days < 0:
+        raise ConfigError(p, "identity.retention_days", "must be 0 or more")
     if config.screening.engine:
         try:
             choose_engine(config.screening.engine)

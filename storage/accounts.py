@@ -47,6 +47,7 @@ class AccountRow:
     identity_badge_at: str | None = None
     fetched_at: str | None = None  # a remote account: when its actor document was last fetched
     emojis_json: str = "[]"  # CustomEmoji entities its profile uses (storage.custom_emojis)
+    deleted_at: str | None = None  # deleted for good (0180): a marker keeping the username taken
 
     @property
     def local(self) -> bool:
@@ -220,11 +221,11 @@ async def update_profile(db: Database, account_id: int, changes: dict[str, objec
 
 
 _LISTED = ("SELECT a.* FROM accounts a LEFT JOIN users u ON u.account_id = a.id"
-           " WHERE coalesce(u.approved, 1) = 1")
+           " WHERE coalesce(u.approved, 1) = 1 AND a.deleted_at IS NULL")
 
 
 async def get_listed_account(db: Database, account_id: int) -> AccountRow | None:
-    """An account others may see: not a local sign-up still awaiting approval."""
+    """An account others may see: not a local sign-up still awaiting approval, nor deleted."""
     return to_row(AccountRow, await db.fetchone(f"{_LISTED} AND a.id = ?", (account_id,)))
 
 

@@ -27,7 +27,8 @@ async def get_identity(db: Database, account_id: int) -> IdentityRow | None:
 
 async def count_accounts_for_subject(w: Writer, subject_hash: str, except_account: int) -> int:
     row = await w.fetchone(
-        "SELECT count(*) FROM identities WHERE subject_hash = ? AND account_id != ?",
+        "SELECT count(*) FROM identities WHERE subject_hash = ? AND account_id != ?"
+        " AND account_deleted_at IS NULL",  # a deleted account's kept record holds no place
         (subject_hash, except_account),
     )
     return int(row[0]) if row else 0

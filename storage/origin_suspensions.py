@@ -32,7 +32,8 @@ async def lift(w: Writer, account_id: int) -> bool:
         " AND (expires_at IS NULL OR expires_at > ?)", (account_id, now_iso()))
     if local is not None:
         return False
-    return await w.rowcount("UPDATE accounts SET suspended_at = NULL WHERE id = ? AND domain IS NOT NULL",
+    return await w.rowcount("UPDATE accounts SET suspended_at = NULL WHERE id = ? AND domain IS NOT NULL"
+                            " AND deleted_at IS NULL",
                             (account_id,)) == 1
 
 

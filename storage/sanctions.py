@@ -63,7 +63,8 @@ async def lift_effect(w: Writer, account_id: int, action: str) -> int:
         return 0
     table, column, _, lifted = _EFFECTS[action]
     key = "id" if table == "accounts" else "account_id"
-    await w.execute(f"UPDATE {table} SET {column} = ? WHERE {key} = ?", (lifted, account_id))
+    kept = " AND deleted_at IS NULL" if table == "accounts" else ""  # a deleted account stays hidden
+    await w.execute(f"UPDATE {table} SET {column} = ? WHERE {key} = ?{kept}", (lifted, account_id))
     return await w.rowcount(
         "UPDATE account_sanctions SET lifted_at = ? WHERE account_id = ? AND action = ? AND lifted_at IS NULL",
         (now_iso(), account_id, action))

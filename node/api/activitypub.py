@@ -87,8 +87,10 @@ async def _account(request: web.Request) -> AccountRow:
 
 def gone(account: AccountRow) -> web.Response:
     """A suspended account's actor: 410 with a Tombstone, until it is lifted
-    (peers got a Delete of it; the Update on lifting brings it back)."""
-    body = vocab.with_context({"id": account.uri, "type": "Tombstone", "formerType": "Person"})
+    (peers got a Delete of it; the Update on lifting brings it back). A
+    deleted account's for good, saying when (AS2's `deleted`)."""
+    body = vocab.with_context({"id": account.uri, "type": "Tombstone", "formerType": "Person",
+                               **({"deleted": account.deleted_at} if account.deleted_at else {})})
     return web.json_response(body, status=410, content_type=ACTIVITY_JSON,
                              headers={"Vary": "Accept, Signature, Signature-Input"})
 

@@ -9,6 +9,7 @@ from node.streaming import api as streaming
 from node.api import (
     account_credentials,
     account_settings,
+    account_deletion_page,
     account_notes,
     accounts,
     activitypub,
@@ -67,7 +68,7 @@ from node.api import (
 # routes (accounts/verify_credentials) come before {id} routes.
 MODULES = (
     instance, instance_info, activitypub, pages, identity,
-    apps, oauth, oauth_authorize, sign_in, two_factor_settings,
+    apps, oauth, oauth_authorize, sign_in, two_factor_settings, account_deletion_page,
     password_pages, account_settings, email_confirmations,  # issue #16: mail, confirmation, settings
     account_credentials, account_notes, relationships, relationship_lists, accounts,
     statuses, status_actions, quotes, scheduled_statuses, polls, media, profile_images, timelines,
