@@ -18,6 +18,7 @@ from node.api import (
     admin_permits,
     admin_reports,
     admin_screening,
+    alias_settings,
     announcements,
     apps,
     client_misc,
@@ -35,6 +36,7 @@ from node.api import (
     link_trends,
     lists,
     media,
+    migration_settings,
     notification_policy,
     notification_requests,
     notifications,
@@ -64,7 +66,7 @@ from node.api import (
 # routes (accounts/verify_credentials) come before {id} routes.
 MODULES = (
     instance, instance_info, activitypub, pages, identity,
-    apps, oauth, oauth_authorize, sign_in, two_factor_settings,
+    apps, oauth, oauth_authorize, sign_in, two_factor_settings, alias_settings, migration_settings,
     account_credentials, account_notes, relationships, relationship_lists, accounts,
     statuses, status_actions, quotes, scheduled_statuses, polls, media, profile_images, timelines,
     notification_policy, notification_requests,  # before notifications/{id}
