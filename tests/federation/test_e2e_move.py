@@ -15,7 +15,7 @@ import aiohttp
 from node.keys import DB
 from storage import accounts
 from tests.federation.e2e import Client, Three, three
-from tests.federation.nodes import settle, signed_post
+from tests.federation.nodes import settle, signed_get, signed_post
 from tests.node.admin_browser_client import PageClient, Reply, text_of
 
 __all__ = ["three"]
@@ -56,9 +56,13 @@ async def test_a_move_carries_followers_across_two_permitted_nodes(three: Three)
     # When ana2 adds ana@A as an alias, and ana moves to ana2@B
     added = await browser_form(ana2, "/settings/aliases", {"acct": ana.acct})
     assert added.status == 200 and ana.acct in text_of(added.text)
+    _, ana2_actor = await signed_get(three.http, ana2.session.account.uri, three.north, ana.session.account)
+    assert ana2_actor["alsoKnownAs"] == [ana.session.account.uri]
     moved = await browser_form(ana, "/settings/migration", {"acct": ana2.acct, "password": "correct horse"})
     assert moved.status == 200 and "has moved to" in text_of(moved.text)
     await three.quiet()
+    _, ana_actor = await signed_get(three.http, ana.session.account.uri, three.south, bob.session.account)
+    assert ana_actor["movedTo"] == ana2.session.account.uri
 
     # Then bob (B) follows ana2 and no longer ana; carol (A) follows ana2@B
     assert await following(bob, await bob.resolve(ana2)) == (True, False)
