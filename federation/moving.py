@@ -15,6 +15,7 @@ when its `Move` arrives (`federation.activities.move`).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -118,12 +119,23 @@ async def _may_follow(db: Database, follower_id: int, new: AccountRow) -> bool:
                 or await domain_blocks.blocks_domain(db, follower_id, new.domain))
 
 
+def _options(row: account_moves.FollowerRow) -> FollowOptions:
+    """The old follow's options, kept (as Mastodon's UnfollowFollowWorker keeps them)."""
+    try:
+        languages = json.loads(row.languages) if row.languages else None
+    except ValueError:
+        languages = None
+    kept = tuple(str(x) for x in languages) if isinstance(languages, list) and languages else None
+    return FollowOptions(reblogs=bool(row.show_reblogs), notify=bool(row.notify), languages=kept)
+
+
 async def redirect_followers(db: Database, ids: IdGenerator, em: Emitter | None, old: AccountRow,
                              new: AccountRow) -> int:
     """Every local follower of `old` unfollows it and follows `new` (asks to,
     when `new` is locked or remote); returns how many follow `new` now."""
     redirected = 0
-    for follower_id in await account_moves.local_follower_ids(db, old.id):
+    for row in await account_moves.local_followers(db, old.id):
+        follower_id = row.account_id
         if follower_id == new.id:
             continue
         await relationships.unfollow(db, follower_id, old.id)
@@ -132,7 +144,7 @@ async def redirect_followers(db: Database, ids: IdGenerator, em: Emitter | None,
         if follower is None or not await _may_follow(db, follower_id, new):
             continue
         as_request = bool(new.locked) or not new.local or bool(follower.silenced_at)
-        await relationships.follow(db, ids, follower_id, new.id, FollowOptions(), as_request=as_request)
+        await relationships.follow(db, ids, follower_id, new.id, _options(row), as_request=as_request)
         await _emit(em, emit.followed, follower_id, new.id)
         redirected += 1
     logger.info("move of %s to %s: %d local follower(s) redirected", old.uri, new.uri, redirected)

@@ -75,12 +75,23 @@ async def last_move(db: Database, account_id: int) -> MigrationRow | None:
         (account_id,)))
 
 
-async def local_follower_ids(db: Database, account_id: int) -> list[int]:
+@dataclass(frozen=True, slots=True)
+class FollowerRow:
+    """A local follower (or requester) of an account, with what its follow asked for."""
+
+    account_id: int
+    show_reblogs: int
+    notify: int
+    languages: str | None
+
+
+async def local_followers(db: Database, account_id: int) -> list[FollowerRow]:
     """Local accounts that follow `account_id` (or asked to): the ones a move
-    of that account makes follow its new account."""
+    of that account makes follow its new account, with the same options."""
+    columns = "x.account_id, x.show_reblogs, x.notify, x.languages"
     rows = await db.fetchall(
-        "SELECT f.account_id FROM follows f JOIN accounts a ON a.id = f.account_id"
-        " WHERE f.target_id = ? AND a.domain IS NULL"
-        " UNION SELECT r.account_id FROM follow_requests r JOIN accounts a ON a.id = r.account_id"
-        " WHERE r.target_id = ? AND a.domain IS NULL", (account_id, account_id))
-    return sorted(r[0] for r in rows)
+        f"SELECT {columns} FROM follows x JOIN accounts a ON a.id = x.account_id"
+        " WHERE x.target_id = ? AND a.domain IS NULL"
+        f" UNION SELECT {columns} FROM follow_requests x JOIN accounts a ON a.id = x.account_id"
+        " WHERE x.target_id = ? AND a.domain IS NULL ORDER BY 1", (account_id, account_id))
+    return to_rows(FollowerRow, rows)

@@ -102,7 +102,8 @@ async def moved_accounts(db: Database, rows: Iterable[AccountRow]) -> dict[int, 
     return {i: found[t] for i, t in targets.items() if t in found}
 
 
-def serialize_accounts(rows: Iterable[AccountRow], config: Config, moved: dict[int, AccountRow]) -> list[dict[str, Any]]:
+def serialize_accounts(rows: Iterable[AccountRow], config: Config,
+                       moved: dict[int, AccountRow]) -> list[dict[str, Any]]:
     return [serialize_account(r, config, moved.get(r.id)) for r in rows]
 
 

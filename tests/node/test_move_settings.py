@@ -51,8 +51,9 @@ async def test_a_local_move_redirects_followers_but_not_blocked_ones(node: Node,
     # Given ana followed by carol and dave, ana2 who blocks dave
     ana, ana2 = await node.account("ana"), await node.account("ana2")
     carol, dave = await node.account("carol"), await node.account("dave")
-    for follower in (carol, dave):
-        await api(http, node, follower, "POST", f"/api/v1/accounts/{ana.account.id}/follow")
+    await api(http, node, carol, "POST", f"/api/v1/accounts/{ana.account.id}/follow",
+              json={"notify": True, "reblogs": False})
+    await api(http, node, dave, "POST", f"/api/v1/accounts/{ana.account.id}/follow")
     await api(http, node, ana2, "POST", f"/api/v1/accounts/{dave.account.id}/block")
     # When ana2 names ana as an alias and ana moves to ana2
     added = await send_form(node, ana2, "/settings/aliases", {"acct": "ana"})
@@ -64,6 +65,10 @@ async def test_a_local_move_redirects_followers_but_not_blocked_ones(node: Node,
         rels = await api(http, node, who, "GET", "/api/v1/accounts/relationships",
                          params=[("id[]", str(ana.account.id)), ("id[]", str(ana2.account.id))])
         assert [r["following"] for r in rels] == [False, expected]  # type: ignore[index]
+    # with the old follow's options
+    [kept] = await api(http, node, carol, "GET", "/api/v1/accounts/relationships",  # type: ignore[misc]
+                       params={"id[]": str(ana2.account.id)})
+    assert kept["notifying"] is True and kept["showing_reblogs"] is False
     shown = await api(http, node, carol, "GET", f"/api/v1/accounts/{ana.account.id}")
     assert shown["moved"]["id"] == str(ana2.account.id)  # type: ignore[index]
     assert await audited(node, "account.alias_added") == 1 and await audited(node, "account.moved") == 1
