@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 class MoveError(Exception):
     """A move or an alias that cannot be; `reason` is machine-readable:
     bad_address, not_found, not_permitted, federation_off, same_account,
-    target_moved, not_an_alias."""
+    target_moved, not_an_alias, unreachable (a fetch that may work later)."""
 
     def __init__(self, reason: str, detail: str = "") -> None:
         super().__init__(f"{reason}: {detail}" if detail else reason)
@@ -68,7 +68,8 @@ async def fresh_target(db: Database, fed: Federation | None, domain: str, uri: s
         doc = await fetch_actor_document(fed, uri)
         account = await store_actor_document(fed, doc)
     except ActorError as exc:
-        raise MoveError("not_permitted" if exc.reason == "not_permitted" else "not_found", str(exc)) from None
+        reason = {"not_permitted": "not_permitted", "fetch_failed": "unreachable", "throttled": "unreachable"}
+        raise MoveError(reason.get(exc.reason, "not_found"), str(exc)) from None
     return account, document_aliases(doc)
 
 

@@ -14,6 +14,7 @@ _REFUSALS = {
     "federation_off": (400, N_("This node does not federate yet: only accounts on this node can be given.")),
     "same_account": (422, N_("That is this account.")),
     "target_moved": (422, N_("That account has itself moved to another account.")),
+    "unreachable": (422, N_("That account's server could not be reached; try again later.")),
     "not_an_alias": (422, N_("That account does not name this one as an alias yet: add this account "
                              "as an alias on the new account first, then try again.")),
 }
