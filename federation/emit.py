@@ -24,7 +24,8 @@ from aiohttp import web
 from federation import vocab
 from federation.delivery import DeliveryQueue, PeerGate
 from federation.outbox import Audience, Plan, send, status_audience
-from federation.custom_emojis import with_actor_emoji_tags, with_emoji_tags
+from federation.custom_emojis import with_emoji_tags
+from federation.local_actor import local_actor_document
 from federation.media import with_attachments
 from federation.polls import with_question
 from federation.quotes import with_quote
@@ -276,6 +277,6 @@ async def profile_updated(em: Emitter, account_id: int, *, now: dt.datetime | No
     if account is None:
         return NOTHING
     stamp = clock.iso(now or clock.now())
-    document = await with_actor_emoji_tags(em.db, em.urls, account, vocab.actor_document(em.urls, account))
+    document = await local_actor_document(em.db, em.urls, account)  # with alsoKnownAs, movedTo
     activity = vocab.update_actor_activity(document, stamp)
     return await send(em.queue, em.gate, activity, account.id, Audience(account.id))

@@ -31,6 +31,7 @@ from typing import Any
 from federation import vocab
 from federation.emit import NOTHING, Emitter
 from federation.instance_actor import INSTANCE_SIGNER, instance_actor_url
+from federation.local_actor import local_actor_document
 from federation.outbox import Audience, Plan, send
 from storage import account_reach, accounts, clock, reports, statuses
 from storage.accounts import AccountRow
@@ -105,7 +106,6 @@ async def account_unsuspended(em: Emitter, account_id: int) -> Plan:
     account = await _local(em, account_id)
     if account is None or account.suspended_at:
         return NOTHING
-    moved = await accounts.get_account(em.db, account.moved_to_id) if account.moved_to_id else None
-    document = vocab.actor_document(em.urls, account, moved_to_uri=moved.uri if moved else None)
+    document = await local_actor_document(em.db, em.urls, account)
     activity = vocab.update_actor_activity(document, clock.iso(clock.now()))
     return await send(em.queue, em.gate, activity, account.id, await reach(em, account.id))

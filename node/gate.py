@@ -29,6 +29,8 @@ from storage.database import Writer
 
 __all__ = ["Vetting", "vet_publication", "identity_rules", "queue_vetting"]
 
+MOVED_ACCOUNT = "This account has moved to another account and can no longer post"
+
 
 def identity_rules(config: Config) -> IdentityRules:
     ident = config.identity
@@ -51,6 +53,8 @@ async def vet_publication(app: web.Application, account: AccountRow,
     ("poll_option[0]", ...), ("display_name", ...), ("note", ...).
     `kind` is status, edit, reblog or profile.
     """
+    if account.moved_to_id and kind != "profile":  # issue #16: a moved account points elsewhere
+        raise json_error(403, MOVED_ACCOUNT)
     config = app[CONFIG]
     holder = app.get(SCREENING)
     vetting = await vet(app[DB], identity_rules(config), await author_of(app, account, user), fields,

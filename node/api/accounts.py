@@ -21,7 +21,7 @@ from node.api.oauth import issue_token
 from node.api.path_ids import id_param, path_id
 from node.auth import Auth, app_token, authenticated, optional_auth
 from node.email_confirmation import start_sign_up
-from node.entities.account import serialize_account
+from node.entities.account import moved_accounts, serialize_account, serialize_accounts
 from node.errors import forbidden, not_found, unprocessable
 from node.keys import CONFIG, DB, IDENTITY, IDS
 from node.pagination import read_limit
@@ -122,7 +122,7 @@ async def listed_or_404(request: web.Request, account_id: int | None = None) -> 
 @optional_auth("read", "read:accounts")
 async def show(request: web.Request, auth: Auth | None) -> web.Response:
     """GET /api/v1/accounts/:id"""
-    return web.json_response(serialize_account(await listed_or_404(request), request.app[CONFIG]))
+    return await _account_response(request, await listed_or_404(request))
 
 
 @optional_auth("read", "read:accounts")
@@ -133,8 +133,9 @@ async def index(request: web.Request, auth: Auth | None) -> web.Response:
     if len(ids) > MAX_IDS:
         raise unprocessable(f"Validation failed: too many ids (maximum is {MAX_IDS})")
     rows = await accounts.get_listed_accounts(request.app[DB], ids)
-    config = request.app[CONFIG]
-    return web.json_response([serialize_account(rows[i], config) for i in ids if i in rows])
+    found = [rows[i] for i in ids if i in rows]
+    moved = await moved_accounts(request.app[DB], found)
+    return web.json_response(serialize_accounts(found, request.app[CONFIG], moved))
 
 
 async def _by_handle(request: web.Request, handle: str) -> AccountRow | None:
@@ -154,7 +155,13 @@ async def lookup(request: web.Request, auth: Auth | None) -> web.Response:
     account = await _by_handle(request, request.query.get("acct", ""))
     if account is None:
         raise not_found()
-    return web.json_response(serialize_account(account, request.app[CONFIG]))
+    return await _account_response(request, account)
+
+
+async def _account_response(request: web.Request, account: AccountRow) -> web.Response:
+    """One Account entity, with `moved` when it moved."""
+    moved = await moved_accounts(request.app[DB], [account])
+    return web.json_response(serialize_account(account, request.app[CONFIG], moved.get(account.id)))
 
 
 async def _search_ids(request: web.Request, params: Params, viewer: int) -> list[int]:
@@ -176,8 +183,9 @@ async def search_accounts(request: web.Request, auth: Auth) -> web.Response:
     prefix; `resolve` waits for federation (nothing remote is fetched here)."""
     ids = await _search_ids(request, await read_params(request), auth.account_id)
     rows = await accounts.get_listed_accounts(request.app[DB], ids)
-    config = request.app[CONFIG]
-    body: list[dict[str, Any]] = [serialize_account(rows[i], config) for i in ids if i in rows]
+    found = [rows[i] for i in ids if i in rows]
+    moved = await moved_accounts(request.app[DB], found)
+    body: list[dict[str, Any]] = serialize_accounts(found, request.app[CONFIG], moved)
     return web.json_response(body)
 
 

@@ -24,7 +24,7 @@ from aiohttp import web
 
 from federation import objects, vocab
 from federation.context import FEDERATION, Federation
-from federation.custom_emojis import with_actor_emoji_tags
+from federation.local_actor import local_actor_document
 from federation.inbox import inbox_post
 from federation.instance_actor import instance_actor_document
 from federation.verify import SignedBy, SignedRequestError, signer_host, verify_signed
@@ -103,24 +103,31 @@ async def actor_or_profile(request: web.Request) -> web.Response:
             return gone(found)
     account = await _account(request)
     if not wants_activitypub(request):
-        return _profile_page(request, account)
+        moved = await accounts.get_account(request.app[DB], account.moved_to_id) if account.moved_to_id else None
+        return _profile_page(request, account, moved)
     fed = federation_of(request)
     if fed.settings.secure_mode and not is_signed(request):
         return ap_response(vocab.key_only_actor(fed.urls, account))
     await require_signature(request, fed)
-    moved = await accounts.get_account(fed.db, account.moved_to_id) if account.moved_to_id else None
-    document = vocab.actor_document(fed.urls, account, moved_to_uri=moved.uri if moved else None)
-    return ap_response(await with_actor_emoji_tags(fed.db, fed.urls, account, document))
+    return ap_response(await local_actor_document(fed.db, fed.urls, account))
 
 
-def _profile_page(request: web.Request, account: AccountRow) -> web.Response:
+def _moved_notice(moved: AccountRow | None) -> str:
+    """Where a moved account went (issue #16), a link to the new account's page."""
+    if moved is None:
+        return ""
+    text = _("This account has moved to %(acct)s.", acct=moved.acct())
+    return f'<p class="moved"><a href="{html.escape(moved.url or moved.uri)}">{html.escape(text)}</a></p>'
+
+
+def _profile_page(request: web.Request, account: AccountRow, moved: AccountRow | None = None) -> web.Response:
     config = request.app[CONFIG]
     name = account.display_name or account.username
     counts = _("%(posts)s posts · %(following)s following · %(followers)s followers",
                posts=account.statuses_count, following=account.following_count, followers=account.followers_count)
     body = html.Markup(
         f"<h1>{html.escape(name)}</h1><p><code>@{html.escape(account.username)}@"
-        f"{html.escape(config.node.domain)}</code></p><div class=\"note\">{account.note}</div>"
+        f"{html.escape(config.node.domain)}</code></p>{_moved_notice(moved)}<div class=\"note\">{account.note}</div>"
         f"<p>{html.escape(counts)}</p>")
     return html.page(config, f"{name} (@{account.username})", body)
 

@@ -20,6 +20,7 @@ from node.api import (
     admin_permits,
     admin_reports,
     admin_screening,
+    alias_settings,
     announcements,
     apps,
     client_misc,
@@ -38,6 +39,7 @@ from node.api import (
     link_trends,
     lists,
     media,
+    migration_settings,
     notification_policy,
     notification_requests,
     notifications,
@@ -69,6 +71,7 @@ from node.api import (
 MODULES = (
     instance, instance_info, activitypub, pages, identity,
     apps, oauth, oauth_authorize, sign_in, two_factor_settings, account_deletion_page,
+    alias_settings, migration_settings,
     password_pages, account_settings, email_confirmations,  # issue #16: mail, confirmation, settings
     account_credentials, account_notes, relationships, relationship_lists, accounts,
     statuses, status_actions, quotes, scheduled_statuses, polls, media, profile_images, timelines,

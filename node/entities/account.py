@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from node.config import Config
-from storage.accounts import AccountRow, UserRow
+from storage.accounts import AccountRow, UserRow, get_accounts
+from storage.database import Database
 
 DEFAULT_AVATAR = "/static/avatar.png"
 # The opt-in profile field that shows an identity is verified, never whose.
@@ -44,7 +46,9 @@ def account_emojis(account: AccountRow, base_url: str) -> list[dict[str, Any]]:
     return emojis if isinstance(emojis, list) else []
 
 
-def serialize_account(account: AccountRow, config: Config) -> dict[str, Any]:
+def serialize_account(account: AccountRow, config: Config, moved: AccountRow | None = None) -> dict[str, Any]:
+    """`moved`: the account it moved to (its `moved_to_id`), shown as Mastodon
+    shows it, as that account's entity; `moved_accounts` finds them."""
     base = config.node.base_url
     avatar = account.avatar_url or base + DEFAULT_AVATAR
     header = account.header_url or base + DEFAULT_HEADER
@@ -77,10 +81,30 @@ def serialize_account(account: AccountRow, config: Config) -> dict[str, Any]:
         "roles": [],
         "fields": [{"name": f.get("name", ""), "value": f.get("value", ""),
                     "verified_at": f.get("verified_at")} for f in fields] + _identity_field(account),
-        **({"moved": None} if account.moved_to_id is None else {}),
+        **_moved(account, config, moved),
         **({"suspended": True} if account.suspended_at else {}),
         **({"limited": True} if account.silenced_at else {}),
     }
+
+
+def _moved(account: AccountRow, config: Config, moved: AccountRow | None) -> dict[str, Any]:
+    if account.moved_to_id is None:
+        return {"moved": None}
+    if moved is None or moved.id != account.moved_to_id:
+        return {}  # a list that did not look the new account up: no claim either way
+    return {"moved": serialize_account(moved, config)}
+
+
+async def moved_accounts(db: Database, rows: Iterable[AccountRow]) -> dict[int, AccountRow]:
+    """The accounts these moved to, by the moved account's id (one query)."""
+    targets = {r.id: r.moved_to_id for r in rows if r.moved_to_id}
+    found = await get_accounts(db, list(targets.values()))
+    return {i: found[t] for i, t in targets.items() if t in found}
+
+
+def serialize_accounts(rows: Iterable[AccountRow], config: Config,
+                       moved: dict[int, AccountRow]) -> list[dict[str, Any]]:
+    return [serialize_account(r, config, moved.get(r.id)) for r in rows]
 
 
 def serialize_credential_account(account: AccountRow, user: UserRow, config: Config,
