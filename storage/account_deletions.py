@@ -20,8 +20,11 @@ from storage.database import Database, Writer
 from storage.rows import to_rows
 
 # Whatever signs in or acts as the account; the keys of these tables are the account id.
+# The mail tables go too: a queued message, a link's token or an address
+# awaiting confirmation is personal data with nothing left to serve.
 _ACCESS_TABLES = ("oauth_tokens", "oauth_codes", "web_sessions", "push_subscriptions",
-                  "two_factor_recovery_codes", "two_factor", "users")
+                  "two_factor_recovery_codes", "two_factor", "users",
+                  "account_tokens", "pending_emails", "mail_outbox")
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,8 @@ from storage.statuses import STATUS_COLUMNS, StatusRow
 _OWN = ("lists", "filters", "markers", "idempotency_keys", "tag_follows", "conversation_mutes",
         "account_conversations", "account_domain_blocks", "featured_tags", "notification_policies",
         "announcement_reads", "announcement_reactions", "login_weeks", "scheduled_statuses",
-        "poll_votes", "staff_grants", "suggestion_picks", "bookmarks", "status_pins", "mentions")
+        "poll_votes", "staff_grants", "suggestion_picks", "bookmarks", "status_pins", "mentions",
+        "account_aliases")
 # Relations either way: rows whose account_id or target_id is the account.
 _BOTH_WAYS = ("follow_requests", "blocks", "mutes", "account_notes", "account_pins",
               "suggestion_dismissals")

@@ -92,6 +92,15 @@ async def _busy_account(http: aiohttp.ClientSession, node: Node, ana: Session, c
     later = clock.iso(clock.now() + dt.timedelta(days=1))
     await _call(http, node, ana, "POST", "/api/v1/statuses",
                 json={"status": "tomorrow's tea", "scheduled_at": later, "media_ids": [later_media["id"]]})
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+        page = PageClient(node, browser)  # a new address awaiting its link (a mail queued), and an alias
+        assert (await page.sign_in("ana")).status == 303
+        asked = await page.post("/settings/email", {"email": "ana.new@example.test",
+                                                    "current_password": "correct horse"},
+                                token=await page.csrf("/settings/email"))
+        assert asked.status in (200, 303), asked.text
+        aliased = await page.post("/settings/aliases", {"acct": "carol"}, token=await page.csrf("/settings/aliases"))
+        assert aliased.status in (200, 303), aliased.text
     return {"theirs": theirs, "mine": mine, "media": media, "later_media": later_media}
 
 
@@ -103,6 +112,8 @@ _ACCOUNT_COLUMNS = {
     "web_sessions": ("account_id",), "users": ("account_id",), "markers": ("account_id",),
     "notifications": ("account_id", "from_account_id"), "push_subscriptions": ("account_id",),
     "mentions": ("account_id",), "polls": ("account_id",), "scheduled_statuses": ("account_id",),
+    "pending_emails": ("account_id",), "account_tokens": ("account_id",), "mail_outbox": ("account_id",),
+    "account_aliases": ("account_id",),
 }
 
 
