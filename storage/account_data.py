@@ -106,3 +106,25 @@ async def own_statuses(db: Database, account_id: int, batch: int = 200) -> Async
         if len(rows) < batch:
             return
         after = rows[-1][0]
+
+
+# ---- what an import in overwrite mode compares with -----------------------------
+
+async def followed_ids(db: Database, account_id: int) -> set[int]:
+    """Accounts followed or asked to follow."""
+    rows = await db.fetchall("SELECT target_id FROM follows WHERE account_id = ?"
+                             " UNION SELECT target_id FROM follow_requests WHERE account_id = ?",
+                             (account_id, account_id))
+    return {r[0] for r in rows}
+
+
+async def blocked_ids(db: Database, account_id: int) -> set[int]:
+    return {r[0] for r in await db.fetchall("SELECT target_id FROM blocks WHERE account_id = ?", (account_id,))}
+
+
+async def muted_ids(db: Database, account_id: int) -> set[int]:
+    return {r[0] for r in await db.fetchall("SELECT target_id FROM mutes WHERE account_id = ?", (account_id,))}
+
+
+async def bookmarked_ids(db: Database, account_id: int) -> set[int]:
+    return {r[0] for r in await db.fetchall("SELECT status_id FROM bookmarks WHERE account_id = ?", (account_id,))}

@@ -8,6 +8,8 @@ from node import admin
 from node.streaming import api as streaming
 from node.api import (
     account_credentials,
+    account_export_settings,
+    account_import_settings,
     account_notes,
     accounts,
     activitypub,
@@ -65,6 +67,7 @@ from node.api import (
 MODULES = (
     instance, instance_info, activitypub, pages, identity,
     apps, oauth, oauth_authorize, sign_in, two_factor_settings,
+    account_export_settings, account_import_settings,
     account_credentials, account_notes, relationships, relationship_lists, accounts,
     statuses, status_actions, quotes, scheduled_statuses, polls, media, profile_images, timelines,
     notification_policy, notification_requests,  # before notifications/{id}
