@@ -111,7 +111,7 @@ def _line(kind: str, cells: list[str]) -> ImportLine | None:
 def parse_csv(kind: str, text: str) -> list[ImportLine]:
     """The file's rows for an import of `kind`, a header row (Mastodon's) left out."""
     try:
-        rows = list(csv.reader(io.StringIO(text)))
+        rows = list(csv.reader(io.StringIO(text), strict=True))
     except csv.Error as exc:
         raise CsvError(str(exc)) from None
     if rows and rows[0] and rows[0][0].strip() == "Account address":

@@ -73,6 +73,8 @@ def _checked(fields: dict[str, str], data: bytes) -> tuple[str, str, str, int]:
     if len(text.splitlines()) > MAX_LINES:
         raise UploadError(_("The file has more than 20,000 lines."))
     try:
+        if "\x00" in text:  # no CSV holds one, and PostgreSQL's text cannot store it
+            raise CsvError("NUL character")
         rows = len(parse_csv(kind, text))
     except CsvError:
         raise UploadError(_("The file is not a CSV file.")) from None
