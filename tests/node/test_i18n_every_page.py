@@ -183,7 +183,7 @@ async def walk(tmp_path: Path, http: aiohttp.ClientSession,
     details = [f"/admin/reports/{seeded.report_id}", f"/admin/accounts/{seeded.alice.account.id}",
                f"/admin/announcements/{announcement['id']}", "/admin/policy/list?file=lists/spam.txt"]
     public = ["/", "/report", "/corrections", "/@alice", f"/@alice/{seeded.corrected_status_id}",
-              "/settings/identity", "/settings/two_factor", authorize]
+              "/settings/identity", "/settings/two_factor", "/settings/export", "/settings/import", authorize]
     yield Walk(node, [href for href, _label in NAV] + details + public)
     await runner.cleanup()
 
