@@ -80,8 +80,8 @@ def _put(zf: zipfile.ZipFile, name: str, document: Any) -> None:
 async def write_archive(db: Database, config: Config, account: AccountRow, path: Path) -> int:
     """The account's archive at `path` (made or replaced); its size in bytes."""
     urls = Urls.of(config.node.base_url)
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        with zf.open("outbox.json", "w") as out:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as zf:
+        with zf.open("outbox.json", "w", force_zip64=True) as out:  # its size is unknown until written
             files = await _write_outbox(db, urls, account, out)
         for name in dict.fromkeys(files):
             source = config.storage.media_dir / name
