@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
+import logging
 import re
 import zipfile
 
 import aiohttp
+import pytest
 
 from node import account_jobs
 from node.keys import DB
@@ -51,7 +53,8 @@ async def archive_link(page: PageClient) -> str:
 
 
 async def test_archive_is_built_in_the_background_and_only_its_owner_downloads_it(
-        node: Node, http: aiohttp.ClientSession) -> None:
+        node: Node, http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="aiohttp.access")
     # Given alice with posts, media and a social graph, signed in
     await seed_person(http, node)
     async with browser_session() as browser, browser_session() as other:
@@ -80,6 +83,8 @@ async def test_archive_is_built_in_the_background_and_only_its_owner_downloads_i
         await account_jobs.remove_expired(node.app)
         assert (await fetch(browser, node, link))[0] == 404
         assert list(account_jobs.exports_dir(node.app).iterdir()) == []
+    # And the access log names the archive's path without its secret
+    assert "/settings/exports/archive/[FILTERED]" in caplog.text and link not in caplog.text
     audited = await node.app[DB].fetchval("SELECT count(*) FROM audit_log WHERE action = 'account.export_requested'")
     assert audited == 1
 
