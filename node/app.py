@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from node import i18n, keys, middleware, query_secrets
+from node.account_jobs import account_jobs_context
 from node.api import routes as api_routes
 from node.cards import card_context
 from node.compliance_setup import compliance_context
@@ -66,6 +67,7 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(registry_sync_context)  # shared registries synced on their schedule
     app.cleanup_ctx.append(deletion_context)  # after delivery_context: a deletion's Delete goes out by it
     app.cleanup_ctx.append(identity_retention_context)  # deleted accounts' identities past retention
+    app.cleanup_ctx.append(account_jobs_context)  # archives and imports people asked for (after federation_context)
     app.router.add_routes(api_routes.all_routes())
     return app
 

@@ -1,11 +1,13 @@
-"""Account commands: accounts create, accounts list, accounts delete."""
+"""Account commands: accounts create, verify, list, export, delete."""
 
 from __future__ import annotations
 
 import argparse
-
 import time
+from pathlib import Path
 
+from node.account_export import write_archive
+from node.audit_log import audit
 from node.cli import CommandError, add_config, node_database, run_async
 from node.account_deletion import delete_local_account
 from node.cli_identity import verify_account
@@ -39,6 +41,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls = acc.add_parser("list", help="list local accounts")
     add_config(ls)
     ls.set_defaults(func=cmd_list)
+    ex = acc.add_parser("export", help="write one account's archive (posts, media, actor, Mastodon's CSVs)")
+    add_config(ex)
+    ex.add_argument("username")
+    ex.add_argument("--out", required=True, type=Path, help="the zip file to write")
+    ex.set_defaults(func=cmd_export)
     d = acc.add_parser("delete", help="delete a local account for good (its username stays taken)")
     add_config(d)
     d.add_argument("username")
@@ -120,4 +127,26 @@ def cmd_delete(config: Config, args: argparse.Namespace) -> int:
 
     account_id = run_async(go())
     print(f"deleted {args.username} (id {account_id}); the serving node removes its content in the background")
+    return 0
+
+
+def cmd_export(config: Config, args: argparse.Namespace) -> int:
+    """An admin answering a person's request for their data (audited)."""
+    out: Path = args.out
+
+    async def go() -> int:
+        async with node_database(config) as db:
+            account = await accounts.find_local_account(db, args.username)
+            if account is None:
+                raise CommandError(f"no local account {args.username!r}")
+            try:
+                out.open("wb").close()  # an unwritable path is refused before any work
+            except OSError as exc:
+                raise CommandError(f"cannot write {out}: {exc.strerror}") from None
+            size = await write_archive(db, config, account, out)
+            await audit(db, "cli", "admin.account_export", ("account", account.id), {"bytes": size})
+            return size
+
+    size = run_async(go())
+    print(f"exported {args.username} to {out} ({size} bytes)")
     return 0

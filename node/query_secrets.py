@@ -68,9 +68,16 @@ def redact_query(query_string: str) -> str:
     return "&".join(parts)
 
 
+# Paths whose last part is a secret name: an export archive's (node/api/account_export_settings.py).
+SECRET_PATH_PREFIXES = ("/settings/exports/archive/",)
+
+
 def redacted_target(request: web.BaseRequest) -> str:
-    query = request.query_string
-    return request.path + (f"?{redact_query(query)}" if query else "")
+    query, path = request.query_string, request.path
+    for prefix in SECRET_PATH_PREFIXES:
+        if path.startswith(prefix):
+            path = prefix + FILTERED
+    return path + (f"?{redact_query(query)}" if query else "")
 
 
 class RedactingAccessLogger(AbstractAccessLogger):

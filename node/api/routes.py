@@ -10,6 +10,8 @@ from node.api import (
     account_credentials,
     account_settings,
     account_deletion_page,
+    account_export_settings,
+    account_import_settings,
     account_notes,
     accounts,
     activitypub,
@@ -71,7 +73,7 @@ from node.api import (
 MODULES = (
     instance, instance_info, activitypub, pages, identity,
     apps, oauth, oauth_authorize, sign_in, two_factor_settings, account_deletion_page,
-    alias_settings, migration_settings,
+    alias_settings, migration_settings, account_export_settings, account_import_settings,
     password_pages, account_settings, email_confirmations,  # issue #16: mail, confirmation, settings
     account_credentials, account_notes, relationships, relationship_lists, accounts,
     statuses, status_actions, quotes, scheduled_statuses, polls, media, profile_images, timelines,

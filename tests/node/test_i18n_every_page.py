@@ -184,7 +184,7 @@ async def walk(tmp_path: Path, http: aiohttp.ClientSession,
                f"/admin/announcements/{announcement['id']}", "/admin/policy/list?file=lists/spam.txt"]
     public = ["/", "/report", "/corrections", "/@alice", f"/@alice/{seeded.corrected_status_id}",
               "/settings/identity", "/settings/two_factor", "/settings/delete", "/settings/aliases",
-              "/settings/migration", authorize,
+              "/settings/migration", "/settings/export", "/settings/import", authorize,
               "/settings", "/settings/password", "/settings/email", "/auth/password/new"]  # issue #16
     yield Walk(node, [href for href, _label in NAV] + details + public)
     await runner.cleanup()
