@@ -20,6 +20,8 @@ from storage.database import Database, Writer
 from storage.rows import to_rows
 
 # Whatever signs in or acts as the account; the keys of these tables are the account id.
+EXPIRED = "1970-01-01T00:00:00.000Z"  # before any moment `iso` writes
+
 # The mail tables go too: a queued message, a link's token or an address
 # awaiting confirmation is personal data with nothing left to serve.
 _ACCESS_TABLES = ("oauth_tokens", "oauth_codes", "web_sessions", "push_subscriptions",
@@ -49,6 +51,10 @@ async def mark_deleted(w: Writer, account_id: int, requested_by: str, at: dt.dat
     for table in _ACCESS_TABLES:  # a fixed list of names, never input
         await w.execute(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))
     await w.execute("UPDATE identities SET account_deleted_at = ? WHERE account_id = ?", (stamp, account_id))
+    # Archives expire at once (the account jobs' sweep removes rows and files);
+    # uploaded CSVs not yet applied are dropped.
+    await w.execute("UPDATE account_exports SET expires_at = ? WHERE account_id = ?", (EXPIRED, account_id))
+    await w.execute("DELETE FROM account_imports WHERE account_id = ?", (account_id,))
     await w.execute("INSERT INTO account_deletions (account_id, requested_by, due_at, created_at)"
                     " VALUES (?, ?, ?, ?)", (account_id, requested_by, stamp, stamp))
     return True

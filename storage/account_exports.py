@@ -59,7 +59,8 @@ async def claim_export(db: Database) -> ExportRow | None:
     async with db.write() as w:
         row = to_row(ExportRow, await w.fetchone(
             "SELECT * FROM account_exports WHERE state IN ('queued', 'building')"
-            " AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT 1", (iso(moment),)))
+            " AND (lease_until IS NULL OR lease_until < ?) AND expires_at > ? ORDER BY id LIMIT 1",
+            (iso(moment), iso(moment))))
         if row is None:
             return None
         await w.execute("UPDATE account_exports SET state = 'building', lease_until = ? WHERE id = ?",

@@ -151,3 +151,21 @@ async def test_import_follows_locals_and_skips_what_it_cannot_have(node: Node) -
     row = await node.app[DB].fetchone("SELECT show_reblogs, notify, languages FROM follows WHERE target_id = ?",
                                       (bob.account.id,))
     assert row is not None and (row[0], row[1], row[2]) == (0, 1, '["zh"]')
+
+
+async def test_a_deleted_accounts_archive_goes_with_it(node: Node, http: aiohttp.ClientSession) -> None:
+    # Given alice with an archive built and ready
+    await seed_person(http, node)
+    async with browser_session() as browser:
+        alice = await signed_in(browser, node, "alice")
+        await alice.post("/settings/export", {}, token=await alice.csrf("/settings/export"))
+        await archive_link(alice)
+        assert list(account_jobs.exports_dir(node.app).iterdir())
+        # When she deletes her account
+        gone = await alice.post("/settings/delete", {"password": "correct horse"},
+                                token=await alice.csrf("/settings/delete"))
+        assert gone.status == 200, gone.text
+    # Then the next sweep of the account jobs removes the archive, file and row
+    await account_jobs.remove_expired(node.app)
+    assert list(account_jobs.exports_dir(node.app).iterdir()) == []
+    assert await node.app[DB].fetchval("SELECT count(*) FROM account_exports") == 0
