@@ -139,6 +139,8 @@ def cmd_export(config: Config, args: argparse.Namespace) -> int:
             account = await accounts.find_local_account(db, args.username)
             if account is None:
                 raise CommandError(f"no local account {args.username!r}")
+            if account.deleted_at:
+                raise CommandError(f"{account.username} was deleted; nothing of it is left to export")
             try:
                 out.open("wb").close()  # an unwritable path is refused before any work
             except OSError as exc:

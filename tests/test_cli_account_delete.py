@@ -50,3 +50,7 @@ async def test_admin_deletes_an_account_from_the_command_line(node: Node, http: 
     code, _, err = await _cli(node, "accounts", "create", "Ana", "--email", "ana2@example.test",
                               "--password", "correct horse battery")
     assert code == 1 and "already taken" in err
+    # And an export of what is left is refused in one line, writing no file
+    out = node.config.path.parent / "ana.zip"
+    code, _, err = await _cli(node, "accounts", "export", "ana", "--out", str(out))
+    assert code == 1 and err.strip().count("\n") == 0 and "was deleted" in err and not out.exists()
