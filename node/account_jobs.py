@@ -20,6 +20,7 @@ from aiohttp import web
 from node.account_export import write_archive
 from node.account_import import run_import
 from node.keys import CONFIG, DB
+from node.periodic import running
 from storage import account_exports, account_imports, accounts
 
 logger = logging.getLogger(__name__)
@@ -97,10 +98,5 @@ async def _work(app: web.Application) -> None:
 
 async def account_jobs_context(app: web.Application) -> AsyncIterator[None]:
     app[WAKE] = asyncio.Event()
-    task = asyncio.create_task(_work(app))
-    try:
+    async with running(_work(app), "account-jobs"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

@@ -8,7 +8,6 @@ more when the node stops, after the last request it served.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 
@@ -16,6 +15,7 @@ from aiohttp import web
 
 from federation.context import FEDERATION
 from node.keys import DB
+from node.periodic import running
 
 logger = logging.getLogger(__name__)
 
@@ -37,14 +37,9 @@ async def _every(app: web.Application) -> None:
 
 
 async def compliance_context(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(_every(app), name="refusal-counts")
-    try:
+    async with running(_every(app), "refusal-counts"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        try:
-            await flush_refusals(app)
-        except Exception:
-            logger.exception("could not write the last refusal counts")
+    try:
+        await flush_refusals(app)
+    except Exception:
+        logger.exception("could not write the last refusal counts")

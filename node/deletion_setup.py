@@ -36,7 +36,7 @@ from federation.emit import after_commit
 from node.audit_log import audit
 from node.keys import CONFIG, DB
 from node.media_files import remove_files
-from node.periodic import periodic
+from node.periodic import periodic, running
 from storage import account_deletions, account_purge, clock
 from storage.account_deletions import DeletionRow
 
@@ -125,13 +125,8 @@ async def _forever(app: web.Application, event: asyncio.Event) -> None:
 async def deletion_context(app: web.Application) -> AsyncIterator[None]:
     event = asyncio.Event()
     app[DELETIONS] = event
-    task = asyncio.create_task(_forever(app, event), name="account-deletions")
-    try:
+    async with running(_forever(app, event), "account-deletions"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def sweep_identities(app: web.Application, now: dt.datetime | None = None) -> int:

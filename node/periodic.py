@@ -14,6 +14,19 @@ logger = logging.getLogger(__name__)
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 
+@contextlib.asynccontextmanager
+async def running(work: Awaitable[None], name: str) -> AsyncIterator[asyncio.Task[None]]:
+    """`work` as a task for as long as the block lasts, cancelled and awaited at its end."""
+    task = asyncio.ensure_future(work)
+    task.set_name(name)
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def periodic(name: str, seconds: float,
              sweep: Callable[[web.Application], Awaitable[object]]) -> CleanupContext:
     """A `cleanup_ctx` entry running `sweep(app)` every `seconds` until shutdown."""
@@ -27,13 +40,8 @@ def periodic(name: str, seconds: float,
             await asyncio.sleep(seconds)
 
     async def context(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(forever(app))
-        try:
+        async with running(forever(app), name):
             yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
 
     context.__name__ = f"{name.replace(' ', '_')}_context"
     return context

@@ -22,6 +22,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -105,6 +106,14 @@ async def current_account(request: web.Request) -> AccountRow | None:
     account = await accounts.get_account(db, state.row.account_id)
     if account is None or refusal(account, await accounts.get_user(db, account.id)):
         return None
+    return account
+
+
+async def signed_in(request: web.Request, back: str) -> AccountRow:
+    """The signed-in account, or a redirect to the sign-in page that comes back to `back`."""
+    account = await current_account(request)
+    if account is None:
+        raise web.HTTPSeeOther(f"/auth/sign_in?next={quote(back, safe='/')}")
     return account
 
 

@@ -28,13 +28,6 @@ from storage.accounts import AccountRow
 PATH = "/settings/delete"
 
 
-async def _signed_in(request: web.Request) -> AccountRow:
-    account = await sessions.current_account(request)
-    if account is None:
-        raise web.HTTPSeeOther(f"/auth/sign_in?next={PATH}")
-    return account
-
-
 async def _page(request: web.Request, account: AccountRow, *, error: str = "",
                 status: int = 200) -> web.StreamResponse:
     config = request.app[CONFIG]
@@ -45,7 +38,7 @@ async def _page(request: web.Request, account: AccountRow, *, error: str = "",
 
 async def settings_page(request: web.Request) -> web.StreamResponse:
     """GET /settings/delete"""
-    return await _page(request, await _signed_in(request))
+    return await _page(request, await sessions.signed_in(request, PATH))
 
 
 async def _password_right(request: web.Request, account: AccountRow, password: object) -> str:
@@ -64,7 +57,7 @@ async def _password_right(request: web.Request, account: AccountRow, password: o
 
 async def delete_own(request: web.Request) -> web.StreamResponse:
     """POST /settings/delete: the password, then the account is deleted."""
-    account = await _signed_in(request)
+    account = await sessions.signed_in(request, PATH)
     form = await request.post()
     await sessions.check_csrf(request, form)
     error = await _password_right(request, account, form.get("password"))

@@ -32,13 +32,6 @@ CSV_NAMES = {"follows": "following_accounts.csv", "blocks": "blocked_accounts.cs
              "mutes": "muted_accounts.csv", "lists": "lists.csv", "bookmarks": "bookmarks.csv"}
 
 
-async def signed_in(request: web.Request, back: str) -> AccountRow:
-    account = await sessions.current_account(request)
-    if account is None:
-        raise web.HTTPSeeOther(f"/auth/sign_in?next={back}")
-    return account
-
-
 async def _page(request: web.Request, account: AccountRow, *, error: str = "",
                 status: int = 200) -> web.StreamResponse:
     rows = await account_exports.exports_of(request.app[DB], account.id)
@@ -49,12 +42,12 @@ async def _page(request: web.Request, account: AccountRow, *, error: str = "",
 
 async def export_page(request: web.Request) -> web.StreamResponse:
     """GET /settings/export"""
-    return await _page(request, await signed_in(request, PATH))
+    return await _page(request, await sessions.signed_in(request, PATH))
 
 
 async def request_archive(request: web.Request) -> web.StreamResponse:
     """POST /settings/export: one archive a day."""
-    account = await signed_in(request, PATH)
+    account = await sessions.signed_in(request, PATH)
     await sessions.check_csrf(request, await request.post())
     moment = now()
     row = await account_exports.request_export(
@@ -74,7 +67,7 @@ def _not_found(request: web.Request) -> web.HTTPException:
 
 async def download_archive(request: web.Request) -> web.StreamResponse:
     """GET /settings/exports/archive/{secret}: the owner's ready archive, else 404."""
-    account = await signed_in(request, PATH)
+    account = await sessions.signed_in(request, PATH)
     row = await account_exports.find_export(request.app[DB], account.id, request.match_info["secret"])
     if row is None or row.state != "ready" or not row.file_name or parse(row.expires_at) < now():
         raise _not_found(request)
@@ -91,7 +84,7 @@ def csv_download(name: str) -> routing.Handler:
     """The handler of GET /settings/exports/<kind>.csv: the signed-in account's file, at once."""
 
     async def download(request: web.Request) -> web.StreamResponse:
-        account = await signed_in(request, PATH)
+        account = await sessions.signed_in(request, PATH)
         files = await csv_files(request.app[DB], account.id, request.app[CONFIG].node.domain)
         response = web.Response(text=files[name], content_type="text/csv", charset="utf-8",
                                 headers={"Content-Disposition": f'attachment; filename="{name}"'})

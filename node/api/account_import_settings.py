@@ -11,7 +11,6 @@ from aiohttp import web
 
 from node import account_jobs, html, routing, sessions
 from node.account_csv import CsvError, parse_csv
-from node.api.account_export_settings import signed_in
 from node.audit_log import audit
 from node.i18n import N_, _
 from node.keys import CONFIG, DB, IDS
@@ -48,7 +47,7 @@ async def _page(request: web.Request, account: AccountRow, *, error: str = "",
 
 async def import_page(request: web.Request) -> web.StreamResponse:
     """GET /settings/import"""
-    return await _page(request, await signed_in(request, PATH))
+    return await _page(request, await sessions.signed_in(request, PATH))
 
 
 async def _read_form(request: web.Request) -> tuple[dict[str, str], bytes]:
@@ -85,7 +84,7 @@ def _checked(fields: dict[str, str], data: bytes) -> tuple[str, str, str, int]:
 
 async def upload(request: web.Request) -> web.StreamResponse:
     """POST /settings/import (multipart: csrf_token, type, mode, file)"""
-    account = await signed_in(request, PATH)
+    account = await sessions.signed_in(request, PATH)
     try:
         fields, data = await _read_form(request)
         await sessions.check_csrf(request, fields)

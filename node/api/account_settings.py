@@ -34,20 +34,13 @@ ADDRESS_ERRORS = {
 }
 
 
-async def _signed_in(request: web.Request) -> AccountRow:
-    account = await sessions.current_account(request)
-    if account is None:
-        raise web.HTTPSeeOther(f"/auth/sign_in?next={request.path}")
-    return account
-
-
 def _finish(request: web.Request, title: str, body: Markup, status: int = 200) -> web.StreamResponse:
     return sessions.finish(request, html.page(request.app[CONFIG], title, body, status=status))
 
 
 async def index(request: web.Request) -> web.StreamResponse:
     """GET /settings"""
-    account = await _signed_in(request)
+    account = await sessions.signed_in(request, request.path)
     return _finish(request, _("Settings"), html.render("settings_index.html", username=account.username))
 
 
@@ -66,13 +59,13 @@ async def _password_page(request: web.Request, *, error: str = "", done: bool = 
 
 async def password_page(request: web.Request) -> web.StreamResponse:
     """GET /settings/password"""
-    await _signed_in(request)
+    await sessions.signed_in(request, request.path)
     return await _password_page(request)
 
 
 async def password_submit(request: web.Request) -> web.StreamResponse:
     """POST /settings/password"""
-    account = await _signed_in(request)
+    account = await sessions.signed_in(request, request.path)
     form = await request.post()
     await sessions.check_csrf(request, form)
     new, again = form.get("password"), form.get("password_confirmation")
@@ -104,12 +97,12 @@ async def _email_page(request: web.Request, account: AccountRow, *, error: str =
 
 async def email_page(request: web.Request) -> web.StreamResponse:
     """GET /settings/email"""
-    return await _email_page(request, await _signed_in(request))
+    return await _email_page(request, await sessions.signed_in(request, request.path))
 
 
 async def email_submit(request: web.Request) -> web.StreamResponse:
     """POST /settings/email: the password and a new address; a link is mailed to it."""
-    account = await _signed_in(request)
+    account = await sessions.signed_in(request, request.path)
     form = await request.post()
     await sessions.check_csrf(request, form)
     if not await _right_password(request, account, form.get("current_password")):

@@ -28,13 +28,6 @@ from storage.accounts import AccountRow
 PATH = "/settings/aliases"
 
 
-async def _signed_in(request: web.Request) -> AccountRow:
-    account = await sessions.current_account(request)
-    if account is None:
-        raise web.HTTPSeeOther(f"/auth/sign_in?next={PATH}")
-    return account
-
-
 async def _page(request: web.Request, account: AccountRow, *, error: str = "", notice: str = "",
                 status: int = 200) -> web.StreamResponse:
     app = request.app
@@ -46,12 +39,12 @@ async def _page(request: web.Request, account: AccountRow, *, error: str = "", n
 
 async def settings_page(request: web.Request) -> web.StreamResponse:
     """GET /settings/aliases"""
-    return await _page(request, await _signed_in(request))
+    return await _page(request, await sessions.signed_in(request, PATH))
 
 
 async def add_alias(request: web.Request) -> web.StreamResponse:
     """POST /settings/aliases: `acct` (user@host) becomes an alias."""
-    account = await _signed_in(request)
+    account = await sessions.signed_in(request, PATH)
     form = await request.post()
     await sessions.check_csrf(request, form)
     app, acct = request.app, form.get("acct")
@@ -72,7 +65,7 @@ async def add_alias(request: web.Request) -> web.StreamResponse:
 
 async def remove_alias(request: web.Request) -> web.StreamResponse:
     """POST /settings/aliases/remove: `alias_id`."""
-    account = await _signed_in(request)
+    account = await sessions.signed_in(request, PATH)
     form = await request.post()
     await sessions.check_csrf(request, form)
     app, alias_id = request.app, form.get("alias_id")

@@ -121,9 +121,7 @@ async def set_badge(app: web.Application, account_id: int, show: bool) -> Accoun
 
 async def settings_page(request: web.Request) -> web.StreamResponse:
     """GET /settings/identity: state and a form to paste an attestation."""
-    account = await sessions.current_account(request)
-    if account is None:
-        raise web.HTTPSeeOther("/auth/sign_in?next=/settings/identity")
+    account = await sessions.signed_in(request, "/settings/identity")
     return await _render_settings(request, account)
 
 
@@ -146,9 +144,7 @@ async def _render_settings(request: web.Request, account: AccountRow, *, error: 
 
 async def settings_submit(request: web.Request) -> web.StreamResponse:
     """POST /settings/identity: verify a pasted attestation, or toggle the badge."""
-    account = await sessions.current_account(request)
-    if account is None:
-        raise web.HTTPSeeOther("/auth/sign_in?next=/settings/identity")
+    account = await sessions.signed_in(request, "/settings/identity")
     form = await request.post()
     await sessions.check_csrf(request, form)
     token = form.get("attestation")

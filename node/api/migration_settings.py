@@ -37,13 +37,6 @@ PATH = "/settings/migration"
 COOLDOWN = dt.timedelta(days=30)  # as Mastodon: one move a month
 
 
-async def _signed_in(request: web.Request) -> AccountRow:
-    account = await sessions.current_account(request)
-    if account is None:
-        raise web.HTTPSeeOther(f"/auth/sign_in?next={PATH}")
-    return account
-
-
 async def _page(request: web.Request, account: AccountRow, *, error: str = "", status: int = 200) -> web.StreamResponse:
     db = request.app[DB]
     moved = await accounts.get_account(db, account.moved_to_id) if account.moved_to_id else None
@@ -64,7 +57,7 @@ async def _next_move(request: web.Request, account: AccountRow) -> str:
 
 async def settings_page(request: web.Request) -> web.StreamResponse:
     """GET /settings/migration"""
-    return await _page(request, await _signed_in(request))
+    return await _page(request, await sessions.signed_in(request, PATH))
 
 
 async def _password_right(request: web.Request, account: AccountRow, password: object) -> bool:
@@ -75,7 +68,7 @@ async def _password_right(request: web.Request, account: AccountRow, password: o
 
 async def move(request: web.Request) -> web.StreamResponse:
     """POST /settings/migration: `acct` (user@host) and `password`."""
-    account = await _signed_in(request)
+    account = await sessions.signed_in(request, PATH)
     form = await request.post()
     await sessions.check_csrf(request, form)
     app = request.app

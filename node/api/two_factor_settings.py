@@ -28,13 +28,6 @@ from storage.accounts import AccountRow
 PATH = "/settings/two_factor"
 
 
-async def _signed_in(request: web.Request) -> AccountRow:
-    account = await sessions.current_account(request)
-    if account is None:
-        raise web.HTTPSeeOther(f"/auth/sign_in?next={PATH}")
-    return account
-
-
 async def _page(request: web.Request, account: AccountRow, *, error: str = "", codes: list[str] | None = None,
                 status: int = 200) -> web.StreamResponse:
     app, csrf = request.app, await sessions.csrf_token(request)
@@ -52,12 +45,12 @@ async def _page(request: web.Request, account: AccountRow, *, error: str = "", c
 
 async def settings_page(request: web.Request) -> web.StreamResponse:
     """GET /settings/two_factor"""
-    return await _page(request, await _signed_in(request))
+    return await _page(request, await sessions.signed_in(request, PATH))
 
 
 async def turn_on(request: web.Request) -> web.StreamResponse:
     """POST /settings/two_factor: a code from the pending secret turns it on."""
-    account = await _signed_in(request)
+    account = await sessions.signed_in(request, PATH)
     form = await request.post()
     await sessions.check_csrf(request, form)
     code = form.get("code")
@@ -70,7 +63,7 @@ async def turn_on(request: web.Request) -> web.StreamResponse:
 
 async def turn_off(request: web.Request) -> web.StreamResponse:
     """POST /settings/two_factor/disable: password and a code."""
-    account = await _signed_in(request)
+    account = await sessions.signed_in(request, PATH)
     form = await request.post()
     await sessions.check_csrf(request, form)
     app = request.app

@@ -4,7 +4,6 @@ confirm_email = true`, Mastodon's resend API, and changing the address on
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
