@@ -7,10 +7,12 @@ import email
 import email.policy
 import re
 import time
+from collections.abc import AsyncIterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import web
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -107,3 +109,11 @@ def link_in(message: EmailMessage) -> str:
 async def outbox_states(node: Node) -> list[tuple[str, int, str]]:
     rows = await node.app[DB].fetchall("SELECT state, attempts, last_error FROM mail_outbox ORDER BY id")
     return [(r[0], int(r[1]), r[2]) for r in rows]
+
+
+@pytest.fixture
+async def smtp() -> AsyncIterator[SmtpServer]:
+    """A real SMTP server on a free loopback port, for one test."""
+    server = await SmtpServer().start()
+    yield server
+    await server.stop()

@@ -15,17 +15,10 @@ import pytest
 from node.keys import DB
 from tests.conftest import Node
 from tests.node.admin_browser_client import PageClient, text_of
-from tests.node.mail_helpers import SmtpServer, link_in, start_mail_node
+from tests.node.mail_helpers import SmtpServer, link_in, smtp, start_mail_node  # smtp: a fixture
 from tests.node.test_oauth import post_token, register_app
 
 PASSWORD = "long enough"
-
-
-@pytest.fixture
-async def smtp() -> AsyncIterator[SmtpServer]:
-    server = await SmtpServer().start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture
