@@ -27,7 +27,7 @@ from node.api.status_compose import render_text
 from node.api.identity import summary_for
 from node.api.profile_images import remove_image, save_images
 from node.auth import Auth, authenticated
-from node.entities.account import IDENTITY_FIELD_NAME, serialize_credential_account
+from node.entities.account import IDENTITY_FIELD_NAME, moved_accounts, serialize_credential_account
 from node.keys import CONFIG, DB, IDS
 from node.media_files import read_multipart
 from node.params import Params, read_params
@@ -72,7 +72,8 @@ async def _credential_account(request: web.Request, account_id: int) -> dict[str
     account, user = await accounts.get_account(db, account_id), await accounts.get_user(db, account_id)
     assert account is not None and user is not None
     pending = await relationships.follow_requests_count(db, account_id)
-    body = serialize_credential_account(account, user, request.app[CONFIG], pending)
+    moved = (await moved_accounts(db, [account])).get(account.id)
+    body = serialize_credential_account(account, user, request.app[CONFIG], pending, moved)
     # Article 15: the account is told whether, and until when, it may post.
     body["identity"] = await summary_for(request.app, account)
     return body

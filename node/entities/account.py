@@ -108,9 +108,9 @@ def serialize_accounts(rows: Iterable[AccountRow], config: Config,
 
 
 def serialize_credential_account(account: AccountRow, user: UserRow, config: Config,
-                                 follow_requests_count: int = 0) -> dict[str, Any]:
-    """verify_credentials: the Account plus `source` and `role`."""
-    body = serialize_account(account, config)
+                                 follow_requests_count: int = 0, moved: AccountRow | None = None) -> dict[str, Any]:
+    """verify_credentials: the Account (with `moved`, as Mastodon's) plus `source` and `role`."""
+    body = serialize_account(account, config, moved)
     fields = json.loads(account.fields_json or "[]")
     body["source"] = {
         "note": account.note_source,

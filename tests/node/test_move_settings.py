@@ -71,6 +71,8 @@ async def test_a_local_move_redirects_followers_but_not_blocked_ones(node: Node,
     assert kept["notifying"] is True and kept["showing_reblogs"] is False
     shown = await api(http, node, carol, "GET", f"/api/v1/accounts/{ana.account.id}")
     assert shown["moved"]["id"] == str(ana2.account.id)  # type: ignore[index]
+    me = await api(http, node, ana, "GET", "/api/v1/accounts/verify_credentials")  # her client sees it too
+    assert me["moved"]["acct"] == "ana2"  # type: ignore[index]
     assert await audited(node, "account.alias_added") == 1 and await audited(node, "account.moved") == 1
     # and a second move within 30 days is refused
     again = await send_form(node, ana, "/settings/migration", {"acct": "carol", "password": "correct horse"})
