@@ -10,6 +10,7 @@ when sent, must be valid and scoped.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 from aiohttp import web
@@ -75,3 +76,26 @@ async def check_access(app: web.Application, auth: Auth | None, stream: Stream) 
     if stream.list_id is not None and await timelines.list_replies_policy(
             app[DB], stream.list_id, auth.account_id) is None:
         raise StreamRefused(401, "Not authorized to stream this list")
+
+
+class TokenWatch:
+    """Whether the token a stream was opened with still signs in, asked at
+    most once per `every` seconds: a password reset, a revoked token, a
+    suspension or a deleted account ends the stream within that time, in whichever process
+    holds it (the database is the truth they share)."""
+
+    def __init__(self, request: web.Request, auth: Auth | None, every: float) -> None:
+        self._db = request.app[DB]
+        self._token = stream_token(request) if auth is not None else None
+        self._every = every
+        self._checked = time.monotonic()
+
+    async def revoked(self) -> bool:
+        if self._token is None or time.monotonic() - self._checked < self._every:
+            return False
+        self._checked = time.monotonic()
+        try:
+            await auth_for_token(self._db, self._token)
+        except web.HTTPException:  # 401 revoked, 403 disabled or suspended
+            return True
+        return False

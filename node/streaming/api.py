@@ -22,7 +22,8 @@ from aiohttp import web
 from node import routing
 from node.auth import Auth
 from node.errors import json_error
-from node.streaming.access import StreamRefused, check_access, parse_stream, stream_auth, stream_token
+from node.streaming.access import (StreamRefused, TokenWatch, check_access, parse_stream, stream_auth,
+                                   stream_token)
 from node.streaming.broker import Connection, Stream
 from node.streaming.events import NOTIFIED_STREAMS
 from node.streaming.port import STREAMING
@@ -69,7 +70,7 @@ def sse_handler(name: str) -> Callable[[web.Request], Awaitable[web.StreamRespon
                 await _open(request, auth, stream, conn)
             except StreamRefused as refused:
                 raise json_error(refused.status, refused.message) from None
-            return await _serve_sse(request, conn)
+            return await _serve_sse(request, conn, TokenWatch(request, auth, HEARTBEAT_SECONDS))
         finally:
             request.app[STREAMING].broker.disconnect(conn)
     return handler
@@ -82,14 +83,14 @@ def _or_http_error(fn: Callable[[], Stream]) -> Stream:
         raise json_error(refused.status, refused.message) from None
 
 
-async def _serve_sse(request: web.Request, conn: Connection) -> web.StreamResponse:
+async def _serve_sse(request: web.Request, conn: Connection, watch: TokenWatch) -> web.StreamResponse:
     response = web.StreamResponse(headers={
         "Content-Type": "text/event-stream", "Cache-Control": "no-store",
         "Access-Control-Allow-Origin": "*", "X-Accel-Buffering": "no"})
     await response.prepare(request)
     await response.write(b":)\n")
     with contextlib.suppress(ConnectionError):
-        while not conn.closed:
+        while not conn.closed and not await watch.revoked():
             message = await conn.next(HEARTBEAT_SECONDS)
             if message is not None:
                 await response.write(f"event: {message.event}\ndata: {message.payload}\n\n".encode())
@@ -114,7 +115,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             except StreamRefused as refused:
                 raise json_error(refused.status, refused.message) from None
         await ws.prepare(request)
-        pump = asyncio.create_task(_pump(ws, conn))
+        pump = asyncio.create_task(_pump(ws, conn, TokenWatch(request, auth, HEARTBEAT_SECONDS)))
         try:
             async for msg in ws:
                 if msg.type == web.WSMsgType.TEXT:
@@ -128,10 +129,14 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     return ws
 
 
-async def _pump(ws: web.WebSocketResponse, conn: Connection) -> None:
-    """Send queued messages; close the socket once the broker drops the client."""
+async def _pump(ws: web.WebSocketResponse, conn: Connection, watch: TokenWatch) -> None:
+    """Send queued messages; close the socket once the broker drops the client
+    or its token no longer signs in."""
     with contextlib.suppress(ConnectionError):
         while True:
+            if await watch.revoked():
+                await ws.close(code=1008, message=b"access token revoked")  # 1008: policy violation
+                return
             message = await conn.next(HEARTBEAT_SECONDS)
             if message is not None:
                 await ws.send_str(json.dumps(

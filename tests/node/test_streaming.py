@@ -18,9 +18,11 @@ import aiohttp
 import pytest
 from mastodon import Mastodon, StreamListener
 
+from node.streaming import api as streaming_api
 from node.streaming.broker import Broker, Message, Stream
 from node.streaming.port import STREAMING
 from tests.conftest import Node, NodeThread, Session
+from tests.node.test_account_deletion import _delete_on_page
 from tests.node.test_media import png, upload
 from tests.node.test_statuses import vetting_gate
 
@@ -284,3 +286,29 @@ async def test_public_media_stream_has_posts_with_attachments_only(node: Node, h
         message = await next_event(ws)
         assert message["stream"] == ["public:local:media"] and status_of(message)["id"] == shown
         assert status_of(message)["media_attachments"][0]["description"] == "a view"
+
+
+async def test_streams_end_when_the_token_stops_signing_in(node: Node, http: aiohttp.ClientSession,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(streaming_api, "HEARTBEAT_SECONDS", 0.2)
+    bob = await node.account("bob2")
+    # Given bob2 listening by WebSocket and by server-sent events
+    async with await connect(http, node, bob) as ws, \
+            http.get(node.url("/api/v1/streaming/user"), headers=bob.headers) as sse:
+        assert sse.status == 200
+        # When he deletes his account, which revokes every token of it
+        status, _ = await _delete_on_page(node, "bob2", "correct horse")
+        assert status == 200
+        # Then both streams end within a few heartbeats
+        async with asyncio.timeout(WAIT):
+            msg = await ws.receive()
+            while msg.type == aiohttp.WSMsgType.TEXT:
+                msg = await ws.receive()
+        assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED) and ws.close_code == 1008
+        async with asyncio.timeout(WAIT):
+            while await sse.content.readline():
+                pass
+    # And another account's stream is not touched by it
+    async with await connect(http, node, await node.account("carol")) as ws:
+        await asyncio.sleep(0.6)
+        assert not ws.closed
