@@ -27,7 +27,7 @@ from federation.delivery import DeliveryQueue
 from federation.emit import Emitter
 from federation.outbox import Audience, Plan, send
 from federation.peers import url_host
-from storage import account_moves, accounts, domain_blocks, relationships
+from storage import account_moves, accounts, domain_blocks, lists, relationships
 from storage.accounts import AccountRow
 from storage.database import Database
 from storage.ids import IdGenerator
@@ -139,7 +139,8 @@ async def redirect_followers(db: Database, ids: IdGenerator, em: Emitter | None,
         follower_id = row.account_id
         if follower_id == new.id:
             continue
-        await relationships.unfollow(db, follower_id, old.id)
+        in_lists = [lst.id for lst in await lists.lists_with_member(db, follower_id, old.id)]
+        await relationships.unfollow(db, follower_id, old.id)  # which also takes old out of the lists
         await _emit(em, emit.unfollowed, follower_id, old.id)
         follower = await accounts.get_account(db, follower_id)
         if follower is None or not await _may_follow(db, follower_id, new):
@@ -147,6 +148,10 @@ async def redirect_followers(db: Database, ids: IdGenerator, em: Emitter | None,
         as_request = bool(new.locked) or not new.local or bool(follower.silenced_at)
         await relationships.follow(db, ids, follower_id, new.id, _options(row), as_request=as_request)
         await _emit(em, emit.followed, follower_id, new.id)
+        for list_id in in_lists:  # the new account takes the old one's place in the follower's lists
+            await lists.add_members(db, list_id, [new.id])
         redirected += 1
-    logger.info("move of %s to %s: %d local follower(s) redirected", old.uri, new.uri, redirected)
+    muting = await account_moves.carry_mutes(db, ids, old.id, new.id)
+    logger.info("move of %s to %s: %d local follower(s) redirected, %d mute(s) carried over",
+                old.uri, new.uri, redirected, muting)
     return redirected

@@ -95,3 +95,20 @@ async def local_followers(db: Database, account_id: int) -> list[FollowerRow]:
         f" UNION SELECT {columns} FROM follow_requests x JOIN accounts a ON a.id = x.account_id"
         " WHERE x.target_id = ? AND a.domain IS NULL ORDER BY 1", (account_id, account_id))
     return to_rows(FollowerRow, rows)
+
+
+async def carry_mutes(db: Database, ids: IdGenerator, old_id: int, new_id: int) -> int:
+    """Local accounts that mute `old_id` mute `new_id` too, with the same
+    notifications and expiry (Mastodon's MoveWorker carries mutes over);
+    an existing mute of the new account is left as it is. Returns how many."""
+    async with db.write() as w:
+        rows = await w.fetchall(
+            "SELECT m.account_id, m.hide_notifications, m.expires_at FROM mutes m"
+            " JOIN accounts a ON a.id = m.account_id WHERE m.target_id = ? AND a.domain IS NULL"
+            " AND m.account_id <> ? ORDER BY m.account_id", (old_id, new_id))
+        for account_id, hide, expires_at in rows:
+            await w.execute(
+                "INSERT INTO mutes (id, account_id, target_id, hide_notifications, expires_at, created_at)"
+                " VALUES (?,?,?,?,?,?) ON CONFLICT (account_id, target_id) DO NOTHING",
+                (ids.next_id(), account_id, new_id, hide, expires_at, now_iso()))
+    return len(rows)

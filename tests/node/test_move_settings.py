@@ -55,6 +55,12 @@ async def test_a_local_move_redirects_followers_but_not_blocked_ones(node: Node,
               json={"notify": True, "reblogs": False})
     await api(http, node, dave, "POST", f"/api/v1/accounts/{ana.account.id}/follow")
     await api(http, node, ana2, "POST", f"/api/v1/accounts/{dave.account.id}/block")
+    # carol keeps ana in a list; dave mutes her, without notifications, for a day
+    listed = await api(http, node, carol, "POST", "/api/v1/lists", json={"title": "tea friends"})
+    await api(http, node, carol, "POST", f"/api/v1/lists/{listed['id']}/accounts",  # type: ignore[index]
+              json={"account_ids": [str(ana.account.id)]})
+    await api(http, node, dave, "POST", f"/api/v1/accounts/{ana.account.id}/mute",
+              json={"notifications": True, "duration": 86400})
     # When ana2 names ana as an alias and ana moves to ana2
     added = await send_form(node, ana2, "/settings/aliases", {"acct": "ana"})
     assert added.status == 200 and "ana@" in text_of(added.text)
@@ -69,6 +75,12 @@ async def test_a_local_move_redirects_followers_but_not_blocked_ones(node: Node,
     [kept] = await api(http, node, carol, "GET", "/api/v1/accounts/relationships",  # type: ignore[misc]
                        params={"id[]": str(ana2.account.id)})
     assert kept["notifying"] is True and kept["showing_reblogs"] is False
+    # ana2 takes ana's place in carol's list, and dave's mute carries over (Mastodon's MoveWorker)
+    members = await api(http, node, carol, "GET", f"/api/v1/lists/{listed['id']}/accounts")  # type: ignore[index]
+    assert [m["id"] for m in members] == [str(ana2.account.id)]  # type: ignore[index]
+    mutes = await api(http, node, dave, "GET", "/api/v1/mutes")
+    assert {m["id"] for m in mutes} == {str(ana.account.id), str(ana2.account.id)}  # type: ignore[index]
+    assert all(m["mute_expires_at"] for m in mutes)  # type: ignore[index]
     shown = await api(http, node, carol, "GET", f"/api/v1/accounts/{ana.account.id}")
     assert shown["moved"]["id"] == str(ana2.account.id)  # type: ignore[index]
     me = await api(http, node, ana, "GET", "/api/v1/accounts/verify_credentials")  # her client sees it too
