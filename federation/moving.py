@@ -152,6 +152,7 @@ async def redirect_followers(db: Database, ids: IdGenerator, em: Emitter | None,
             await lists.add_members(db, list_id, [new.id])
         redirected += 1
     muting = await account_moves.carry_mutes(db, ids, old.id, new.id)
+    await account_moves.carry_notes(db, ids, old.id, new.id)
     logger.info("move of %s to %s: %d local follower(s) redirected, %d mute(s) carried over",
                 old.uri, new.uri, redirected, muting)
     return redirected

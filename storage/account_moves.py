@@ -112,3 +112,25 @@ async def carry_mutes(db: Database, ids: IdGenerator, old_id: int, new_id: int) 
                 " VALUES (?,?,?,?,?,?) ON CONFLICT (account_id, target_id) DO NOTHING",
                 (ids.next_id(), account_id, new_id, hide, expires_at, now_iso()))
     return len(rows)
+
+
+async def carry_notes(db: Database, ids: IdGenerator, old_id: int, new_id: int) -> int:
+    """Local accounts' private notes on `old_id` are copied to `new_id`,
+    after any note they already keep there (Mastodon's copy_account_notes!).
+    Returns how many."""
+    stamp = now_iso()
+    async with db.write() as w:
+        rows = await w.fetchall(
+            "SELECT n.account_id, n.comment, m.comment FROM account_notes n"
+            " JOIN accounts a ON a.id = n.account_id"
+            " LEFT JOIN account_notes m ON m.account_id = n.account_id AND m.target_id = ?"
+            " WHERE n.target_id = ? AND a.domain IS NULL AND n.account_id <> ? ORDER BY n.account_id",
+            (new_id, old_id, new_id))
+        for account_id, comment, existing in rows:
+            merged = f"{existing}\n\n{comment}" if existing else comment
+            await w.execute(
+                "INSERT INTO account_notes (id, account_id, target_id, comment, created_at, updated_at)"
+                " VALUES (?,?,?,?,?,?) ON CONFLICT (account_id, target_id) DO UPDATE SET"
+                " comment = excluded.comment, updated_at = excluded.updated_at",
+                (ids.next_id(), account_id, new_id, merged, stamp, stamp))
+    return len(rows)

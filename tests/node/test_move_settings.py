@@ -61,6 +61,7 @@ async def test_a_local_move_redirects_followers_but_not_blocked_ones(node: Node,
               json={"account_ids": [str(ana.account.id)]})
     await api(http, node, dave, "POST", f"/api/v1/accounts/{ana.account.id}/mute",
               json={"notifications": True, "duration": 86400})
+    await api(http, node, dave, "POST", f"/api/v1/accounts/{ana.account.id}/note", json={"comment": "met at the fair"})
     # When ana2 names ana as an alias and ana moves to ana2
     added = await send_form(node, ana2, "/settings/aliases", {"acct": "ana"})
     assert added.status == 200 and "ana@" in text_of(added.text)
@@ -81,6 +82,9 @@ async def test_a_local_move_redirects_followers_but_not_blocked_ones(node: Node,
     mutes = await api(http, node, dave, "GET", "/api/v1/mutes")
     assert {m["id"] for m in mutes} == {str(ana.account.id), str(ana2.account.id)}  # type: ignore[index]
     assert all(m["mute_expires_at"] for m in mutes)  # type: ignore[index]
+    [noted] = await api(http, node, dave, "GET", "/api/v1/accounts/relationships",  # type: ignore[misc]
+                        params={"id[]": str(ana2.account.id)})
+    assert noted["note"] == "met at the fair"  # and dave's private note on ana, as Mastodon copies it
     shown = await api(http, node, carol, "GET", f"/api/v1/accounts/{ana.account.id}")
     assert shown["moved"]["id"] == str(ana2.account.id)  # type: ignore[index]
     me = await api(http, node, ana, "GET", "/api/v1/accounts/verify_credentials")  # her client sees it too
