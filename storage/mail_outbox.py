@@ -92,3 +92,16 @@ async def list_rows(db: Database, state: str | None = None) -> list[MailRow]:
         return to_rows(MailRow, await db.fetchall("SELECT * FROM mail_outbox ORDER BY created_at, id"))
     return to_rows(MailRow, await db.fetchall("SELECT * FROM mail_outbox WHERE state = ? ORDER BY created_at, id",
                                               (state,)))
+
+
+async def retry_dead(db: Database, mail_id: int) -> MailRow | None:
+    """A dead message queued again, due now, with its attempts counted anew
+    (an admin fixed the cause); None when no dead message has that id."""
+    async with db.write() as w:
+        rows = to_rows(MailRow, await w.fetchall("SELECT * FROM mail_outbox WHERE id = ? AND state = 'dead'",
+                                                 (mail_id,)))
+        if not rows:
+            return None
+        await w.execute("UPDATE mail_outbox SET state = 'queued', attempts = 0, next_attempt_at = ?,"
+                        " claimed_until = NULL WHERE id = ? AND state = 'dead'", (now_iso(), mail_id))
+    return rows[0]

@@ -2,7 +2,7 @@
 
 One module per part of the work (queue, reports, accounts, permits,
 registry, policy, corrections, announcements, custom emoji, audit, inbox,
-identity, compliance), each calling the functions the admin JSON API calls
+mail, identity, compliance), each calling the functions the admin JSON API calls
 (registry: those the `registry` commands call); `layout` holds access
 control, CSRF, flash notices and the
 frame. `routes()` is what `node.api.routes` lists.
@@ -13,10 +13,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from node.admin import (accounts, announcements, audit, compliance, corrections, custom_emojis, identity, inbox,
-                        overview, permits, policy, queue, registry, reports)
+                        mail, overview, permits, policy, queue, registry, reports)
 
 PAGES = (overview, queue, reports, accounts, permits, registry, policy, corrections, announcements, custom_emojis,
-         audit, inbox, identity, compliance)
+         audit, inbox, mail, identity, compliance)
 
 
 def routes() -> list[web.RouteDef]:

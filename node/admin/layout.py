@@ -35,7 +35,7 @@ NAV = (("/admin", N_("Overview")), ("/admin/queue", N_("Review queue")), ("/admi
        ("/admin/accounts", N_("Accounts")), ("/admin/permits", N_("Permits")), ("/admin/registry", N_("Registries")),
        ("/admin/policy", N_("Screening policy")), ("/admin/corrections", N_("Corrections")),
        ("/admin/announcements", N_("Announcements")), ("/admin/custom_emojis", N_("Custom emoji")),
-       ("/admin/audit", N_("Audit log")), ("/admin/inbox", N_("Inbox")),
+       ("/admin/audit", N_("Audit log")), ("/admin/inbox", N_("Inbox")), ("/admin/mail", N_("Mail")),
        ("/admin/identity", N_("Identity reveals")), ("/admin/compliance", N_("Compliance report")))
 ROLE_NAMES = {"admin": N_("admin"), "moderator": N_("moderator"), "user": N_("user"),
               "identity_officer": N_("identity officer")}

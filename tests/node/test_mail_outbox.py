@@ -11,6 +11,7 @@ from pathlib import Path
 
 import aiohttp
 
+from node.keys import DB
 from node.mail.sender import MailSettings
 from tests.conftest import Node
 from tests.node.admin_browser_client import PageClient
@@ -152,6 +153,53 @@ async def test_a_mailbox_refused_for_good_is_not_tried_again(tmp_path: Path) -> 
         await _until(dead)
         [(state, attempts, error)] = await outbox_states(node)
         assert attempts == 1 and "550" in error
+    finally:
+        await runner.cleanup()
+        await smtp.stop()
+
+
+async def test_an_admin_sees_a_dead_message_and_sends_it_again(tmp_path: Path) -> None:
+    smtp = SmtpServer(unused_port())  # down until the admin has fixed it
+    settings = MailSettings(poll_seconds=0.1, first_retry_seconds=0.1, longest_retry_seconds=0.1, max_attempts=1)
+    node, runner = await start_mail_node(tmp_path / "node", smtp.port, settings=settings)
+    try:
+        await node.account("root", role="admin")
+        await node.account("mod", role="moderator")
+        await node.account("gus")
+        await _ask_reset(node, "gus@example.test")
+
+        async def dead() -> bool:
+            states = await outbox_states(node)
+            return bool(states) and states[0][0] == "dead"
+
+        await _until(dead)
+        mail_id = await node.app[DB].fetchval("SELECT id FROM mail_outbox")
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            # A moderator may not look: the queue is an admin's
+            mod = PageClient(node, http)
+            await mod.sign_in("mod")
+            assert (await mod.get("/admin/mail")).status == 403
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            page = PageClient(node, http)
+            await page.sign_in("root")
+            # The admin sees the dead message: whose, why; never the address or the link
+            listing = await page.get("/admin/mail")
+            assert listing.status == 200 and "gus" in listing.text and str(mail_id) in listing.text
+            assert "gus@example.test" not in listing.text and "reset_password_token" not in listing.text
+            assert "refused" in listing.text.lower() or "connect" in listing.text.lower()
+            # When the server is back and the admin retries it
+            await smtp.start()
+            done = await page.post(f"/admin/mail/{mail_id}/retry", {})
+            assert done.status == 303
+            # Then it is delivered, the queue is empty, and the retry is audited
+            [message] = await smtp.inbox.wait_for(1)
+            assert "/auth/password/edit?reset_password_token=" in link_in(message)
+            await _until(lambda: _empty(node))
+            assert await node.app[DB].fetchval("SELECT count(*) FROM audit_log WHERE action = 'mail.retry'") == 1
+            # A second retry of what is no longer dead is refused on the page
+            again = await page.post(f"/admin/mail/{mail_id}/retry", {})
+            assert again.status == 303
+            assert "not a dead message" in (await page.get("/admin/mail")).text
     finally:
         await runner.cleanup()
         await smtp.stop()
